@@ -1,0 +1,1 @@
+//! Shared harness of the cross-crate suites in `tests/`.
