@@ -60,6 +60,24 @@ impl SearchOptions {
     }
 }
 
+/// Paging of a concurrent read.
+#[derive(Clone, Copy, Debug)]
+pub struct PageOptions {
+    /// Records per request.
+    pub batch_size: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        PageOptions {
+            batch_size: 500,
+            concurrency: 4,
+        }
+    }
+}
+
 /// An external id as Odoo spells it: `module.name`.
 pub type ExternalId = String;
 
@@ -266,6 +284,50 @@ impl OdooClient {
                 Ok(Some((batch, next)))
             }
         })
+    }
+
+    /// Every record matching `domain`, read `concurrency` pages at a time, pages yielded in
+    /// ascending id order. The ids are taken once up front (one `search`), so the walk is a
+    /// snapshot: a record deleted meanwhile is simply absent, none is read twice. Memory holds the
+    /// id list and at most `concurrency` pages.
+    pub fn search_read_concurrent(
+        &self,
+        model: &str,
+        domain: Domain,
+        fields: Vec<String>,
+        pages: PageOptions,
+    ) -> impl Stream<Item = Result<Vec<Record>, OdooError>> + Send + 'static {
+        use futures::{StreamExt, TryStreamExt};
+        let client = self.clone();
+        let model = model.to_owned();
+        let fields = Arc::new(fields);
+        let batch_size = pages.batch_size.max(1) as usize;
+        let concurrency = pages.concurrency.max(1);
+        let ids = {
+            let (client, model) = (client.clone(), model.clone());
+            async move {
+                client
+                    .search(&model, &domain, &SearchOptions::ordered_by("id"))
+                    .await
+            }
+        };
+        futures::stream::once(ids)
+            .map_ok(move |ids| {
+                let chunks: Vec<Vec<i64>> = ids.chunks(batch_size).map(<[i64]>::to_vec).collect();
+                let (client, model, fields) = (client.clone(), model.clone(), fields.clone());
+                futures::stream::iter(chunks)
+                    .map(move |chunk| {
+                        let (client, model, fields) =
+                            (client.clone(), model.clone(), fields.clone());
+                        async move {
+                            let domain = Domain::leaf("id", "in", json!(chunk));
+                            let order = SearchOptions::ordered_by("id");
+                            client.search_read(&model, &domain, &fields, &order).await
+                        }
+                    })
+                    .buffered(concurrency)
+            })
+            .try_flatten()
     }
 
     pub async fn read(

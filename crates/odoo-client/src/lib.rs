@@ -40,7 +40,7 @@ mod error;
 mod fields;
 mod transport;
 
-pub use client::{CallKind, ExternalId, OdooClient, Record, SearchOptions};
+pub use client::{CallKind, ExternalId, OdooClient, PageOptions, Record, SearchOptions};
 pub use config::{ClientConfig, Credential, Protocol, RetryPolicy, Secret};
 pub use domain::{Context, Domain};
 pub use error::{CallSite, OdooError};
