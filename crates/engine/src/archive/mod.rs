@@ -1,0 +1,5 @@
+//! The archive: format version 1, its writer and its reader.
+
+pub(crate) mod format;
+pub(crate) mod reader;
+pub(crate) mod writer;

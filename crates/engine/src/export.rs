@@ -1,0 +1,913 @@
+//! Reads a tenant's records out of Odoo and feeds them to the archive writer.
+//!
+//! Planning first: discovery names the models, then every model's record ids are collected (a
+//! snapshot: ids only, a few bytes per record), children included, so the total is known before
+//! the first page is read. Then, model by model, pages of records are read several at a time
+//! (bounded, in id order) and sent to the writer thread; binary fields are read apart, a few
+//! records at a time, so a page of large images never sits in memory at once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{SubsecRound, Utc};
+use futures::{StreamExt, TryStreamExt};
+use odoo_client::{Context, Domain, OdooClient, OdooError, Record, SearchOptions};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::archive::format::{
+    FORMAT_NAME, FORMAT_VERSION, Metadata, ModuleInfo, OdooInfo, SkippedAttachment, SkippedModel,
+    TenantInfo, UnresolvedReference,
+};
+use crate::archive::writer::{self, Command, ModelShape, OutsideReferences, WriterSettings};
+use crate::discovery::{self, DEFAULT_OPTIONAL_MODELS, DiscoveryError, ModelPlan, Rule};
+use crate::error::{BackupError, WriteError};
+use crate::progress::{Progress, ProgressSink};
+use crate::report::BackupReport;
+use crate::tenant::{Tenant, TenantSelector, resolve_tenant};
+
+/// How a backup reads and writes.
+#[derive(Clone, Debug)]
+pub struct BackupOptions {
+    /// Pages of one model read at the same time.
+    pub concurrency: usize,
+    /// Records per page.
+    pub batch_size: usize,
+    /// Records per binary read: small, so that large images never pile up in memory.
+    pub binary_batch_size: usize,
+    /// Models whose read failure is reported instead of failing the backup.
+    pub optional_models: Vec<String>,
+    /// Deflate level (0-9) of `data.json` and of binaries that are not already compressed.
+    pub compression_level: i64,
+}
+
+impl Default for BackupOptions {
+    fn default() -> Self {
+        BackupOptions {
+            concurrency: 4,
+            batch_size: 500,
+            binary_batch_size: 8,
+            optional_models: DEFAULT_OPTIONAL_MODELS
+                .iter()
+                .map(|model| (*model).to_owned())
+                .collect(),
+            compression_level: 6,
+        }
+    }
+}
+
+/// What to back up and where.
+#[derive(Clone, Debug)]
+pub struct BackupRequest {
+    pub tenant: TenantSelector,
+    /// The directory that receives `backup_<code>_<YYYYmmdd_HHMMSS>.zip`.
+    pub out_dir: PathBuf,
+    pub options: BackupOptions,
+}
+
+/// Ids at most per `in` domain when collecting children.
+const CHILD_QUERY_CHUNK: usize = 5_000;
+/// Pages and binaries queued towards the writer thread.
+const WRITER_QUEUE: usize = 8;
+/// Binary reads in flight at once.
+const BINARY_CONCURRENCY: usize = 2;
+
+/// Backs up one tenant into a new archive in `request.out_dir`.
+pub async fn backup(
+    client: &OdooClient,
+    request: &BackupRequest,
+    progress: &dyn ProgressSink,
+) -> Result<BackupReport, BackupError> {
+    let started = Instant::now();
+    let created_at = Utc::now().trunc_subsecs(0);
+    progress.report(Progress::Step("resolving the tenant"));
+    let tenant = resolve_tenant(client, &request.tenant).await?;
+    let exporter = Exporter::new(client, tenant, &request.options);
+
+    progress.report(Progress::Step("reading the server's description"));
+    let odoo = exporter.odoo_info().await?;
+    progress.report(Progress::Step("discovering the tenant's models"));
+    let mut plan = exporter.plan(progress).await?;
+    let records: u64 = plan.ids.values().map(|ids| ids.len() as u64).sum();
+    progress.report(Progress::Planned {
+        models: plan.models.len(),
+        records,
+    });
+
+    let settings = WriterSettings {
+        out_dir: request.out_dir.clone(),
+        code: exporter.tenant.code.clone(),
+        created_at,
+        compression_level: request.options.compression_level.clamp(0, 9),
+    };
+    let (sender, handle) =
+        writer::spawn(settings, WRITER_QUEUE).map_err(|source| exporter.write_error(source))?;
+    let outcome = exporter.export(&mut plan, sender.clone(), progress).await;
+    let outcome = match outcome {
+        Ok(references) => {
+            progress.report(Progress::Finishing);
+            let metadata = exporter.metadata(created_at, odoo, &plan, references).await;
+            match metadata {
+                Ok((metadata, external_ids)) => sender
+                    .send(Command::Finish {
+                        external_ids,
+                        metadata: Box::new(metadata),
+                    })
+                    .await
+                    .map_err(|_| Failure::WriterGone),
+                Err(failure) => Err(failure),
+            }
+        }
+        Err(failure) => Err(failure),
+    };
+    drop(sender);
+    let written = handle.await.map_err(|error| {
+        exporter.write_error(WriteError::Io {
+            path: request.out_dir.clone(),
+            action: "write the archive in",
+            source: std::io::Error::other(error.to_string()),
+        })
+    })?;
+    match (outcome, written) {
+        (Ok(()), Ok(archive)) => {
+            let metadata = archive.metadata;
+            Ok(BackupReport {
+                archive: archive.path,
+                size: archive.size,
+                tenant: exporter.tenant.clone(),
+                created_at,
+                duration: started.elapsed(),
+                record_count: metadata.record_count,
+                attachment_count: metadata.attachment_count,
+                file_count: archive.binary_count,
+                models: metadata.models,
+                skipped_models: metadata.skipped_models,
+                excluded_models: metadata.excluded_models,
+                unresolved_references: metadata.unresolved_references,
+                skipped_attachments: metadata.skipped_attachments,
+            })
+        }
+        // The writer's own failure explains a closed channel.
+        (_, Err(error)) if !matches!(error, WriteError::Aborted) => {
+            Err(exporter.write_error(error))
+        }
+        (Err(Failure::Backup(error)), _) => Err(error),
+        (Err(Failure::WriterGone), _) | (Ok(()), Err(_)) => {
+            Err(exporter.write_error(WriteError::Aborted))
+        }
+    }
+}
+
+/// Why the export loop stopped.
+enum Failure {
+    Backup(BackupError),
+    /// The writer thread ended early; its result says why.
+    WriterGone,
+}
+
+impl From<BackupError> for Failure {
+    fn from(error: BackupError) -> Self {
+        Failure::Backup(error)
+    }
+}
+
+/// The models and ids to export.
+struct Plan {
+    models: Vec<ModelPlan>,
+    /// Ids per model, ascending.
+    ids: HashMap<String, Vec<i64>>,
+    excluded: Vec<crate::archive::format::ExcludedModel>,
+    skipped: Vec<SkippedModel>,
+    skipped_attachments: Vec<SkippedAttachment>,
+}
+
+struct Exporter<'a> {
+    /// Pinned to the tenant, archived records visible.
+    scoped: OdooClient,
+    /// The same, with binary fields answered by their size (`bin_size`).
+    sized: OdooClient,
+    tenant: Tenant,
+    options: &'a BackupOptions,
+}
+
+impl<'a> Exporter<'a> {
+    fn new(client: &OdooClient, tenant: Tenant, options: &'a BackupOptions) -> Self {
+        let context = Context::company(tenant.company_id).with_archived();
+        Exporter {
+            scoped: client.with_context(context.clone()),
+            sized: client.with_context(context.with("bin_size", true)),
+            tenant,
+            options,
+        }
+    }
+
+    fn odoo_error(&self, step: impl Into<String>) -> impl FnOnce(OdooError) -> BackupError + '_ {
+        let step = step.into();
+        move |source| BackupError::Odoo {
+            tenant: self.tenant.code.clone(),
+            step,
+            source,
+        }
+    }
+
+    fn unreadable(&self, model: &str, source: OdooError) -> BackupError {
+        BackupError::ModelUnreadable {
+            tenant: self.tenant.code.clone(),
+            model: model.to_owned(),
+            source,
+        }
+    }
+
+    fn write_error(&self, source: WriteError) -> BackupError {
+        BackupError::Write {
+            tenant: self.tenant.code.clone(),
+            source,
+        }
+    }
+
+    fn is_optional(&self, model: &str) -> bool {
+        self.options
+            .optional_models
+            .iter()
+            .any(|optional| optional == model)
+    }
+
+    async fn odoo_info(&self) -> Result<OdooInfo, BackupError> {
+        let uuid = self
+            .scoped
+            .search_read(
+                "ir.config_parameter",
+                &Domain::leaf("key", "=", "database.uuid"),
+                &["value".to_owned()],
+                &SearchOptions::default(),
+            )
+            .await
+            .map_err(self.odoo_error(
+                "read the database uuid (ir.config_parameter; the backup user must be a Settings administrator)",
+            ))?;
+        let database_uuid = uuid
+            .first()
+            .and_then(|row| row.get("value"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let modules = self
+            .scoped
+            .search_read(
+                "ir.module.module",
+                &Domain::leaf("state", "=", "installed"),
+                &["name".to_owned(), "latest_version".to_owned()],
+                &SearchOptions::ordered_by("name"),
+            )
+            .await
+            .map_err(self.odoo_error("list the installed modules (ir.module.module)"))?;
+        let modules = modules
+            .iter()
+            .filter_map(|row| {
+                Some(ModuleInfo {
+                    name: row.get("name")?.as_str()?.to_owned(),
+                    version: row
+                        .get("latest_version")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                })
+            })
+            .collect();
+        Ok(OdooInfo {
+            server_version: self.scoped.server_version().server_version.clone(),
+            database_uuid,
+            modules,
+        })
+    }
+
+    async fn plan(&self, progress: &dyn ProgressSink) -> Result<Plan, BackupError> {
+        let discovery = discovery::discover(
+            &self.scoped,
+            &self.options.optional_models,
+            self.options.concurrency,
+        )
+        .await
+        .map_err(|error| match error {
+            DiscoveryError::Step(step, source) => self.odoo_error(step)(source),
+            DiscoveryError::Model(model, source) => self.unreadable(&model, source),
+        })?;
+        let mut plan = Plan {
+            models: Vec::new(),
+            ids: HashMap::new(),
+            excluded: discovery.excluded,
+            skipped: discovery
+                .skipped
+                .into_iter()
+                .map(|(model, reason)| SkippedModel { model, reason })
+                .collect(),
+            skipped_attachments: Vec::new(),
+        };
+
+        progress.report(Progress::Step("collecting record ids"));
+        // Models selected by a company field, concurrently.
+        let direct: Vec<&ModelPlan> = discovery
+            .models
+            .iter()
+            .filter(|model| !matches!(model.rule, Rule::Children(_) | Rule::Attachments))
+            .collect();
+        let results: Vec<(String, Result<Vec<i64>, OdooError>)> = futures::stream::iter(direct)
+            .map(|model| async move { (model.model.clone(), self.direct_ids(model).await) })
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut unreadable: BTreeSet<String> = BTreeSet::new();
+        for (model, result) in results {
+            match result {
+                Ok(mut ids) => {
+                    ids.sort_unstable();
+                    ids.dedup();
+                    plan.ids.insert(model, ids);
+                }
+                Err(error) if self.is_optional(&model) => {
+                    plan.skipped.push(SkippedModel {
+                        model: model.clone(),
+                        reason: error.to_string(),
+                    });
+                    unreadable.insert(model);
+                }
+                Err(error) => return Err(self.unreadable(&model, error)),
+            }
+        }
+        let mut models: Vec<ModelPlan> = discovery
+            .models
+            .into_iter()
+            .filter(|model| !unreadable.contains(&model.model))
+            .collect();
+
+        self.collect_children(&mut models, &mut plan).await?;
+        if let Some(attachments) = models.iter().find(|model| model.rule == Rule::Attachments) {
+            progress.report(Progress::Step("collecting attachments"));
+            let attachment_ids = self.attachment_ids(&models, &mut plan).await?;
+            plan.ids.insert(attachments.model.clone(), attachment_ids);
+        }
+        models.retain(|model| plan.ids.contains_key(&model.model));
+        plan.models = models;
+        Ok(plan)
+    }
+
+    async fn direct_ids(&self, model: &ModelPlan) -> Result<Vec<i64>, OdooError> {
+        let company = self.tenant.company_id;
+        let order = SearchOptions::ordered_by("id");
+        let search = |domain: Domain| {
+            let order = order.clone();
+            async move { self.scoped.search(&model.model, &domain, &order).await }
+        };
+        match &model.rule {
+            Rule::Company => search(Domain::leaf("company_id", "=", company)).await,
+            Rule::CompanyIds => search(Domain::leaf("company_ids", "in", json!([company]))).await,
+            Rule::RecordCompany => search(Domain::leaf("record_company_id", "=", company)).await,
+            Rule::TheCompany => search(Domain::leaf("id", "=", company)).await,
+            Rule::Partners => {
+                let mut ids = search(Domain::leaf("company_id", "=", company)).await?;
+                let company_partner = self
+                    .scoped
+                    .read("res.company", &[company], &["partner_id".to_owned()])
+                    .await?;
+                let users = self
+                    .scoped
+                    .search_read(
+                        "res.users",
+                        &Domain::leaf("company_id", "=", company),
+                        &["partner_id".to_owned()],
+                        &order,
+                    )
+                    .await?;
+                ids.extend(
+                    company_partner
+                        .iter()
+                        .chain(users.iter())
+                        .filter_map(|row| many2one_id(row.get("partner_id"))),
+                );
+                Ok(ids)
+            }
+            Rule::Children(_) | Rule::Attachments => Ok(Vec::new()),
+        }
+    }
+
+    /// Collects children until nothing new turns up: a child found through one link may be the
+    /// parent of another (or of itself, for trees).
+    async fn collect_children(
+        &self,
+        models: &mut Vec<ModelPlan>,
+        plan: &mut Plan,
+    ) -> Result<(), BackupError> {
+        let children: Vec<(String, Vec<discovery::ChildLink>)> = models
+            .iter()
+            .filter_map(|model| match &model.rule {
+                Rule::Children(links) => Some((model.model.clone(), links.clone())),
+                _ => None,
+            })
+            .collect();
+        if children.is_empty() {
+            return Ok(());
+        }
+        // Append-only lists of ids per model, and how far each link has read its parent's list.
+        let mut found: HashMap<String, BTreeSet<i64>> = HashMap::new();
+        let mut added: HashMap<String, Vec<i64>> = plan
+            .ids
+            .iter()
+            .map(|(model, ids)| (model.clone(), ids.clone()))
+            .collect();
+        let mut offsets: HashMap<(String, String, String), usize> = HashMap::new();
+        let mut failed: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let mut progressed = false;
+            for (child, links) in &children {
+                if failed.contains(child) {
+                    continue;
+                }
+                for link in links {
+                    let key = (child.clone(), link.parent.clone(), link.inverse.clone());
+                    let start = offsets.get(&key).copied().unwrap_or(0);
+                    let parents: Vec<i64> = added
+                        .get(&link.parent)
+                        .map(|ids| ids[start..].to_vec())
+                        .unwrap_or_default();
+                    offsets.insert(key, start + parents.len());
+                    if parents.is_empty() {
+                        continue;
+                    }
+                    progressed = true;
+                    let order = SearchOptions::ordered_by("id");
+                    let result: Result<Vec<Vec<i64>>, OdooError> =
+                        futures::stream::iter(parents.chunks(CHILD_QUERY_CHUNK))
+                            .map(|chunk| {
+                                let domain = Domain::leaf(&link.inverse, "in", json!(chunk));
+                                let order = order.clone();
+                                async move { self.scoped.search(child, &domain, &order).await }
+                            })
+                            .buffered(self.options.concurrency.max(1))
+                            .try_collect()
+                            .await;
+                    match result {
+                        Ok(batches) => {
+                            let known = found.entry(child.clone()).or_default();
+                            let list = added.entry(child.clone()).or_default();
+                            for id in batches.into_iter().flatten() {
+                                if known.insert(id) {
+                                    list.push(id);
+                                }
+                            }
+                        }
+                        Err(error) if self.is_optional(child) => {
+                            plan.skipped.push(SkippedModel {
+                                model: child.clone(),
+                                reason: error.to_string(),
+                            });
+                            failed.insert(child.clone());
+                            break;
+                        }
+                        Err(error) => return Err(self.unreadable(child, error)),
+                    }
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        for (child, _) in &children {
+            if failed.contains(child) {
+                continue;
+            }
+            let ids: Vec<i64> = found
+                .remove(child)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            plan.ids.insert(child.clone(), ids);
+        }
+        models.retain(|model| !failed.contains(&model.model));
+        Ok(())
+    }
+
+    /// The attachments to back up:
+    /// - those attached (`res_model`/`res_id`) to a record in the archive, whatever their
+    ///   `company_id` says (Odoo stamps some with the main company);
+    /// - those whose `company_id` is the tenant and that hang on no record, or on a record of a
+    ///   model that is not tenant data (a shared record); those hanging on a tenant-data record
+    ///   that is not in the archive belong to another tenant and are reported, not copied.
+    ///
+    /// Attachments that store an image or binary field (`res_field` set) are not rows of their
+    /// own in the archive: their content is the field's value.
+    async fn attachment_ids(
+        &self,
+        models: &[ModelPlan],
+        plan: &mut Plan,
+    ) -> Result<Vec<i64>, BackupError> {
+        let exported: Vec<String> = models
+            .iter()
+            .filter(|model| model.rule != Rule::Attachments && plan.ids.contains_key(&model.model))
+            .map(|model| model.model.clone())
+            .collect();
+        let fields = vec!["res_model".to_owned(), "res_id".to_owned()];
+        let in_archive = |model: &str, id: i64| {
+            plan.ids
+                .get(model)
+                .is_some_and(|ids| ids.binary_search(&id).is_ok())
+        };
+        let mut ids = BTreeSet::new();
+
+        let attached = Domain::leaf("res_field", "=", false).and(Domain::leaf(
+            "res_model",
+            "in",
+            json!(exported),
+        ));
+        let mut pages = std::pin::pin!(self.scoped.search_read_batches(
+            "ir.attachment",
+            attached,
+            fields.clone(),
+            2_000
+        ));
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|error| self.unreadable("ir.attachment", error))?
+        {
+            for row in page {
+                let (Some(id), Some(model), Some(res_id)) = (
+                    row.get("id").and_then(Value::as_i64),
+                    row.get("res_model").and_then(Value::as_str),
+                    row.get("res_id").and_then(Value::as_i64),
+                ) else {
+                    continue;
+                };
+                if in_archive(model, res_id) {
+                    ids.insert(id);
+                }
+            }
+        }
+
+        let owned = Domain::leaf("res_field", "=", false).and(Domain::leaf(
+            "company_id",
+            "=",
+            self.tenant.company_id,
+        ));
+        let mut pages =
+            std::pin::pin!(
+                self.scoped
+                    .search_read_batches("ir.attachment", owned, fields, 2_000)
+            );
+        let mut skipped = Vec::new();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|error| self.unreadable("ir.attachment", error))?
+        {
+            for row in page {
+                let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                    continue;
+                };
+                let res_model = row
+                    .get("res_model")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let res_id = row.get("res_id").and_then(Value::as_i64).unwrap_or(0);
+                let tenant_model = models.iter().any(|model| model.model == res_model);
+                if res_model.is_empty()
+                    || res_id == 0
+                    || !tenant_model
+                    || in_archive(res_model, res_id)
+                {
+                    ids.insert(id);
+                } else {
+                    skipped.push(SkippedAttachment {
+                        id,
+                        res_model: res_model.to_owned(),
+                        res_id,
+                        reason: "attached to a record that is not this tenant's".into(),
+                    });
+                }
+            }
+        }
+        plan.skipped_attachments = skipped;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// Exports every planned model; returns the records referred to but not written.
+    async fn export(
+        &self,
+        plan: &mut Plan,
+        sender: mpsc::Sender<Command>,
+        progress: &dyn ProgressSink,
+    ) -> Result<BTreeMap<String, OutsideReferences>, Failure> {
+        for model in &plan.models {
+            let ids = plan
+                .ids
+                .get(&model.model)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            progress.report(Progress::Model {
+                model: &model.model,
+                records: ids.len() as u64,
+            });
+            self.export_model(model, ids, &sender, progress).await?;
+        }
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Command::TakeReferences(reply))
+            .await
+            .map_err(|_| Failure::WriterGone)?;
+        answer.await.map_err(|_| Failure::WriterGone)
+    }
+
+    async fn export_model(
+        &self,
+        model: &ModelPlan,
+        ids: &[i64],
+        sender: &mpsc::Sender<Command>,
+        progress: &dyn ProgressSink,
+    ) -> Result<(), Failure> {
+        let send =
+            |command| async move { sender.send(command).await.map_err(|_| Failure::WriterGone) };
+        send(Command::BeginModel(ModelShape {
+            model: model.model.clone(),
+            relations: model.relations.clone(),
+            binary_fields: model.binary_fields.clone(),
+        }))
+        .await?;
+        let mut fields = model.fields.clone();
+        fields.extend(model.binary_fields.iter().cloned());
+        let batch_size = self.options.batch_size.max(1);
+        // Each page is its own task, so reads go on while this loop waits on binaries or on the
+        // writer; `buffered` bounds how many run ahead and keeps them in id order.
+        let pages = futures::stream::iter(ids.chunks(batch_size).map(<[i64]>::to_vec))
+            .map(|chunk| {
+                let client = self.sized.clone();
+                let name = model.model.clone();
+                let fields = fields.clone();
+                tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await })
+            })
+            .buffered(self.options.concurrency.max(1));
+        let mut pages = std::pin::pin!(pages);
+        while let Some(joined) = pages.next().await {
+            let mut page = joined
+                .map_err(|error| {
+                    self.unreadable(
+                        &model.model,
+                        OdooError::Unsupported(format!("a read task failed: {error}")),
+                    )
+                })?
+                .map_err(|error| self.unreadable(&model.model, error))?;
+            if !model.binary_fields.is_empty() {
+                self.send_binaries(model, &mut page, sender).await?;
+            }
+            let count = page.len() as u64;
+            send(Command::Records(page)).await?;
+            progress.report(Progress::Records {
+                model: &model.model,
+                count,
+            });
+        }
+        send(Command::EndModel).await
+    }
+
+    /// Sends the binary values of a page's records, reading those Odoo answered by size.
+    async fn send_binaries(
+        &self,
+        model: &ModelPlan,
+        page: &mut [Record],
+        sender: &mpsc::Sender<Command>,
+    ) -> Result<(), Failure> {
+        let attachment_names: HashMap<i64, String> = if model.model == "ir.attachment" {
+            page.iter()
+                .filter_map(|record| {
+                    Some((
+                        record.get("id")?.as_i64()?,
+                        record
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ))
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut to_fetch: Vec<i64> = Vec::new();
+        for record in page.iter_mut() {
+            let Some(id) = record.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let mut fetch = false;
+            for field in &model.binary_fields {
+                match record.remove(field) {
+                    Some(Value::String(text)) if is_size_text(&text) => fetch = true,
+                    // A server that ignores `bin_size` sent the content itself.
+                    Some(Value::String(base64)) if !base64.is_empty() => {
+                        let file_name = attachment_names.get(&id).cloned();
+                        sender
+                            .send(Command::Binary {
+                                id,
+                                field: field.clone(),
+                                file_name,
+                                base64,
+                            })
+                            .await
+                            .map_err(|_| Failure::WriterGone)?;
+                    }
+                    _ => {}
+                }
+            }
+            if fetch {
+                to_fetch.push(id);
+            }
+        }
+        let binaries = futures::stream::iter(
+            to_fetch
+                .chunks(self.options.binary_batch_size.max(1))
+                .map(<[i64]>::to_vec),
+        )
+        .map(|chunk| {
+            let client = self.scoped.clone();
+            let name = model.model.clone();
+            let fields = model.binary_fields.clone();
+            tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await })
+        })
+        .buffered(BINARY_CONCURRENCY);
+        let mut binaries = std::pin::pin!(binaries);
+        while let Some(joined) = binaries.next().await {
+            let rows = joined
+                .map_err(|error| {
+                    self.unreadable(
+                        &model.model,
+                        OdooError::Unsupported(format!("a read task failed: {error}")),
+                    )
+                })?
+                .map_err(|error| self.unreadable(&model.model, error))?;
+            for mut row in rows {
+                let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                    continue;
+                };
+                for field in &model.binary_fields {
+                    if let Some(Value::String(base64)) = row.remove(field)
+                        && !base64.is_empty()
+                    {
+                        sender
+                            .send(Command::Binary {
+                                id,
+                                field: field.clone(),
+                                file_name: attachment_names.get(&id).cloned(),
+                                base64,
+                            })
+                            .await
+                            .map_err(|_| Failure::WriterGone)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds `metadata.json` (the writer adds counts and checksums) and the external-id map.
+    async fn metadata(
+        &self,
+        created_at: chrono::DateTime<Utc>,
+        odoo: OdooInfo,
+        plan: &Plan,
+        references: BTreeMap<String, OutsideReferences>,
+    ) -> Result<(Metadata, BTreeMap<String, BTreeMap<i64, String>>), Failure> {
+        let mut external_ids: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+        let mut unresolved = Vec::new();
+        for (model, outside) in references {
+            let ids: Vec<i64> = outside.ids.iter().copied().collect();
+            let found = self
+                .scoped
+                .external_ids(&model, &ids)
+                .await
+                .map_err(self.odoo_error(format!(
+                    "look up the external ids of referenced {model} records"
+                )))?;
+            let missing: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !found.contains_key(id))
+                .collect();
+            if !found.is_empty() {
+                external_ids.insert(model.clone(), found.into_iter().collect());
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let names = self.display_names(&model, &missing).await;
+            let referenced_by: Vec<String> = outside.referenced_by.iter().cloned().collect();
+            for id in missing {
+                let display_name = match &names {
+                    Ok(names) => names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| "(no such record)".into()),
+                    Err(reason) => format!("(cannot be read: {reason})"),
+                };
+                unresolved.push(UnresolvedReference {
+                    model: model.clone(),
+                    id,
+                    display_name,
+                    referenced_by: referenced_by.clone(),
+                });
+            }
+        }
+        let metadata = Metadata {
+            format: FORMAT_NAME.to_owned(),
+            format_version: FORMAT_VERSION,
+            tenant: TenantInfo {
+                company_id: self.tenant.company_id,
+                code: self.tenant.code.clone(),
+                name: self.tenant.name.clone(),
+            },
+            created_at,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            odoo,
+            models: BTreeMap::new(),
+            record_count: 0,
+            attachment_count: 0,
+            skipped_models: plan.skipped.clone(),
+            excluded_models: plan.excluded.clone(),
+            unresolved_references: unresolved,
+            skipped_attachments: plan.skipped_attachments.clone(),
+            entries: BTreeMap::new(),
+        };
+        Ok((metadata, external_ids))
+    }
+
+    async fn display_names(
+        &self,
+        model: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, String>, String> {
+        let mut names = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows = self
+                .scoped
+                .search_read(
+                    model,
+                    &Domain::leaf("id", "in", json!(chunk)),
+                    &["display_name".to_owned()],
+                    &SearchOptions::ordered_by("id"),
+                )
+                .await
+                .map_err(|error| error.to_string())?;
+            for row in rows {
+                if let Some(id) = row.get("id").and_then(Value::as_i64) {
+                    let name = row
+                        .get("display_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    names.insert(id, name.to_owned());
+                }
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// One page: the records with these ids that still exist, in id order.
+async fn read_page(
+    client: &OdooClient,
+    model: &str,
+    ids: Vec<i64>,
+    fields: &[String],
+) -> Result<Vec<Record>, OdooError> {
+    let domain = Domain::leaf("id", "in", json!(ids));
+    client
+        .search_read(model, &domain, fields, &SearchOptions::ordered_by("id"))
+        .await
+}
+
+fn many2one_id(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Array(pair) => pair.first()?.as_i64(),
+        Value::Number(number) => number.as_i64(),
+        _ => None,
+    }
+}
+
+/// Odoo's answer for a binary field under `bin_size`: "12.34 Kb", "830 bytes".
+fn is_size_text(text: &str) -> bool {
+    let Some((number, unit)) = text.split_once(' ') else {
+        return false;
+    };
+    number.parse::<f64>().is_ok()
+        && matches!(
+            unit,
+            "bytes" | "Kb" | "Mb" | "Gb" | "Tb" | "b" | "KB" | "MB" | "GB"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_answers_are_told_apart_from_contents() {
+        assert!(is_size_text("12.34 Kb"));
+        assert!(is_size_text("830 bytes"));
+        assert!(!is_size_text("iVBORw0KGgo="));
+        assert!(!is_size_text("not a size"));
+    }
+}

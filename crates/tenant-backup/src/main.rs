@@ -1,0 +1,263 @@
+//! `tenant-backup`: back up one company (tenant) of a multi-company Odoo, and check backups.
+//!
+//! ```text
+//! tenant-backup tenants                                  # companies with id, code and name
+//! tenant-backup backup --tenant boutique-sport --out /var/backups
+//! tenant-backup verify /var/backups/backup_boutique-sport_20250101_020000.zip
+//! tenant-backup inspect /var/backups/backup_boutique-sport_20250101_020000.zip
+//! ```
+//!
+//! Settings come from flags, then `ODOO_*` environment variables, then the TOML file named by
+//! `--config` or `BACKUP_CONFIG` (see `backup_engine::config`). Exit status: 0 on success, 1 on
+//! failure (and for an archive that is not sound), 2 for a usage error.
+
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use backup_engine::config::{self, Overrides};
+use backup_engine::{BackupRequest, TenantSelector};
+use clap::{Parser, Subcommand};
+use odoo_client::OdooClient;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tenant-backup",
+    version,
+    about = "Per-company backups of a multi-company Odoo"
+)]
+struct Cli {
+    /// TOML configuration file ([odoo] and [backup] tables); default: $BACKUP_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Odoo address, e.g. https://erp.example.com (default: $ODOO_URL, then the file).
+    #[arg(long, global = true)]
+    url: Option<String>,
+    /// Database name (default: $ODOO_DB, then the file).
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Login of the backup user (default: $ODOO_LOGIN, then the file). The password or API key
+    /// is read from $ODOO_PASSWORD / $ODOO_API_KEY or the file, never from the command line.
+    #[arg(long, global = true)]
+    login: Option<String>,
+    /// json2, jsonrpc or web-session (default: $ODOO_PROTOCOL, then detected).
+    #[arg(long, global = true)]
+    protocol: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the companies (tenants) with their id, code and name.
+    Tenants,
+    /// Back up one tenant into a new archive.
+    Backup {
+        /// The tenant: its company id or its code (see `tenants`).
+        #[arg(long)]
+        tenant: String,
+        /// The directory that receives backup_<code>_<YYYYmmdd_HHMMSS>.zip.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Pages read at the same time (default 4, or [backup] concurrency).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// Check an archive: structure, format version, every checksum. Exit 0 only if sound.
+    Verify { archive: PathBuf },
+    /// Summarize an archive: tenant, date, models and counts (checksums are not checked).
+    Inspect { archive: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Verify { archive } => verify(archive),
+        Command::Inspect { archive } => inspect(archive),
+        Command::Tenants => {
+            let (client, _) = connect(&cli, None).await?;
+            let tenants = backup_engine::list_tenants(&client).await?;
+            println!("{:>6}  {:<28}  NAME", "ID", "CODE");
+            for tenant in tenants {
+                println!(
+                    "{:>6}  {:<28}  {}",
+                    tenant.company_id, tenant.code, tenant.name
+                );
+            }
+            Ok(())
+        }
+        Command::Backup {
+            tenant,
+            out,
+            concurrency,
+        } => {
+            let (client, settings) = connect(&cli, *concurrency).await?;
+            let out_dir = out.clone().or(settings.out_dir).context(
+                "no output directory: pass --out DIR or set out_dir in the [backup] table of the configuration file",
+            )?;
+            let request = BackupRequest {
+                tenant: tenant.parse::<TenantSelector>().expect("infallible"),
+                out_dir,
+                options: settings.backup,
+            };
+            let sink = progress::CliProgress::new(std::io::stderr().is_terminal());
+            let report = backup_engine::backup(&client, &request, &sink).await;
+            sink.finish();
+            let report = report?;
+            println!("archive:     {}", report.archive.display());
+            println!(
+                "tenant:      {} (id {}, {})",
+                report.tenant.name, report.tenant.company_id, report.tenant.code
+            );
+            println!(
+                "records:     {} in {} models",
+                report.record_count,
+                report.models.len()
+            );
+            println!(
+                "attachments: {} ({} files)",
+                report.attachment_count, report.file_count
+            );
+            println!("size:        {}", human_size(report.size));
+            println!("duration:    {:.1} s", report.duration.as_secs_f64());
+            for warning in report.warnings() {
+                eprintln!("warning: {warning}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn connect(cli: &Cli, concurrency: Option<usize>) -> Result<(OdooClient, config::Settings)> {
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        url: cli.url.clone(),
+        database: cli.db.clone(),
+        login: cli.login.clone(),
+        protocol: cli.protocol.clone(),
+        concurrency,
+    };
+    let settings = config::load(&overrides, &|name| std::env::var(name).ok())?;
+    let client = OdooClient::connect(settings.client.clone())
+        .await
+        .with_context(|| format!("cannot connect to Odoo at {}", settings.client.url))?;
+    Ok((client, settings))
+}
+
+fn verify(path: &PathBuf) -> Result<()> {
+    let verified = backup_engine::verify(path)
+        .with_context(|| format!("{} is not a sound backup", path.display()))?;
+    let metadata = &verified.metadata;
+    println!(
+        "OK: {} — tenant {} ({}), {} records, {} attachments, {} entries checked",
+        path.display(),
+        metadata.tenant.name,
+        metadata.tenant.code,
+        metadata.record_count,
+        metadata.attachment_count,
+        verified.entry_count
+    );
+    Ok(())
+}
+
+fn inspect(path: &PathBuf) -> Result<()> {
+    let reader = backup_engine::read_archive(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let metadata = reader.metadata();
+    println!("archive:      {}", path.display());
+    println!(
+        "format:       {} v{}",
+        metadata.format, metadata.format_version
+    );
+    println!(
+        "tenant:       {} (company id {}, code {})",
+        metadata.tenant.name, metadata.tenant.company_id, metadata.tenant.code
+    );
+    println!(
+        "created:      {}",
+        metadata.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    println!("tool:         tenant-backup {}", metadata.tool_version);
+    println!(
+        "odoo:         {} ({} modules), database {}",
+        metadata.odoo.server_version,
+        metadata.odoo.modules.len(),
+        metadata.odoo.database_uuid.as_deref().unwrap_or("?")
+    );
+    println!("records:      {}", metadata.record_count);
+    println!("attachments:  {}", metadata.attachment_count);
+    println!(
+        "files:        {}",
+        metadata
+            .entries
+            .keys()
+            .filter(|name| name.starts_with("filestore/"))
+            .count()
+    );
+    println!("models:");
+    for (model, count) in &metadata.models {
+        println!("  {count:>9}  {model}");
+    }
+    for skipped in &metadata.skipped_models {
+        println!("skipped:      {} ({})", skipped.model, skipped.reason);
+    }
+    if !metadata.unresolved_references.is_empty() {
+        println!(
+            "unresolved:   {} references without external id",
+            metadata.unresolved_references.len()
+        );
+    }
+    if !metadata.skipped_attachments.is_empty() {
+        println!(
+            "attachments left out: {}",
+            metadata.skipped_attachments.len()
+        );
+    }
+    println!("(checksums not checked: run `tenant-backup verify`)");
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {} ({bytes} bytes)", UNITS[unit])
+    }
+}
