@@ -13,7 +13,14 @@
 
 mod progress;
 
-use std::io::IsTerminal;
+/// Prints a line on standard output; a closed pipe (`| head`) ends the command quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,6 +100,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -107,11 +115,13 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Tenants => {
             let (client, _) = connect(&cli, None).await?;
             let tenants = backup_engine::list_tenants(&client).await?;
-            println!("{:>6}  {:<28}  NAME", "ID", "CODE");
+            say!("{:>6}  {:<28}  NAME", "ID", "CODE");
             for tenant in tenants {
-                println!(
+                say!(
                     "{:>6}  {:<28}  {}",
-                    tenant.company_id, tenant.code, tenant.name
+                    tenant.company_id,
+                    tenant.code,
+                    tenant.name
                 );
             }
             Ok(())
@@ -134,22 +144,25 @@ async fn run(cli: Cli) -> Result<()> {
             let report = backup_engine::backup(&client, &request, &sink).await;
             sink.finish();
             let report = report?;
-            println!("archive:     {}", report.archive.display());
-            println!(
+            say!("archive:     {}", report.archive.display());
+            say!(
                 "tenant:      {} (id {}, {})",
-                report.tenant.name, report.tenant.company_id, report.tenant.code
+                report.tenant.name,
+                report.tenant.company_id,
+                report.tenant.code
             );
-            println!(
+            say!(
                 "records:     {} in {} models",
                 report.record_count,
                 report.models.len()
             );
-            println!(
+            say!(
                 "attachments: {} ({} files)",
-                report.attachment_count, report.file_count
+                report.attachment_count,
+                report.file_count
             );
-            println!("size:        {}", human_size(report.size));
-            println!("duration:    {:.1} s", report.duration.as_secs_f64());
+            say!("size:        {}", human_size(report.size));
+            say!("duration:    {:.1} s", report.duration.as_secs_f64());
             for warning in report.warnings() {
                 eprintln!("warning: {warning}");
             }
@@ -178,7 +191,7 @@ fn verify(path: &PathBuf) -> Result<()> {
     let verified = backup_engine::verify(path)
         .with_context(|| format!("{} is not a sound backup", path.display()))?;
     let metadata = &verified.metadata;
-    println!(
+    say!(
         "OK: {} — tenant {} ({}), {} records, {} attachments, {} entries checked",
         path.display(),
         metadata.tenant.name,
@@ -194,29 +207,32 @@ fn inspect(path: &PathBuf) -> Result<()> {
     let reader = backup_engine::read_archive(path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let metadata = reader.metadata();
-    println!("archive:      {}", path.display());
-    println!(
+    say!("archive:      {}", path.display());
+    say!(
         "format:       {} v{}",
-        metadata.format, metadata.format_version
+        metadata.format,
+        metadata.format_version
     );
-    println!(
+    say!(
         "tenant:       {} (company id {}, code {})",
-        metadata.tenant.name, metadata.tenant.company_id, metadata.tenant.code
+        metadata.tenant.name,
+        metadata.tenant.company_id,
+        metadata.tenant.code
     );
-    println!(
+    say!(
         "created:      {}",
         metadata.created_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
-    println!("tool:         tenant-backup {}", metadata.tool_version);
-    println!(
+    say!("tool:         tenant-backup {}", metadata.tool_version);
+    say!(
         "odoo:         {} ({} modules), database {}",
         metadata.odoo.server_version,
         metadata.odoo.modules.len(),
         metadata.odoo.database_uuid.as_deref().unwrap_or("?")
     );
-    println!("records:      {}", metadata.record_count);
-    println!("attachments:  {}", metadata.attachment_count);
-    println!(
+    say!("records:      {}", metadata.record_count);
+    say!("attachments:  {}", metadata.attachment_count);
+    say!(
         "files:        {}",
         metadata
             .entries
@@ -224,27 +240,33 @@ fn inspect(path: &PathBuf) -> Result<()> {
             .filter(|name| name.starts_with("filestore/"))
             .count()
     );
-    println!("models:");
+    say!("models:");
     for (model, count) in &metadata.models {
-        println!("  {count:>9}  {model}");
+        say!("  {count:>9}  {model}");
     }
     for skipped in &metadata.skipped_models {
-        println!("skipped:      {} ({})", skipped.model, skipped.reason);
+        say!("skipped:      {} ({})", skipped.model, skipped.reason);
     }
     if !metadata.unresolved_references.is_empty() {
-        println!(
+        say!(
             "unresolved:   {} references without external id",
             metadata.unresolved_references.len()
         );
     }
     if !metadata.skipped_attachments.is_empty() {
-        println!(
+        say!(
             "attachments left out: {}",
             metadata.skipped_attachments.len()
         );
     }
-    println!("(checksums not checked: run `tenant-backup verify`)");
+    say!("(checksums not checked: run `tenant-backup verify`)");
     Ok(())
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn human_size(bytes: u64) -> String {

@@ -3,3 +3,6 @@
 pub(crate) mod format;
 pub(crate) mod reader;
 pub(crate) mod writer;
+
+#[cfg(test)]
+mod tests;
