@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use chrono::{SubsecRound, Utc};
 use futures::{StreamExt, TryStreamExt};
-use odoo_client::{Context, Domain, OdooClient, OdooError, Record, SearchOptions};
+use odoo_client::{CallKind, Context, Domain, OdooClient, OdooError, Record, SearchOptions};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
@@ -589,62 +589,82 @@ impl<'a> Exporter<'a> {
     }
 
     /// Exports every planned model; returns the records referred to but not written.
+    ///
+    /// All pages of all models form one stream, read `concurrency` at a time: the next model's
+    /// first pages are read while the current one is finished, so a run of small models does
+    /// not cost one round trip each. Each page is its own task, so reads go on while this loop
+    /// waits on binaries or on the writer; `buffered` bounds how many run ahead and keeps them in
+    /// order.
     async fn export(
         &self,
         plan: &mut Plan,
         sender: mpsc::Sender<Command>,
         progress: &dyn ProgressSink,
     ) -> Result<BTreeMap<String, OutsideReferences>, Failure> {
-        for model in &plan.models {
-            let ids = plan
-                .ids
-                .get(&model.model)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            progress.report(Progress::Model {
-                model: &model.model,
-                records: ids.len() as u64,
-            });
-            self.export_model(model, ids, &sender, progress).await?;
-        }
-        let (reply, answer) = oneshot::channel();
-        sender
-            .send(Command::TakeReferences(reply))
-            .await
-            .map_err(|_| Failure::WriterGone)?;
-        answer.await.map_err(|_| Failure::WriterGone)
-    }
-
-    async fn export_model(
-        &self,
-        model: &ModelPlan,
-        ids: &[i64],
-        sender: &mpsc::Sender<Command>,
-        progress: &dyn ProgressSink,
-    ) -> Result<(), Failure> {
-        let send =
-            |command| async move { sender.send(command).await.map_err(|_| Failure::WriterGone) };
-        send(Command::BeginModel(ModelShape {
-            model: model.model.clone(),
-            relations: model.relations.clone(),
-            binary_fields: model.binary_fields.clone(),
-        }))
-        .await?;
-        let mut fields = model.fields.clone();
-        fields.extend(model.binary_fields.iter().cloned());
         let batch_size = self.options.batch_size.max(1);
-        // Each page is its own task, so reads go on while this loop waits on binaries or on the
-        // writer; `buffered` bounds how many run ahead and keeps them in id order.
-        let pages = futures::stream::iter(ids.chunks(batch_size).map(<[i64]>::to_vec))
-            .map(|chunk| {
+        let empty = Vec::new();
+        let ids_of = |model: &ModelPlan| plan.ids.get(&model.model).unwrap_or(&empty);
+        let fields_of: Vec<std::sync::Arc<Vec<String>>> = plan
+            .models
+            .iter()
+            .map(|model| {
+                let mut fields = model.fields.clone();
+                fields.extend(model.binary_fields.iter().cloned());
+                std::sync::Arc::new(fields)
+            })
+            .collect();
+        let tasks = plan.models.iter().enumerate().flat_map(|(index, model)| {
+            ids_of(model)
+                .chunks(batch_size)
+                .map(move |chunk| (index, chunk.to_vec()))
+        });
+        let pages = futures::stream::iter(tasks)
+            .map(|(index, chunk)| {
                 let client = self.sized.clone();
-                let name = model.model.clone();
-                let fields = fields.clone();
-                tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await })
+                let name = plan.models[index].model.clone();
+                let fields = fields_of[index].clone();
+                let read =
+                    tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await });
+                async move { (index, read.await) }
             })
             .buffered(self.options.concurrency.max(1));
         let mut pages = std::pin::pin!(pages);
-        while let Some(joined) = pages.next().await {
+
+        // Models are opened and closed in plan order, empty ones included.
+        let mut next_model = 0;
+        let mut open: Option<usize> = None;
+        loop {
+            let item = pages.next().await;
+            let target = item.as_ref().map_or(plan.models.len(), |(index, _)| *index);
+            if open != Some(target) {
+                if open.take().is_some() {
+                    self.send(&sender, Command::EndModel).await?;
+                }
+                while next_model <= target && next_model < plan.models.len() {
+                    let model = &plan.models[next_model];
+                    progress.report(Progress::Model {
+                        model: &model.model,
+                        records: ids_of(model).len() as u64,
+                    });
+                    self.send(
+                        &sender,
+                        Command::BeginModel(ModelShape {
+                            model: model.model.clone(),
+                            relations: model.relations.clone(),
+                            binary_fields: model.binary_fields.clone(),
+                        }),
+                    )
+                    .await?;
+                    if next_model == target {
+                        open = Some(next_model);
+                    } else {
+                        self.send(&sender, Command::EndModel).await?;
+                    }
+                    next_model += 1;
+                }
+            }
+            let Some((index, joined)) = item else { break };
+            let model = &plan.models[index];
             let mut page = joined
                 .map_err(|error| {
                     self.unreadable(
@@ -654,16 +674,22 @@ impl<'a> Exporter<'a> {
                 })?
                 .map_err(|error| self.unreadable(&model.model, error))?;
             if !model.binary_fields.is_empty() {
-                self.send_binaries(model, &mut page, sender).await?;
+                self.send_binaries(model, &mut page, &sender).await?;
             }
             let count = page.len() as u64;
-            send(Command::Records(page)).await?;
+            self.send(&sender, Command::Records(page)).await?;
             progress.report(Progress::Records {
                 model: &model.model,
                 count,
             });
         }
-        send(Command::EndModel).await
+        let (reply, answer) = oneshot::channel();
+        self.send(&sender, Command::TakeReferences(reply)).await?;
+        answer.await.map_err(|_| Failure::WriterGone)
+    }
+
+    async fn send(&self, sender: &mpsc::Sender<Command>, command: Command) -> Result<(), Failure> {
+        sender.send(command).await.map_err(|_| Failure::WriterGone)
     }
 
     /// Sends the binary values of a page's records, reading those Odoo answered by size.
@@ -866,17 +892,27 @@ impl<'a> Exporter<'a> {
     }
 }
 
-/// One page: the records with these ids that still exist, in id order.
+/// One page: the records with these ids that still exist, in id order. Many2one values come as
+/// bare ids (`load: ""`): Odoo then skips computing a display name for every reference, which
+/// halves the time of a page on Odoo 18.
 async fn read_page(
     client: &OdooClient,
     model: &str,
     ids: Vec<i64>,
     fields: &[String],
 ) -> Result<Vec<Record>, OdooError> {
-    let domain = Domain::leaf("id", "in", json!(ids));
-    client
-        .search_read(model, &domain, fields, &SearchOptions::ordered_by("id"))
-        .await
+    let mut kwargs = serde_json::Map::new();
+    kwargs.insert("domain".into(), json!(Domain::leaf("id", "in", json!(ids))));
+    kwargs.insert("fields".into(), json!(fields));
+    kwargs.insert("order".into(), json!("id"));
+    kwargs.insert("load".into(), json!(""));
+    let value = client
+        .call(model, "search_read", None, kwargs, CallKind::Read)
+        .await?;
+    serde_json::from_value(value).map_err(|error| OdooError::InvalidResponse {
+        call: odoo_client::CallSite::new(model, "search_read"),
+        message: error.to_string(),
+    })
 }
 
 fn many2one_id(value: Option<&Value>) -> Option<i64> {

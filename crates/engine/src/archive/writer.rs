@@ -110,16 +110,13 @@ pub(crate) struct WriterSettings {
 
 /// Starts the writer thread. It ends when `Finish` is done (Ok with the archive) or when the
 /// sender is dropped first (Err(Aborted), the partial files removed).
-pub(crate) fn spawn(
-    settings: WriterSettings,
-    capacity: usize,
-) -> Result<
-    (
-        mpsc::Sender<Command>,
-        tokio::task::JoinHandle<Result<WrittenArchive, WriteError>>,
-    ),
-    WriteError,
-> {
+/// The writer's inbox and its eventual result.
+pub(crate) type WriterHandle = (
+    mpsc::Sender<Command>,
+    tokio::task::JoinHandle<Result<WrittenArchive, WriteError>>,
+);
+
+pub(crate) fn spawn(settings: WriterSettings, capacity: usize) -> Result<WriterHandle, WriteError> {
     let writer = ArchiveWriter::create(settings)?;
     let (sender, receiver) = mpsc::channel(capacity.max(1));
     let handle = tokio::task::spawn_blocking(move || writer.run(receiver));
