@@ -107,14 +107,9 @@ pub enum OdooError {
 
 impl OdooError {
     /// Classifies an exception the server reported. `name` is Odoo's dotted exception name
-    /// (`odoo.exceptions.AccessError`, `builtins.ValueError`, ...), `http_status` the status of
-    /// the answer that carried it (JSON-2 only; `/jsonrpc` always answers 200).
-    pub fn from_server(
-        call: CallSite,
-        name: &str,
-        message: String,
-        http_status: Option<u16>,
-    ) -> OdooError {
+    /// (`odoo.exceptions.AccessError`, `builtins.ValueError`, ...). The same names arrive over
+    /// every protocol, so the classification does not depend on it.
+    pub fn from_server(call: CallSite, name: &str, message: String) -> OdooError {
         let short_name = name.rsplit('.').next().unwrap_or(name);
         match short_name {
             "AccessDenied" => OdooError::Server {
@@ -135,16 +130,12 @@ impl OdooError {
             "KeyError" if message.trim_matches(['\'', '"']) == call.model => {
                 OdooError::UnknownModel { call, message }
             }
-            "NotFound"
-                if http_status == Some(404)
-                    && message.contains(&call.model)
-                    && !message.contains(&call.method) =>
-            {
-                OdooError::UnknownModel { call, message }
-            }
-            "NotFound" | "AttributeError" if message.contains(&call.method) => {
+            // The web session's call_kw answers an unknown model with a bare 404 NotFound that
+            // names neither model nor method; an unknown method is an AttributeError naming it.
+            "NotFound" | "AttributeError" if message.contains(&format!("'{}'", call.method)) => {
                 OdooError::UnknownMethod { call, message }
             }
+            "NotFound" => OdooError::UnknownModel { call, message },
             "ValueError"
                 if message.contains("Invalid field") || message.contains("nvalid field") =>
             {
@@ -202,7 +193,16 @@ mod tests {
             call(),
             "odoo.exceptions.UserError",
             "Object no.such.model doesn't exist".into(),
-            None,
+        );
+        assert!(matches!(error, OdooError::UnknownModel { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn classifies_the_web_sessions_bare_not_found_as_unknown_model() {
+        let error = OdooError::from_server(
+            call(),
+            "werkzeug.exceptions.NotFound",
+            "404 Not Found: The requested URL was not found on the server.".into(),
         );
         assert!(matches!(error, OdooError::UnknownModel { .. }), "{error:?}");
     }
@@ -213,7 +213,6 @@ mod tests {
             CallSite::new("sale.order", "action_confirm"),
             "odoo.exceptions.UserError",
             "No warehouse could be found".into(),
-            None,
         );
         assert!(matches!(error, OdooError::UserError { .. }), "{error:?}");
     }

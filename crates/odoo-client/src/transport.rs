@@ -390,12 +390,7 @@ impl Wire {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned();
-                Err(OdooError::from_server(
-                    call.site.clone(),
-                    name,
-                    message,
-                    Some(status.as_u16()),
-                ))
+                Err(OdooError::from_server(call.site.clone(), name, message))
             }
             _ => Err(OdooError::Http {
                 call: call.site.clone(),
@@ -467,7 +462,7 @@ fn jsonrpc_error(site: &CallSite, error: &Value) -> OdooError {
             message,
         };
     }
-    OdooError::from_server(site.clone(), name, message, None)
+    OdooError::from_server(site.clone(), name, message)
 }
 
 async fn read_json_body(site: &CallSite, response: reqwest::Response) -> Result<Value, OdooError> {
