@@ -129,8 +129,25 @@ pub fn assign_codes(companies: &[(i64, String)]) -> Vec<Tenant> {
             }
         })
         .collect();
+    // A disambiguated code can meet another company's plain slug ("Shop" id 7 → `shop-7`, and a
+    // company named "Shop 7"): the lower id keeps the code, the other gets its id appended.
     tenants.sort_by_key(|tenant| tenant.company_id);
-    tenants
+    loop {
+        let mut seen = HashMap::new();
+        let mut changed = false;
+        for tenant in &mut tenants {
+            if seen
+                .insert(tenant.code.clone(), tenant.company_id)
+                .is_some()
+            {
+                tenant.code = format!("{}-{}", tenant.code, tenant.company_id);
+                changed = true;
+            }
+        }
+        if !changed {
+            return tenants;
+        }
+    }
 }
 
 /// Every company the logged-in user may work in, archived ones included, by id.
@@ -220,6 +237,7 @@ mod tests {
             (7, "Boutique  Sport!".into()),
             (3, "Boutique Sport".into()),
             (9, "東京".into()),
+            (2, "Boutique Sport 7".into()),
         ]);
         let codes: Vec<(i64, &str)> = tenants
             .iter()
@@ -228,8 +246,9 @@ mod tests {
         assert_eq!(
             codes,
             vec![
+                (2, "boutique-sport-7"),
                 (3, "boutique-sport"),
-                (7, "boutique-sport-7"),
+                (7, "boutique-sport-7-7"),
                 (9, "company-9")
             ]
         );
