@@ -11,6 +11,30 @@ pub fn utc_now_text() -> String {
     datetime_text(seconds)
 }
 
+/// A week from now as an HTTP date (`Wed, 24 Nov 2027 12:34:06 GMT`), for cookie expiry.
+pub fn http_date_in_a_week() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+        + 604_800;
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS[month as usize - 1],
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// Seconds since the epoch to "YYYY-MM-DD HH:MM:SS".
 pub fn datetime_text(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);

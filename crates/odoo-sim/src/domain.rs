@@ -130,6 +130,14 @@ fn parse_term(model: &Model, items: &[Value], position: &mut usize) -> Result<No
             Ok(Node::Not(Box::new(parse_term(model, items, position)?)))
         }
         Value::Array(parts) if parts.len() == 3 => parse_leaf(model, parts),
+        // Python's tuple unpacking of a leaf of the wrong length.
+        Value::Array(parts) if parts.len() < 3 => Err(OdooException::value_error(format!(
+            "not enough values to unpack (expected 3, got {})",
+            parts.len()
+        ))),
+        Value::Array(_) => Err(OdooException::value_error(
+            "too many values to unpack (expected 3)",
+        )),
         // Python unpacks any 3-item sequence, a 3-letter string included.
         Value::String(text) if text.chars().count() == 3 => {
             let parts: Vec<Value> = text.chars().map(|c| Value::from(c.to_string())).collect();
@@ -158,8 +166,22 @@ fn parse_leaf(model: &Model, parts: &[Value]) -> Result<Node, OdooException> {
     let Some(operator) = parts[1].as_str().and_then(Operator::parse) else {
         return Err(invalid_leaf());
     };
+    if contains_object(&parts[2]) {
+        let mut error = OdooException::value_error("can't adapt type 'dict'");
+        error.name = "psycopg2.ProgrammingError";
+        return Err(error);
+    }
     let leaf = build_leaf(model, path, operator, &parts[2], parts)?;
     Ok(Node::Leaf(leaf))
+}
+
+/// PostgreSQL cannot take a dict as a value (`any` sub-domains are lists, never dicts).
+fn contains_object(value: &Value) -> bool {
+    match value {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().any(Value::is_object),
+        _ => false,
+    }
 }
 
 fn build_leaf(

@@ -284,11 +284,25 @@ fn read_method(
         "search_read" => {
             let ids = search(db, env, model, &SearchParams::from_bound(bound))?;
             let fields = field_list(bound.get("fields"));
-            Ok(Value::Array(read(db, env, model, &ids, &fields)?))
+            Ok(Value::Array(read(
+                db,
+                env,
+                model,
+                &ids,
+                &fields,
+                classic_load(bound),
+            )?))
         }
         "read" => {
             let fields = field_list(bound.get("fields"));
-            Ok(Value::Array(read(db, env, model, &bound.ids, &fields)?))
+            Ok(Value::Array(read(
+                db,
+                env,
+                model,
+                &bound.ids,
+                &fields,
+                classic_load(bound),
+            )?))
         }
         "exists" => Ok(json!(
             bound
@@ -302,6 +316,15 @@ fn read_method(
             "The method '{other}' does not exist on the model '{}'",
             model.name()
         ))),
+    }
+}
+
+/// `load='_classic_read'` (the default) reads a many2one as `[id, name]`; any other value (the
+/// web client sends `""`) as the bare id.
+fn classic_load(bound: &Bound) -> bool {
+    match bound.params.get("load") {
+        None | Some(Value::Null) => true,
+        Some(value) => value == "_classic_read",
     }
 }
 
@@ -594,6 +617,7 @@ pub fn read(
     model: &Model,
     ids: &[i64],
     fields: &[String],
+    classic: bool,
 ) -> Result<Vec<Value>, OdooException> {
     rules::check_model_access(model, Operation::Read)?;
     let mut selected: Vec<&'static FieldDef> = Vec::new();
@@ -650,10 +674,12 @@ pub fn read(
                 json!(record.many2one("id").unwrap_or_default()),
             );
             for field in &selected {
-                row.insert(
-                    field.name.to_owned(),
-                    read_value(db, env, model, record, field),
-                );
+                let value = read_value(db, env, model, record, field);
+                let value = match (classic, field.kind, &value) {
+                    (false, FieldKind::Many2one, Value::Array(pair)) => pair[0].clone(),
+                    _ => value,
+                };
+                row.insert(field.name.to_owned(), value);
             }
             Value::Object(row)
         })
@@ -903,6 +929,31 @@ fn check_required(model: &Model, record: &Record) -> Result<(), OdooException> {
                 field.name
             )));
         }
+    }
+    Ok(())
+}
+
+/// `_check_recursion` of the models with a parent: a record may not be its own ancestor.
+fn check_recursion(db: &Database, model: &Model, id: i64) -> Result<(), OdooException> {
+    let message = match model.name() {
+        "res.partner" => "You cannot create recursive Partner hierarchies.",
+        "product.category" => "You cannot create recursive categories.",
+        "stock.location" => "You cannot create recursive locations.",
+        _ => return Ok(()),
+    };
+    let link = if model.name() == "stock.location" {
+        "location_id"
+    } else {
+        "parent_id"
+    };
+    let mut current = db.get(model.name(), id).and_then(|r| r.many2one(link));
+    let mut steps = 0;
+    while let Some(parent) = current {
+        if parent == id || steps > 10_000 {
+            return Err(OdooException::validation_error(message));
+        }
+        current = db.get(model.name(), parent).and_then(|r| r.many2one(link));
+        steps += 1;
     }
     Ok(())
 }
@@ -1213,7 +1264,14 @@ fn write_records(
     if ids.is_empty() {
         return Ok(());
     }
-    check_records(db, env, model, ids, Operation::Write)?;
+    // res.partner's write reads the records before Odoo's own write check: the refusal names
+    // the 'read' operation, as the real server's does.
+    let operation = if model.name() == "res.partner" {
+        Operation::Read
+    } else {
+        Operation::Write
+    };
+    check_records(db, env, model, ids, operation)?;
     let split = split_values(model, vals)?;
     let now = db.now();
     for id in ids {
@@ -1237,6 +1295,7 @@ fn write_records(
         }
         let record = db.get(model.name(), *id).expect("checked above").clone();
         check_required(model, &record)?;
+        check_recursion(db, model, *id)?;
         for (field, value) in &split.binaries {
             remember_attachments(db, model.name(), *id, field, journal);
             compute::write_binary(db, model.name(), *id, field, value, Some(env));

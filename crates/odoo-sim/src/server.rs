@@ -75,8 +75,14 @@ impl Shared {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/jsonrpc", post(jsonrpc))
+        .route("/jsonrpc", post(jsonrpc).get(wrong_route_type))
         .route("/web/session/authenticate", post(session_authenticate))
+        .route("/web/session/destroy", post(session_destroy))
+        .route(
+            "/web/webclient/version_info",
+            post(webclient_version_info).get(wrong_route_type),
+        )
+        .route("/web/health", get(health))
         .route("/web/dataset/call_kw", post(call_kw))
         .route("/web/dataset/call_kw/{*path}", post(call_kw))
         .route("/web/version", get(web_version))
@@ -163,10 +169,65 @@ fn arg_str(args: &[Value], index: usize) -> &str {
 
 // ---- /jsonrpc -----------------------------------------------------------------------------------
 
-async fn jsonrpc(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+/// What Odoo answers a non-JSON request on a `type='json'` route.
+async fn wrong_route_type(uri: axum::http::Uri) -> Response {
+    let path = uri.path().replace('\'', "&#39;");
+    let mut response = (
+        StatusCode::BAD_REQUEST,
+        format!(
+            "<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;{path}&#39; is type=&#39;json&#39;.</p>\n"
+        ),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"))
+}
+
+/// Python's wording for missing arguments: `'a'`, `'a' and 'b'`, `'a', 'b', and 'c'`.
+fn missing_arguments(function: &str, missing: &[&str]) -> OdooException {
+    let quoted: Vec<String> = missing.iter().map(|name| format!("'{name}'")).collect();
+    let list = match quoted.as_slice() {
+        [single] => single.clone(),
+        [first, second] => format!("{first} and {second}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    OdooException::type_error(format!(
+        "{function}() missing {} required positional argument{}: {list}",
+        missing.len(),
+        if missing.len() == 1 { "" } else { "s" }
+    ))
+}
+
+async fn jsonrpc(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_json(&headers) {
+        return wrong_route_type(uri).await;
+    }
     let Some((id, params)) = parse_envelope(&body) else {
         return bad_json();
     };
+    let missing: Vec<&str> = ["service", "method", "args"]
+        .into_iter()
+        .filter(|key| !params.contains_key(*key))
+        .collect();
+    if !missing.is_empty() {
+        return rpc_error(&id, &missing_arguments("RPC.jsonrpc", &missing));
+    }
     let service = params
         .get("service")
         .and_then(Value::as_str)
@@ -210,6 +271,17 @@ fn dispatch_rpc(
         ("object", "execute_kw" | "execute") => {
             check_database(shared, arg_str(args, 0))?;
             let uid = args.get(1).and_then(Value::as_i64).unwrap_or_default();
+            if shared
+                .db
+                .read()
+                .expect("database lock")
+                .get("res.users", uid)
+                .is_none()
+            {
+                return Err(OdooException::missing_error(format!(
+                    "Record does not exist or has been deleted.\n(Record: res.users({uid},), User: {uid})"
+                )));
+            }
             if !shared.check_uid(uid, arg_str(args, 2)) {
                 return Err(OdooException::access_denied());
             }
@@ -241,8 +313,8 @@ fn dispatch_rpc(
             format!("Method not available {other}"),
         )),
         (other, _) => Err(OdooException::new_plain(
-            "builtins.Exception",
-            format!("No such RPC service: {other}"),
+            "builtins.KeyError",
+            other.to_owned(),
         )),
     }
 }
@@ -297,10 +369,59 @@ async fn session_authenticate(State(shared): State<Arc<Shared>>, body: Bytes) ->
         .insert(session_id.clone(), uid);
     let info = session_info(&shared, uid);
     let mut response = rpc_result(&id, info);
-    let cookie = format!("session_id={session_id}; Max-Age=604800; HttpOnly; Path=/");
+    set_session_cookie(&mut response, &session_id);
+    response
+}
+
+fn set_session_cookie(response: &mut Response, session_id: &str) {
+    let expires = crate::clock::http_date_in_a_week();
+    let cookie =
+        format!("session_id={session_id}; Expires={expires}; Max-Age=604800; HttpOnly; Path=/");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
+}
+
+/// Ends the session: the answer has no `result` key, and a new anonymous session cookie is set.
+async fn session_destroy(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let id = parse_envelope(&body)
+        .map(|(id, _)| id)
+        .unwrap_or(Value::Null);
+    {
+        let mut sessions = shared.sessions.lock().expect("sessions lock");
+        for session in cookie_sessions(&headers) {
+            sessions.remove(&session);
+        }
+    }
+    let mut response = json_response(StatusCode::OK, &json!({"jsonrpc": "2.0", "id": id}));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("cids=; Max-Age=0; Path=/"),
+    );
+    set_session_cookie(&mut response, &new_session_id());
+    response
+}
+
+async fn webclient_version_info(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let Some((id, _)) = parse_envelope(&body) else {
+        return bad_json();
+    };
+    match dispatch_rpc(&shared, "common", "version", &[]) {
+        Ok(result) => rpc_result(&id, result),
+        Err(exception) => rpc_error(&id, &exception),
+    }
+}
+
+async fn health() -> Response {
+    let mut response = (StatusCode::OK, r#"{"status": "pass"}"#).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -308,7 +429,7 @@ fn new_session_id() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
-    (0..70)
+    (0..84)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
@@ -320,10 +441,15 @@ fn session_info(shared: &Shared, uid: i64) -> Value {
     let partner = user.many2one("partner_id").unwrap_or_default();
     let mut allowed = Map::new();
     for company in user.many2many("company_ids") {
-        let name = crate::compute::display_name(&db, "res.company", company);
+        let record = db.get("res.company", company);
+        let name = record.and_then(|c| c.text("name")).unwrap_or_default();
+        let sequence = record
+            .and_then(|c| c.get("sequence"))
+            .and_then(Value::as_i64)
+            .unwrap_or(10);
         allowed.insert(
             company.to_string(),
-            json!({"id": company, "name": name, "sequence": 10, "child_ids": [], "parent_id": false, "currency_id": 1}),
+            json!({"id": company, "name": name, "sequence": sequence, "child_ids": [], "parent_id": false}),
         );
     }
     json!({
@@ -352,14 +478,21 @@ fn session_info(shared: &Shared, uid: i64) -> Value {
     })
 }
 
-fn session_uid(shared: &Shared, headers: &HeaderMap) -> Option<i64> {
-    let sessions = shared.sessions.lock().expect("sessions lock");
+fn cookie_sessions(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|text| text.split(';'))
         .filter_map(|pair| pair.trim().strip_prefix("session_id="))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn session_uid(shared: &Shared, headers: &HeaderMap) -> Option<i64> {
+    let sessions = shared.sessions.lock().expect("sessions lock");
+    cookie_sessions(headers)
+        .iter()
         .find_map(|session| sessions.get(session).copied())
 }
 
@@ -376,16 +509,7 @@ async fn call_kw(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         .filter(|key| !params.contains_key(*key))
         .collect();
     if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
-        return rpc_error(
-            &id,
-            &OdooException::type_error(format!(
-                "DataSet.call_kw() missing {} required positional argument{}: {}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" },
-                names.join(" and ")
-            )),
-        );
+        return rpc_error(&id, &missing_arguments("DataSet.call_kw", &missing));
     }
     let model = params["model"].as_str().unwrap_or_default().to_owned();
     if crate::registry::Registry::get().model(&model).is_none() {

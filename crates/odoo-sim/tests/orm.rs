@@ -1038,3 +1038,115 @@ async fn unlink_cascades_to_lines_and_attachments() {
         }));
     });
 }
+
+#[tokio::test]
+async fn malformed_domains_fail_like_python_and_postgresql() {
+    let sim = start().await;
+    let wire = Wire::new(&sim);
+    assert_eq!(
+        wire.fails(
+            "res.partner",
+            "search",
+            json!([[["name", "=="]]]),
+            json!({})
+        )
+        .await,
+        (
+            "builtins.ValueError".into(),
+            "not enough values to unpack (expected 3, got 2)".into()
+        )
+    );
+    assert_eq!(
+        wire.fails(
+            "res.partner",
+            "search",
+            json!([[["company_id", "=", {"x": 1}]]]),
+            json!({})
+        )
+        .await,
+        (
+            "psycopg2.ProgrammingError".into(),
+            "can't adapt type 'dict'".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn load_other_than_classic_read_gives_bare_many2one_ids() {
+    let sim = start().await;
+    let wire = Wire::new(&sim);
+    let rows = wire
+        .ok(
+            "res.company",
+            "search_read",
+            json!([[["id", "=", 1]]]),
+            json!({"fields": ["partner_id"], "load": ""}),
+        )
+        .await;
+    assert_eq!(rows, json!([{"id": 1, "partner_id": 1}]));
+    let classic = wire
+        .ok(
+            "res.company",
+            "read",
+            json!([[1], ["partner_id"]]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(classic, json!([{"id": 1, "partner_id": [1, "My Company"]}]));
+}
+
+#[tokio::test]
+async fn partner_hierarchies_refuse_cycles_and_foreign_writes_name_read_access() {
+    let (sim, a, b) = two_tenants().await;
+    let wire = Wire::new(&sim);
+    let parent = wire
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Parent", "is_company": true}]),
+            json!({}),
+        )
+        .await;
+    let child = wire
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Child", "parent_id": parent}]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        wire.fails(
+            "res.partner",
+            "write",
+            json!([[parent], {"parent_id": child}]),
+            json!({})
+        )
+        .await,
+        (
+            "odoo.exceptions.ValidationError".into(),
+            "You cannot create recursive Partner hierarchies.".into()
+        )
+    );
+    let b_partner = sim.with_db(|db| {
+        db.ids("res.partner")
+            .into_iter()
+            .find(|id| {
+                db.get("res.partner", *id).unwrap().many2one("company_id") == Some(b.company_id)
+            })
+            .unwrap()
+    });
+    let (name, message) = wire
+        .fails(
+            "res.partner",
+            "write",
+            json!([[b_partner], {"comment": "x"}]),
+            json!({"context": pinned(a.company_id)}),
+        )
+        .await;
+    assert_eq!(name, "odoo.exceptions.AccessError");
+    assert!(
+        message.contains("doesn't have 'read' access to:\n- Contact (res.partner)"),
+        "{message}"
+    );
+}

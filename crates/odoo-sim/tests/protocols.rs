@@ -450,3 +450,117 @@ async fn statistics_count_calls_and_writes() {
     sim.reset_stats();
     assert_eq!(sim.stats().total, 0);
 }
+
+#[tokio::test]
+async fn jsonrpc_edge_cases_answer_as_the_live_server_does() {
+    let sim = start().await;
+    let wire = Wire::new(&sim);
+    let bad_uid = wire
+        .service(
+            "object",
+            "execute_kw",
+            json!(["sim", 9999, "admin", "res.partner", "search", [[]], {}]),
+        )
+        .await;
+    assert_eq!(
+        bad_uid["error"]["data"]["name"],
+        "odoo.exceptions.MissingError"
+    );
+    assert_eq!(
+        bad_uid["error"]["data"]["message"],
+        "Record does not exist or has been deleted.\n(Record: res.users(9999,), User: 9999)"
+    );
+    let unknown_service = wire.service("nosuchservice", "x", json!([])).await;
+    assert_eq!(
+        unknown_service["error"]["data"]["name"],
+        "builtins.KeyError"
+    );
+    assert_eq!(unknown_service["error"]["data"]["message"], "nosuchservice");
+    let no_params = wire.envelope("/jsonrpc", json!({}), None).await;
+    assert_eq!(
+        no_params["error"]["data"]["message"],
+        "RPC.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'"
+    );
+    let unknown_db = wire
+        .service(
+            "common",
+            "authenticate",
+            json!(["nosuchdb", "admin", "admin", {}]),
+        )
+        .await;
+    assert_eq!(
+        unknown_db["error"]["data"]["name"],
+        "psycopg2.OperationalError"
+    );
+    let http = reqwest::Client::new();
+    let text_plain = http
+        .post(format!("{}/jsonrpc", sim.url()))
+        .header("Content-Type", "text/plain")
+        .body(r#"{"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text_plain.status(), 400);
+    assert!(
+        text_plain
+            .text()
+            .await
+            .unwrap()
+            .contains("is type=&#39;json&#39;")
+    );
+    assert_eq!(
+        http.get(format!("{}/jsonrpc", sim.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let health: Value = http
+        .get(format!("{}/web/health", sim.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, json!({"status": "pass"}));
+    let version_info = wire
+        .envelope("/web/webclient/version_info", json!({}), None)
+        .await;
+    assert_eq!(version_info["result"]["server_version"], "18.0");
+}
+
+#[tokio::test]
+async fn destroying_the_session_expires_its_cookie() {
+    let sim = start().await;
+    let wire = Wire::new(&sim);
+    let login = wire
+        .http
+        .post(format!("{}/web/session/authenticate", sim.url()))
+        .json(&json!({"jsonrpc": "2.0", "method": "call", "params": {"db": "sim", "login": "admin", "password": "admin"}, "id": 1}))
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.contains("; Expires=")
+            && set_cookie.ends_with("Max-Age=604800; HttpOnly; Path=/"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap()["session_id=".len()..].to_owned();
+    assert_eq!(cookie.len(), 84);
+    let destroyed = wire
+        .envelope("/web/session/destroy", json!({}), Some(&cookie))
+        .await;
+    assert_eq!(
+        destroyed,
+        json!({"jsonrpc": "2.0", "id": 7}),
+        "no result key"
+    );
+    let params = json!({"model": "res.partner", "method": "search", "args": [[]], "kwargs": {}});
+    let after = wire
+        .envelope("/web/dataset/call_kw", params, Some(&cookie))
+        .await;
+    assert_eq!(after["error"]["code"], 100);
+}
