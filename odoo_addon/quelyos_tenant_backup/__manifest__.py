@@ -1,0 +1,26 @@
+{
+    "name": "Tenant Backups",
+    "summary": "Per-tenant backup, download and restore of a multi-company Odoo, "
+    "driven by the tenant backup service",
+    "version": "18.0.1.0.0",
+    "category": "Administration",
+    "website": "https://github.com/quelyos/quelyos-suite",
+    "author": "Quelyos",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["base_setup"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/quelyos_backup_views.xml",
+        "views/quelyos_backup_schedule_views.xml",
+        "views/quelyos_backup_audit_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/quelyos_backup_start_wizard_views.xml",
+        "wizards/quelyos_backup_restore_wizard_views.xml",
+        "views/menus.xml",
+    ],
+}

@@ -1,0 +1,2 @@
+from . import quelyos_backup_start_wizard
+from . import quelyos_backup_restore_wizard
