@@ -230,6 +230,27 @@ pub fn load(db: &mut Database, config: &SimConfig) {
         json!({"name": "Vendors", "usage": "supplier", "location_id": 2, "company_id": false}),
         Some("stock.stock_location_suppliers"),
     );
+    // What tools read to tell databases apart, as Odoo keeps it.
+    let uuid = db.database_uuid.clone();
+    put(
+        db,
+        "ir.config_parameter",
+        1,
+        json!({"key": "database.uuid", "value": uuid}),
+        None,
+    );
+    for (id, name) in ["base", "web", "mail", "product", "sale", "stock", "account", "crm"]
+        .into_iter()
+        .enumerate()
+    {
+        put(
+            db,
+            "ir.module.module",
+            id as i64 + 1,
+            json!({"name": name, "state": "installed", "latest_version": format!("18.0.1.{id}")}),
+            None,
+        );
+    }
 
     load_metadata(db);
 }

@@ -4390,6 +4390,135 @@ pub(super) static MODELS: &[ModelDef] = &[
             },
         ],
     },
+    // `ir.module.module`: backups record which modules (and versions) were installed.
+    ModelDef {
+        name: "ir.module.module",
+        description: "Module",
+        transient: false,
+        modules: "base",
+        order: "application desc,sequence,name",
+        fields: &[
+            FieldDef {
+                name: "name",
+                kind: FieldKind::Char,
+                string: "Technical Name",
+                required: true,
+                readonly: true,
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "state",
+                kind: FieldKind::Selection,
+                string: "Status",
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "latest_version",
+                kind: FieldKind::Char,
+                string: "Installed Version",
+                readonly: true,
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "id",
+                kind: FieldKind::Integer,
+                string: "ID",
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "display_name",
+                kind: FieldKind::Char,
+                string: "Display Name",
+                readonly: true,
+                store: false,
+                sortable: false,
+                groupable: false,
+                depends: &["name"],
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+        ],
+    },
+    // `ir.config_parameter`: tools read `database.uuid` from it to tell databases apart (the
+    // backup records it, the restore refuses an archive of another database).
+    ModelDef {
+        name: "ir.config_parameter",
+        description: "System Parameter",
+        transient: false,
+        modules: "base",
+        order: "key",
+        fields: &[
+            FieldDef {
+                name: "key",
+                kind: FieldKind::Char,
+                string: "Key",
+                required: true,
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "value",
+                kind: FieldKind::Text,
+                string: "Value",
+                required: true,
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "id",
+                kind: FieldKind::Integer,
+                string: "ID",
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "display_name",
+                kind: FieldKind::Char,
+                string: "Display Name",
+                readonly: true,
+                store: false,
+                sortable: false,
+                groupable: false,
+                depends: &["key"],
+                translate: Some(false),
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "create_uid",
+                kind: FieldKind::Many2one,
+                string: "Created by",
+                relation: Some("res.users"),
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "create_date",
+                kind: FieldKind::Datetime,
+                string: "Created on",
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "write_uid",
+                kind: FieldKind::Many2one,
+                string: "Last Updated by",
+                relation: Some("res.users"),
+                readonly: true,
+                ..FieldDef::BASE
+            },
+            FieldDef {
+                name: "write_date",
+                kind: FieldKind::Datetime,
+                string: "Last Updated on",
+                readonly: true,
+                ..FieldDef::BASE
+            },
+        ],
+    },
     ModelDef {
         name: "ir.model.data",
         description: "Model Data",
