@@ -239,9 +239,11 @@ pub fn load(db: &mut Database, config: &SimConfig) {
         json!({"key": "database.uuid", "value": uuid}),
         None,
     );
-    for (id, name) in ["base", "web", "mail", "product", "sale", "stock", "account", "crm"]
-        .into_iter()
-        .enumerate()
+    for (id, name) in [
+        "base", "web", "mail", "product", "sale", "stock", "account", "crm",
+    ]
+    .into_iter()
+    .enumerate()
     {
         put(
             db,
