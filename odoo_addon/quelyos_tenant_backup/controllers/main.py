@@ -4,9 +4,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import Forbidden, NotFound
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import content_disposition, request
-
-from ..models.sidecar_client import SidecarError
 
 _logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class QuelyosBackupDownloadController(http.Controller):
         file_name = backup.file_name or f"{backup.backup_id}.zip"
         try:
             upstream = env["quelyos.backup.sidecar"]._open_download(backup.backup_id)
-        except SidecarError as error:
+        except UserError as error:
             return request.make_response(
                 Markup(
                     "<!DOCTYPE html><html><body><p>%s</p>"

@@ -6,7 +6,7 @@ from psycopg2 import IntegrityError
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .sidecar_client import ERROR_UNKNOWN_BACKUP, ERROR_UNKNOWN_JOB, SidecarError
+from .sidecar_client import ERROR_UNKNOWN_BACKUP, ERROR_UNKNOWN_JOB, sidecar_error_code
 
 _logger = logging.getLogger(__name__)
 
@@ -278,8 +278,8 @@ class QuelyosBackup(models.Model):
         for backup in followed:
             try:
                 backup._sync_from_job(sidecar.job_get(backup.job_id))
-            except SidecarError as error:
-                if error.code != ERROR_UNKNOWN_JOB:
+            except UserError as error:
+                if sidecar_error_code(error) != ERROR_UNKNOWN_JOB:
                     raise
                 backup.write(
                     {
@@ -349,8 +349,8 @@ class QuelyosBackup(models.Model):
         details = self.env._("Deleted from the backup service.")
         try:
             self.env["quelyos.backup.sidecar"].backup_delete(self.backup_id)
-        except SidecarError as error:
-            if error.code != ERROR_UNKNOWN_BACKUP:
+        except UserError as error:
+            if sidecar_error_code(error) != ERROR_UNKNOWN_BACKUP:
                 raise
             details = self.env._("The backup service no longer had this backup.")
         self.env["quelyos.backup.audit"]._record("delete", self, details)

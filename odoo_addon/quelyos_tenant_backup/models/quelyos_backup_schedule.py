@@ -1,12 +1,11 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from .sidecar_client import SidecarError
 
 _logger = logging.getLogger(__name__)
 
@@ -97,7 +96,12 @@ class QuelyosBackupSchedule(models.Model):
     notification_email = fields.Char(
         help="Address that receives an e-mail when a backup succeeds or fails."
     )
-    next_run = fields.Datetime(readonly=True, copy=False)
+    next_run = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the schedule runs next, computed by the backup service after each "
+        "change of the schedule.",
+    )
     last_run = fields.Datetime(readonly=True, copy=False)
     last_status = fields.Selection(
         LAST_STATUSES, default="never", required=True, readonly=True, copy=False
@@ -265,7 +269,7 @@ class QuelyosBackupSchedule(models.Model):
         for schedule_id in self.ids:
             try:
                 sidecar.schedules_next_run(schedule_id)
-            except SidecarError as error:
+            except UserError as error:
                 _logger.warning(
                     "Next run of backup schedule %s not refreshed: %s",
                     schedule_id,
@@ -334,7 +338,7 @@ class QuelyosBackupSchedule(models.Model):
         """Every 15 minutes: let the sidecar start the backups that are due."""
         try:
             answer = self.env["quelyos.backup.sidecar"].schedules_tick()
-        except SidecarError as error:
+        except UserError as error:
             _logger.warning("Backup schedules tick skipped: %s", error)
             return False
         started = answer.get("started") or []

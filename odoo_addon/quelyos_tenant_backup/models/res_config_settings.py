@@ -1,6 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
-from .sidecar_client import DEFAULT_URL, PARAM_TOKEN, PARAM_URL, SidecarError
+from .sidecar_client import DEFAULT_URL, PARAM_TOKEN, PARAM_URL
 
 TOKEN_MASK = "••••••••"
 
@@ -59,7 +60,7 @@ class ResConfigSettings(models.TransientModel):
         try:
             health = sidecar.health()
             tenants = sidecar.tenants_list().get("tenants") or []
-        except SidecarError as error:
+        except UserError as error:
             return self._quelyos_backup_notification("danger", str(error))
         odoo_state = health.get("odoo") or {}
         message = self.env._(

@@ -5,8 +5,9 @@ below only name the method and its parameters, so tests can replace ``_call`` al
 to see what the addon asks the sidecar to do. The archive download is plain HTTP
 and lives in ``_open_download``.
 
-Failures never reach the user as a traceback: every one becomes a ``SidecarError``
-(a ``UserError``) whose message says what went wrong and what to check.
+Failures never reach the user as a traceback: every one becomes a plain ``UserError``
+(which the web client shows as a warning) whose message says what went wrong and what
+to check; ``sidecar_error_code(error)`` tells callers which failure it was.
 """
 
 import itertools
@@ -48,17 +49,24 @@ ERROR_BAD_ANSWER = -2
 _request_ids = itertools.count(1)
 
 
-class SidecarError(UserError):
-    """A call to the backup service failed; the message is meant for the user.
+def sidecar_error(message, code=ERROR_BAD_ANSWER, sidecar_message=""):
+    """A failed call to the backup service, as an error for the user.
 
-    ``code`` is the sidecar's JSON-RPC error code, or ``ERROR_UNREACHABLE`` /
-    ``ERROR_BAD_ANSWER`` when there was no usable answer at all.
+    A plain ``UserError`` rather than a subclass: the web client picks its dialog by
+    the exception's class name, and only Odoo's own names get the plain warning
+    dialog instead of the one with a traceback. ``code`` is the sidecar's JSON-RPC
+    error code, or ``ERROR_UNREACHABLE`` / ``ERROR_BAD_ANSWER`` when there was no
+    usable answer at all.
     """
+    error = UserError(message)
+    error.sidecar_code = code
+    error.sidecar_message = sidecar_message
+    return error
 
-    def __init__(self, message, code=ERROR_BAD_ANSWER, sidecar_message=""):
-        super().__init__(message)
-        self.code = code
-        self.sidecar_message = sidecar_message
+
+def sidecar_error_code(error):
+    """The sidecar error code an error carries, or None if it is not a sidecar's."""
+    return getattr(error, "sidecar_code", None)
 
 
 class QuelyosBackupSidecar(models.AbstractModel):
@@ -104,7 +112,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
 
     @api.model
     def _unreachable_error(self, url):
-        return SidecarError(
+        return sidecar_error(
             self.env._(
                 "The backup service cannot be reached (%(url)s). Check that it is "
                 "running and the URL in the settings.",
@@ -173,7 +181,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
                 code=code,
                 message=message,
             )
-        return SidecarError(text, code=code, sidecar_message=message)
+        return sidecar_error(text, code=code, sidecar_message=message)
 
     # ------------------------------------------------------------------
     # Transport
@@ -183,7 +191,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
     def _call(self, method, params=None):
         """Call one JSON-RPC method of the sidecar and return its ``result``.
 
-        Raises ``SidecarError`` (a ``UserError``) with a message for the user when
+        Raises a ``UserError`` (see ``sidecar_error``) with a message for the user when
         the sidecar cannot be reached, answers an error object, or answers
         something that is not JSON-RPC.
         """
@@ -203,7 +211,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
             )
         except requests.Timeout as exc:
             _logger.warning("Backup service at %s: %s timed out", url, method)
-            raise SidecarError(
+            raise sidecar_error(
                 self.env._(
                     "The backup service (%(url)s) did not answer in time. Try again "
                     "in a moment.",
@@ -245,7 +253,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
                 method,
                 response.status_code,
             )
-            raise SidecarError(
+            raise sidecar_error(
                 self.env._(
                     "The backup service at %(url)s gave an unexpected answer (HTTP "
                     "%(status)s). Check that the URL in the settings points to the "
@@ -292,7 +300,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
             raise self._error_from_code(ERROR_UNAUTHORIZED, "", url)
         if response.status_code == 404:
             raise self._error_from_code(ERROR_UNKNOWN_BACKUP, backup_id, url)
-        raise SidecarError(
+        raise sidecar_error(
             self.env._(
                 "The backup service at %(url)s gave an unexpected answer (HTTP "
                 "%(status)s). Check that the URL in the settings points to the "

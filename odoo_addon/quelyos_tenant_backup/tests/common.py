@@ -20,7 +20,7 @@ from ..models.sidecar_client import (
     PARAM_TOKEN,
     PARAM_URL,
     QuelyosBackupSidecar,
-    SidecarError,
+    sidecar_error,
 )
 
 FAKE_TOKEN = "fake-sidecar-token-1234"
@@ -57,7 +57,7 @@ class SidecarCallsMixin:
 
     @staticmethod
     def sidecar_error(code, message="failed", text="The backup service failed"):
-        return SidecarError(text, code=code, sidecar_message=message)
+        return sidecar_error(text, code=code, sidecar_message=message)
 
 
 def backup_object(backup_id, company_id, **overrides):

@@ -201,6 +201,8 @@ class TestScheduleUnreachableSidecar(TransactionCase):
         schedule = self.env["quelyos.backup.schedule"].create({"company_id": tenant.id})
         with self.assertRaises(UserError) as caught:
             schedule.action_run_now()
+        # Exactly UserError: the web client shows it as a warning, not a traceback.
+        self.assertIs(type(caught.exception), UserError)
         self.assertIn("cannot be reached", str(caught.exception))
         self.assertIn(url, str(caught.exception))
 

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from ..models.sidecar_client import PARAM_TOKEN, SidecarError
+from ..models.sidecar_client import PARAM_TOKEN, sidecar_error_code
 from .common import FAKE_TOKEN, FakeSidecar, backup_object, point_at
 
 
@@ -37,18 +37,19 @@ class TestSidecarClient(TransactionCase):
 
     def test_an_error_object_becomes_a_message_with_its_code(self):
         self.fake.answers["backup.get"] = ("error", 1004, "unknown backup b-x")
-        with self.assertRaises(SidecarError) as caught:
+        with self.assertRaises(UserError) as caught:
             self.sidecar.backup_get("b-x")
-        self.assertIsInstance(caught.exception, UserError)
-        self.assertEqual(caught.exception.code, 1004)
+        # Exactly UserError: the web client shows it as a warning, not a traceback.
+        self.assertIs(type(caught.exception), UserError)
+        self.assertEqual(sidecar_error_code(caught.exception), 1004)
         self.assertIn("does not know this backup", str(caught.exception))
         self.assertIn("unknown backup b-x", str(caught.exception))
 
     def test_a_wrong_token_says_to_set_the_token(self):
         self.env["ir.config_parameter"].sudo().set_param(PARAM_TOKEN, "wrong")
-        with self.assertRaises(SidecarError) as caught:
+        with self.assertRaises(UserError) as caught:
             self.sidecar.tenants_list()
-        self.assertEqual(caught.exception.code, 1001)
+        self.assertEqual(sidecar_error_code(caught.exception), 1001)
         self.assertIn("refused the access token", str(caught.exception))
         self.assertNotIn("wrong", str(caught.exception))
 
