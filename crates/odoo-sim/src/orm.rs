@@ -778,6 +778,10 @@ struct Journal {
 
 impl Journal {
     fn remember(&mut self, db: &Database, model: &'static str, id: i64) {
+        // A record created by this call simply goes away on undo.
+        if self.created.iter().any(|(m, i)| *m == model && *i == id) {
+            return;
+        }
         if !self
             .previous
             .iter()
@@ -1029,7 +1033,12 @@ fn create_one(
     {
         journal.created.push(("product.product", *variant));
     }
+    remember_dependents(db, model.name(), &[id], journal);
     compute::after_change(db, model.name(), &[id], Some(env));
+    // A new order line also adds its row to the `sale.report` view.
+    if model.name() == "sale.order.line" && db.get("sale.report", id).is_some() {
+        journal.created.push(("sale.report", id));
+    }
     let stored = db.get(model.name(), id).expect("just created");
     if !rules::allowed(db, env, model, stored) {
         return Err(rules::rule_error(db, env, model, Operation::Create, &[id]));
@@ -1388,29 +1397,26 @@ fn unlink_records(
                 }
             }
         }
+        let parent = match model.name() {
+            "sale.order.line" => db
+                .get(model.name(), *id)
+                .and_then(|line| line.many2one("order_id"))
+                .map(|order| ("sale.order", order)),
+            "account.move.line" => db
+                .get(model.name(), *id)
+                .and_then(|line| line.many2one("move_id"))
+                .map(|mv| ("account.move", mv)),
+            _ => None,
+        };
+        if let Some((parent_model, parent_id)) = parent {
+            journal.remember(db, parent_model, parent_id);
+        }
         journal.remember(db, model.name(), *id);
         remove_with_attachments(db, model.name(), *id, journal);
-        let order = (model.name() == "sale.order.line")
-            .then(|| {
-                journal
-                    .previous
-                    .last()
-                    .and_then(|(_, _, r)| r.as_ref()?.many2one("order_id"))
-            })
-            .flatten();
-        if let Some(order) = order {
-            compute::after_change(db, "sale.order", &[order], Some(env));
-        }
-        let mv = (model.name() == "account.move.line")
-            .then(|| {
-                journal
-                    .previous
-                    .last()
-                    .and_then(|(_, _, r)| r.as_ref()?.many2one("move_id"))
-            })
-            .flatten();
-        if let Some(mv) = mv {
-            compute::after_change(db, "account.move", &[mv], Some(env));
+        // The order (or move) totals follow the deleted line.
+        if let Some((parent_model, parent_id)) = parent {
+            remember_dependents(db, parent_model, &[parent_id], journal);
+            compute::after_change(db, parent_model, &[parent_id], Some(env));
         }
     }
     Ok(())

@@ -1150,3 +1150,82 @@ async fn partner_hierarchies_refuse_cycles_and_foreign_writes_name_read_access()
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_call_leaves_totals_and_lines_as_they_were() {
+    let (sim, a, _) = two_tenants().await;
+    let wire = Wire::new(&sim);
+    let order = sim.with_db(|db| {
+        db.ids("sale.order")
+            .into_iter()
+            .find(|id| {
+                db.get("sale.order", *id).unwrap().many2one("company_id") == Some(a.company_id)
+            })
+            .unwrap()
+    });
+    let before = sim.with_db(|db| {
+        (
+            db.get("sale.order", order).cloned(),
+            db.ids("sale.order.line"),
+            db.ids("sale.report"),
+        )
+    });
+    let line = before
+        .1
+        .iter()
+        .copied()
+        .find(|l| {
+            sim.with_db(|db| {
+                db.get("sale.order.line", *l).unwrap().many2one("order_id") == Some(order)
+            })
+        })
+        .unwrap();
+    // The first command changes the order, the second fails: nothing may stay changed.
+    let (name, _) = wire
+        .fails("sale.order", "write", json!([[order], {"order_line": [[1, line, {"product_uom_qty": 99.0}], [2, line], [0, 0, {"nofield": 1}]]}]), json!({}))
+        .await;
+    assert_eq!(name, "builtins.ValueError");
+    let after = sim.with_db(|db| {
+        (
+            db.get("sale.order", order).cloned(),
+            db.ids("sale.order.line"),
+            db.ids("sale.report"),
+        )
+    });
+    assert!(before == after, "order, lines and report rows restored");
+    // A failed create of a new order with lines leaves no order, line or report row behind.
+    let (name, _) = wire
+        .fails("sale.order", "create", json!([{"partner_id": 3, "order_line": [[0, 0, {"product_id": 1, "price_unit": 2.0}], [0, 0, {"bogus": 1}]]}]), json!({}))
+        .await;
+    assert_eq!(name, "builtins.ValueError");
+    let last = sim.with_db(|db| {
+        (
+            db.get("sale.order", order).cloned(),
+            db.ids("sale.order.line"),
+            db.ids("sale.report"),
+        )
+    });
+    assert!(before == last);
+}
+
+#[tokio::test]
+async fn a_missing_mandatory_field_names_the_field_like_odoo() {
+    let sim = start().await;
+    let wire = Wire::new(&sim);
+    assert_eq!(
+        wire.fails("sale.order", "create", json!([{"note": "no customer"}]), json!({})).await,
+        (
+            "odoo.exceptions.ValidationError".into(),
+            "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n- Delete: another model requires the record being deleted. If possible, archive it instead.\n\nModel: Sales Order (sale.order)\nField: Customer (partner_id)\n".into()
+        )
+    );
+    assert_eq!(
+        wire.ok("res.partner", "create", json!([[]]), json!({}))
+            .await,
+        json!([])
+    );
+    let single = wire
+        .ok("res.partner", "create", json!([{"name": "one"}]), json!({}))
+        .await;
+    assert!(single.is_i64(), "a dict answers a bare id: {single}");
+}

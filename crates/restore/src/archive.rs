@@ -1,0 +1,208 @@
+//! The archive as a restore needs it: verified, then loaded record by record with the checks
+//! the engine's verify does not make because a backup never needs them (ids, duplicates, model
+//! names, where binary references point).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use backup_engine::{
+    ArchiveError, ArchiveReader, DATA_ENTRY, ExternalIds, FileReference, Metadata, ReadLimits,
+};
+use odoo_client::Record;
+use serde_json::Value;
+
+use crate::error::RestoreError;
+
+/// The records of one model in the archive, in ascending id order.
+#[derive(Debug, Default)]
+pub(crate) struct ArchiveModel {
+    pub records: Vec<Record>,
+    position_of_id: HashMap<i64, usize>,
+}
+
+impl ArchiveModel {
+    pub fn get(&self, archive_id: i64) -> Option<&Record> {
+        self.position_of_id
+            .get(&archive_id)
+            .map(|&position| &self.records[position])
+    }
+
+    pub fn contains(&self, archive_id: i64) -> bool {
+        self.position_of_id.contains_key(&archive_id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.records.iter().map(record_id)
+    }
+}
+
+/// A verified archive, loaded.
+#[derive(Debug)]
+pub(crate) struct LoadedArchive {
+    pub path: PathBuf,
+    pub metadata: Metadata,
+    /// Models in `data.json` order.
+    pub models: BTreeMap<String, ArchiveModel>,
+    pub model_order: Vec<String>,
+    pub external_ids: ExternalIds,
+}
+
+impl LoadedArchive {
+    pub fn record(&self, model: &str, archive_id: i64) -> Option<&Record> {
+        self.models.get(model)?.get(archive_id)
+    }
+
+    pub fn contains(&self, model: &str, archive_id: i64) -> bool {
+        self.models
+            .get(model)
+            .is_some_and(|records| records.contains(archive_id))
+    }
+}
+
+/// The id of a loaded record (checked present and positive when loading).
+pub(crate) fn record_id(record: &Record) -> i64 {
+    record.get("id").and_then(Value::as_i64).unwrap_or_default()
+}
+
+/// Verifies the archive (structure, entry names, sizes and compression ratios, format version,
+/// every checksum, counts, file references) and loads its records.
+pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, RestoreError> {
+    let archive_error = |source: ArchiveError| RestoreError::Archive {
+        path: path.to_owned(),
+        source: Box::new(source),
+    };
+    let verified = backup_engine::verify_with(path, limits).map_err(archive_error)?;
+    let mut reader = ArchiveReader::open(path, limits).map_err(archive_error)?;
+    // Checksums are not signatures: they catch damage, not a deliberate edit (whoever can edit
+    // the archive can recompute them). Isolation therefore never relies on them — every record
+    // loaded below is checked against the tenant before any write. This check only notices a
+    // file replaced between verifying and loading.
+    if reader.metadata().entries.get(DATA_ENTRY) != verified.metadata.entries.get(DATA_ENTRY) {
+        return Err(RestoreError::ArchiveChanged {
+            path: path.to_owned(),
+            what: "data.json changed while it was being verified".into(),
+        });
+    }
+    let mut models: BTreeMap<String, ArchiveModel> = BTreeMap::new();
+    let mut model_order: Vec<String> = Vec::new();
+    let mut malformed: Option<String> = None;
+    let external_ids = reader
+        .for_each_record(|model, record| {
+            if let Some(reason) = malformed_record(model, &record) {
+                malformed = Some(reason);
+                return Err(ArchiveError::BadData {
+                    reason: "stopped".into(),
+                });
+            }
+            let id = record_id(&record);
+            let entry = models.entry(model.to_owned()).or_insert_with(|| {
+                model_order.push(model.to_owned());
+                ArchiveModel::default()
+            });
+            if entry
+                .position_of_id
+                .insert(id, entry.records.len())
+                .is_some()
+            {
+                malformed = Some(format!("{model} record {id} appears twice in data.json"));
+                return Err(ArchiveError::BadData {
+                    reason: "stopped".into(),
+                });
+            }
+            entry.records.push(record);
+            Ok(())
+        })
+        .map_err(|error| match malformed.take() {
+            Some(reason) => RestoreError::MalformedArchive {
+                path: path.to_owned(),
+                reason,
+            },
+            None => archive_error(error),
+        })?;
+    for model in verified.metadata.models.keys() {
+        if !models.contains_key(model) {
+            model_order.push(model.clone());
+            models.insert(model.clone(), ArchiveModel::default());
+        }
+    }
+    for (model, references) in &external_ids {
+        if !valid_model_name(model) {
+            return Err(RestoreError::MalformedArchive {
+                path: path.to_owned(),
+                reason: format!("the external-id map names {model:?}, which is not a model name"),
+            });
+        }
+        if let Some((id, name)) = references
+            .iter()
+            .find(|(id, name)| **id <= 0 || !valid_external_id(name))
+        {
+            return Err(RestoreError::MalformedArchive {
+                path: path.to_owned(),
+                reason: format!(
+                    "the external-id map gives {model} record {id} the external id {name:?}, which is not of the form module.name"
+                ),
+            });
+        }
+    }
+    Ok(LoadedArchive {
+        path: path.to_owned(),
+        metadata: verified.metadata,
+        models,
+        model_order,
+        external_ids,
+    })
+}
+
+/// Why a record of `data.json` cannot be a record of a tenant backup, if it cannot.
+fn malformed_record(model: &str, record: &Record) -> Option<String> {
+    if !valid_model_name(model) {
+        return Some(format!("data.json holds a model named {model:?}"));
+    }
+    let id = match record.get("id").and_then(Value::as_i64) {
+        Some(id) if id > 0 => id,
+        _ => return Some(format!("a {model} record has no positive integer id")),
+    };
+    for (field, value) in record {
+        if !valid_field_name(field) {
+            return Some(format!("{model} record {id} has a field named {field:?}"));
+        }
+        if let Some(reference) = FileReference::from_value(value)
+            && !reference.file.starts_with("filestore/")
+        {
+            return Some(format!(
+                "{model} record {id}, field {field} refers to {:?}, outside filestore/",
+                reference.file
+            ));
+        }
+    }
+    None
+}
+
+/// Odoo model names: lower-case letters, digits, `_` and `.`, starting with a letter.
+pub(crate) fn valid_model_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
+fn valid_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_external_id(name: &str) -> bool {
+    match name.split_once('.') {
+        Some((module, rest)) => {
+            !module.is_empty()
+                && !rest.is_empty()
+                && module
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !rest.chars().any(char::is_control)
+        }
+        None => false,
+    }
+}

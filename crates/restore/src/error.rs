@@ -1,0 +1,102 @@
+//! Why a restore is refused or stops: where it happened (tenant, archive, model, record id,
+//! entry) and what to do about it.
+//!
+//! Failures of single records are not errors: they are collected in the report
+//! ([`crate::RecordFailure`]) and the restore goes on. The errors below stop the restore before
+//! its first write (refusals of the archive, of the target, Odoo unreachable during planning) or
+//! stop it where it is (Odoo unreachable while writing, a safety backup that failed).
+
+use std::path::PathBuf;
+
+use backup_engine::{ArchiveError, BackupError};
+use odoo_client::OdooError;
+
+/// Why a restore did not run, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The archive is damaged, modified, unsafe to read or of an unknown format version.
+    #[error("archive {path}: {source}; nothing was written")]
+    Archive {
+        path: PathBuf,
+        #[source]
+        source: Box<ArchiveError>,
+    },
+
+    /// The archive is structurally readable but its content cannot be a tenant backup.
+    #[error("archive {path}: {reason}; nothing was written")]
+    MalformedArchive { path: PathBuf, reason: String },
+
+    /// The archive belongs to another company than the one asked for.
+    #[error(
+        "archive {path} holds company {archive_company_id} ({archive_tenant}), not the target tenant {target}: \
+         a backup can only be restored into the company it was taken from; nothing was written"
+    )]
+    WrongTenant {
+        path: PathBuf,
+        archive_company_id: i64,
+        archive_tenant: String,
+        target: String,
+    },
+
+    /// The archive was taken from another database (or a copy of it).
+    #[error(
+        "archive {path} comes from the database with uuid {archive_uuid}, this Odoo's database has uuid {target_uuid}: \
+         record ids of one database mean nothing in another, so the archive is refused; nothing was written"
+    )]
+    WrongDatabase {
+        path: PathBuf,
+        archive_uuid: String,
+        target_uuid: String,
+    },
+
+    /// One side has no database uuid, so the archive's origin cannot be proven.
+    #[error(
+        "{side} has no database uuid (ir.config_parameter database.uuid), so the archive's origin cannot be checked; \
+         nothing was written"
+    )]
+    MissingDatabaseUuid { side: &'static str },
+
+    /// The archive names records or references that are not the tenant's: it was modified, or
+    /// it was assembled from another tenant's data. The whole archive is refused.
+    #[error(
+        "archive {path} was tampered with or is not this tenant's: {model} record {archive_id}: {reason}; \
+         the whole archive is refused and nothing was written"
+    )]
+    Tampered {
+        path: PathBuf,
+        model: String,
+        archive_id: i64,
+        reason: String,
+    },
+
+    /// A call needed to plan or carry out the restore failed.
+    #[error("tenant {tenant}: {step}: {source}")]
+    Odoo {
+        tenant: String,
+        step: String,
+        #[source]
+        source: Box<OdooError>,
+    },
+
+    /// The target tenant could not be resolved.
+    #[error("{0}")]
+    Tenant(#[source] Box<BackupError>),
+
+    /// The safety backup failed, so no write was made.
+    #[error(
+        "tenant {tenant}: the safety backup into {directory} failed, so nothing was restored: {source}. \
+         Fix the cause, or pass --no-safety-backup (safety_backup: disabled) to restore without one"
+    )]
+    SafetyBackup {
+        tenant: String,
+        directory: PathBuf,
+        #[source]
+        source: Box<BackupError>,
+    },
+
+    /// The archive changed between planning and execution.
+    #[error(
+        "archive {path} changed since the restore was planned ({what}): plan the restore again; nothing was written"
+    )]
+    ArchiveChanged { path: PathBuf, what: String },
+}

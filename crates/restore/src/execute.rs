@@ -1,0 +1,727 @@
+//! Carrying out a plan: the safety backup, then creates in dependency order (remapping every
+//! reference to a re-created record), the links that had to wait for a record to exist, and the
+//! updates, grouped so that records receiving the same values share one `write`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use backup_engine::{ArchiveReader, BackupOptions, BackupRequest, ReadLimits, TenantSelector};
+use base64::Engine as _;
+use odoo_client::{Context, FieldType, OdooClient, OdooError, Record};
+use serde_json::{Map, Value, json};
+
+use crate::error::RestoreError;
+use crate::ownership::Key;
+use crate::plan::{MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name};
+use crate::progress::{RestoreProgress, RestoreProgressSink, SafetyBackupProgress};
+use crate::report::{
+    ModelReport, Operation, RecordFailure, RestoreOutcome, RestoreReport, UnresolvedValue,
+};
+use crate::schema::ModelSchema;
+use crate::values::{Resolved, Resolver, Translated, file_reference, translate, write_value};
+
+/// Whether and where a backup of the tenant is taken before the first write.
+#[derive(Clone, Debug)]
+pub enum SafetyBackup {
+    /// No safety backup: the restore cannot be undone.
+    Disabled,
+    /// A backup into this directory, with these options.
+    Into {
+        directory: PathBuf,
+        options: BackupOptions,
+    },
+}
+
+/// How a plan is carried out.
+#[derive(Clone, Debug)]
+pub struct ExecuteOptions {
+    /// Records per `create` call.
+    pub create_batch_size: usize,
+    /// Records per `write` call of identical values.
+    pub write_batch_size: usize,
+    pub safety_backup: SafetyBackup,
+    /// Bounds on the archive's entries when binaries are read back from it.
+    pub archive_limits: ReadLimits,
+}
+
+impl ExecuteOptions {
+    /// Default batches, with a safety backup into `directory`.
+    pub fn with_safety_backup_into(directory: impl Into<PathBuf>) -> Self {
+        ExecuteOptions {
+            safety_backup: SafetyBackup::Into {
+                directory: directory.into(),
+                options: BackupOptions::default(),
+            },
+            ..ExecuteOptions::without_safety_backup()
+        }
+    }
+
+    /// Default batches, no safety backup.
+    pub fn without_safety_backup() -> Self {
+        ExecuteOptions {
+            create_batch_size: 100,
+            write_batch_size: 1_000,
+            safety_backup: SafetyBackup::Disabled,
+            archive_limits: ReadLimits::default(),
+        }
+    }
+}
+
+/// Carries out `plan`: the only function of this crate that writes to Odoo.
+pub async fn execute(
+    client: &OdooClient,
+    plan: &RestorePlan,
+    options: &ExecuteOptions,
+    progress: &dyn RestoreProgressSink,
+) -> Result<RestoreReport, RestoreError> {
+    let started = Instant::now();
+    let tenant = plan.tenant().clone();
+    let mut archive =
+        ArchiveReader::open(plan.archive(), options.archive_limits).map_err(|source| {
+            RestoreError::Archive {
+                path: plan.archive().to_owned(),
+                source: Box::new(source),
+            }
+        })?;
+    if archive.metadata().entries.get(backup_engine::DATA_ENTRY) != Some(plan.data_digest()) {
+        return Err(RestoreError::ArchiveChanged {
+            path: plan.archive().to_owned(),
+            what: "data.json is not the one planned from".into(),
+        });
+    }
+    let totals = plan.totals();
+    progress.report(RestoreProgress::Planned {
+        models: plan.models().len(),
+        creates: totals.created,
+        updates: totals.updated,
+    });
+
+    // A safety backup only makes sense before a write: a plan that writes nothing takes none.
+    let safety_backup = match &options.safety_backup {
+        SafetyBackup::Into { directory, options } if !plan.writes_nothing() => {
+            progress.report(RestoreProgress::SafetyBackup);
+            let request = BackupRequest {
+                tenant: TenantSelector::Id(tenant.company_id),
+                out_dir: directory.clone(),
+                options: options.clone(),
+            };
+            let report = backup_engine::backup(client, &request, &SafetyBackupProgress(progress))
+                .await
+                .map_err(|source| RestoreError::SafetyBackup {
+                    tenant: tenant.code.clone(),
+                    directory: directory.clone(),
+                    source: Box::new(source),
+                })?;
+            Some(report.archive)
+        }
+        _ => None,
+    };
+
+    // Writes are pinned to the tenant like every read, and leave no trace of their own in the
+    // chatter: no tracking messages, no "created" notes, no automatic followers.
+    let writer = client.with_context(
+        Context::company(tenant.company_id)
+            .with_archived()
+            .with("tracking_disable", true)
+            .with("mail_create_nolog", true)
+            .with("mail_create_nosubscribe", true)
+            .with("mail_notrack", true),
+    );
+    let mut run = Run {
+        plan,
+        writer,
+        archive: &mut archive,
+        options,
+        targets: Targets {
+            plan,
+            created: HashMap::new(),
+            failed: HashMap::new(),
+        },
+        counts: plan
+            .models()
+            .iter()
+            .map(|model| {
+                (
+                    model.model.clone(),
+                    ModelReport {
+                        model: model.model.clone(),
+                        unchanged: model.unchanged,
+                        refused: model.refusals.len() as u64,
+                        ..ModelReport::default()
+                    },
+                )
+            })
+            .collect(),
+        failures: Vec::new(),
+        unresolved: Vec::new(),
+        deferred: Vec::new(),
+        write_calls: 0,
+        progress,
+    };
+    for model_plan in plan.models() {
+        if !model_plan.creates.is_empty() {
+            run.create_model(model_plan).await?;
+        }
+    }
+    run.write_deferred().await?;
+    for model_plan in plan.models() {
+        if !model_plan.updates.is_empty() {
+            run.update_model(model_plan).await?;
+        }
+    }
+    progress.report(RestoreProgress::Finished);
+
+    let Run {
+        targets,
+        counts,
+        failures,
+        unresolved,
+        write_calls,
+        ..
+    } = run;
+    let mut recreated: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
+    for ((model, archive_id), target) in targets.created {
+        recreated
+            .entry(model)
+            .or_default()
+            .insert(archive_id, target);
+    }
+    let refusals: Vec<_> = plan.refusals().cloned().collect();
+    let mut counts = counts;
+    let models: Vec<ModelReport> = plan
+        .models()
+        .iter()
+        .filter_map(|model| counts.remove(&model.model))
+        .collect();
+    let outcome = if failures.is_empty() && refusals.is_empty() && unresolved.is_empty() {
+        RestoreOutcome::Complete
+    } else {
+        RestoreOutcome::Partial
+    };
+    Ok(RestoreReport {
+        tenant,
+        archive: plan.archive().to_owned(),
+        outcome,
+        safety_backup,
+        models,
+        refusals,
+        failures,
+        unresolved,
+        recreated,
+        write_calls,
+        duration: started.elapsed(),
+    })
+}
+
+/// Where the archive's records and the records it refers to are, as the restore goes.
+struct Targets<'a> {
+    plan: &'a RestorePlan,
+    created: HashMap<Key, i64>,
+    /// Records whose creation failed: nothing may point to them.
+    failed: HashMap<Key, String>,
+}
+
+impl Resolver for Targets<'_> {
+    fn resolve(&self, model: &str, archive_id: i64) -> Resolved {
+        let key = (model.to_owned(), archive_id);
+        let internals = &self.plan.internals;
+        if let Some(target) = internals.existing.get(&key).or(self.created.get(&key)) {
+            return Resolved::Target(*target);
+        }
+        if let Some(reason) = self.failed.get(&key) {
+            return Resolved::Unavailable(reason.clone());
+        }
+        if internals.refused.contains(&key) {
+            return Resolved::Unavailable(format!("{model} {archive_id} was refused"));
+        }
+        if let Some(resolved) = internals.outside.get(&key) {
+            return resolved.clone();
+        }
+        Resolved::Pending
+    }
+}
+
+/// Values written alike to records `(archive id, target id)`.
+type WriteGroup = (Record, Vec<(i64, i64)>);
+
+/// Fields of a created record that wait for the record they point to.
+struct Deferred {
+    model: String,
+    archive_id: i64,
+    target_id: i64,
+    values: Record,
+    fields: Vec<String>,
+}
+
+struct Run<'a> {
+    plan: &'a RestorePlan,
+    writer: OdooClient,
+    archive: &'a mut ArchiveReader,
+    options: &'a ExecuteOptions,
+    targets: Targets<'a>,
+    counts: HashMap<String, ModelReport>,
+    failures: Vec<RecordFailure>,
+    unresolved: Vec<UnresolvedValue>,
+    deferred: Vec<Deferred>,
+    write_calls: u64,
+    progress: &'a dyn RestoreProgressSink,
+}
+
+impl Run<'_> {
+    fn schema(&self, model: &str) -> &ModelSchema {
+        &self.plan.internals.schemas[model]
+    }
+
+    fn odoo_error(&self, step: String) -> impl FnOnce(OdooError) -> RestoreError + '_ {
+        move |source| RestoreError::Odoo {
+            tenant: self.plan.tenant().code.clone(),
+            step,
+            source: Box::new(source),
+        }
+    }
+
+    /// The bytes of a binary value, base64-encoded as Odoo takes them; `false` for none.
+    fn binary_value(&mut self, value: &Value) -> Result<Value, RestoreError> {
+        let Some(reference) = file_reference(value) else {
+            return Ok(Value::Bool(false));
+        };
+        let bytes = self
+            .archive
+            .read_file(&reference)
+            .map_err(|source| RestoreError::Archive {
+                path: self.plan.archive().to_owned(),
+                source: Box::new(source),
+            })?;
+        Ok(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        ))
+    }
+
+    /// The values to send for `values` (archive ids): references remapped, binaries loaded.
+    /// Returns the fields that wait for a record not created yet.
+    fn values_to_send(
+        &mut self,
+        model: &str,
+        archive_id: i64,
+        values: &Record,
+        context: &Record,
+    ) -> Result<(Record, Vec<String>), RestoreError> {
+        let mut sent = Map::new();
+        let mut waiting = Vec::new();
+        let schema = self.schema(model).clone();
+        let mut context = context.clone();
+        for (name, value) in values {
+            context.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        for (name, value) in values {
+            let Some(field) = schema.field(name) else {
+                continue;
+            };
+            if field.info.field_type.is_binary() {
+                let content = self.binary_value(value)?;
+                sent.insert(name.clone(), content);
+                continue;
+            }
+            match translate(field, value, &context, &self.targets) {
+                Translated::Ready(translated) => {
+                    sent.insert(name.clone(), write_value(field, translated));
+                }
+                Translated::Pending => waiting.push(name.clone()),
+                Translated::Unavailable(reason) => self.unresolved.push(UnresolvedValue {
+                    model: model.to_owned(),
+                    archive_id,
+                    field: name.clone(),
+                    reason,
+                }),
+            }
+        }
+        Ok((sent, waiting))
+    }
+
+    async fn create_model(&mut self, model_plan: &ModelPlan) -> Result<(), RestoreError> {
+        let model = model_plan.model.as_str();
+        self.progress.report(RestoreProgress::Model {
+            model,
+            creates: model_plan.creates.len() as u64,
+            updates: model_plan.updates.len() as u64,
+        });
+        let schema = self.schema(model).clone();
+        // Fields pointing into the same model (a partner's parent): a record is created after
+        // the records it points to, level by level; what is left of a cycle waits.
+        let self_fields: Vec<&String> = schema
+            .written_fields()
+            .filter(|(_, field)| {
+                field.comodel() == Some(model)
+                    && matches!(
+                        field.info.field_type,
+                        FieldType::Many2one | FieldType::Many2many
+                    )
+            })
+            .map(|(name, _)| name)
+            .collect();
+        let mut remaining: Vec<&PlannedCreate> = model_plan.creates.iter().collect();
+        while !remaining.is_empty() {
+            let (mut ready, mut later): (Vec<&PlannedCreate>, Vec<&PlannedCreate>) =
+                remaining.iter().partition(|create| {
+                    self_fields.iter().all(|name| {
+                        let Some(value) = create.values.get(*name) else {
+                            return true;
+                        };
+                        let field = schema.field(name).expect("a field of the schema");
+                        translate(field, value, &create.values, &self.targets)
+                            != Translated::Pending
+                    })
+                });
+            if ready.is_empty() {
+                // A cycle inside the model: create them all, the links wait.
+                ready = std::mem::take(&mut later);
+            }
+            for batch in ready.chunks(self.options.create_batch_size.max(1)) {
+                self.create_batch(model, batch).await?;
+            }
+            remaining = later;
+        }
+        Ok(())
+    }
+
+    /// Creates a batch in one call. A failing batch was rolled back as a whole by Odoo (one call
+    /// is one transaction), so nothing of it exists: creating its records again one by one
+    /// repeats no write, and tells which record Odoo refuses and why.
+    async fn create_batch(
+        &mut self,
+        model: &str,
+        batch: &[&PlannedCreate],
+    ) -> Result<(), RestoreError> {
+        let mut prepared: Vec<(i64, Record, Vec<String>)> = Vec::new();
+        for create in batch {
+            let (values, waiting) =
+                self.values_to_send(model, create.archive_id, &create.values, &Map::new())?;
+            prepared.push((create.archive_id, values, waiting));
+        }
+        let values: Vec<Record> = prepared
+            .iter()
+            .map(|(_, values, _)| values.clone())
+            .collect();
+        self.write_calls += 1;
+        let outcome = self.writer.create(model, values).await;
+        let created: Vec<(usize, i64)> = match outcome {
+            Ok(ids) => ids.into_iter().enumerate().collect(),
+            Err(error) if !is_record_error(&error) => {
+                return Err(self.odoo_error(format!("create {model} records"))(error));
+            }
+            Err(error) if prepared.len() == 1 => {
+                self.create_failed(model, prepared[0].0, &error);
+                Vec::new()
+            }
+            Err(_) => {
+                let mut created = Vec::new();
+                for (index, (archive_id, values, _)) in prepared.iter().enumerate() {
+                    self.write_calls += 1;
+                    match self.writer.create(model, vec![values.clone()]).await {
+                        Ok(ids) => created.push((index, ids[0])),
+                        Err(error) if is_record_error(&error) => {
+                            self.create_failed(model, *archive_id, &error)
+                        }
+                        Err(error) => {
+                            return Err(self
+                                .odoo_error(format!("create {model} record {archive_id}"))(
+                                error
+                            ));
+                        }
+                    }
+                }
+                created
+            }
+        };
+        let mut new_mappings: Vec<(i64, i64)> = Vec::new();
+        for (index, target_id) in &created {
+            let (archive_id, _, waiting) = &prepared[*index];
+            self.targets
+                .created
+                .insert((model.to_owned(), *archive_id), *target_id);
+            new_mappings.push((*archive_id, *target_id));
+            if !waiting.is_empty() {
+                let values = batch[*index].values.clone();
+                self.deferred.push(Deferred {
+                    model: model.to_owned(),
+                    archive_id: *archive_id,
+                    target_id: *target_id,
+                    values,
+                    fields: waiting.clone(),
+                });
+            }
+        }
+        if let Some(counts) = self.counts.get_mut(model) {
+            counts.created += created.len() as u64;
+        }
+        self.record_mappings(model, &new_mappings).await?;
+        self.progress.report(RestoreProgress::Records {
+            model,
+            count: batch.len() as u64,
+        });
+        Ok(())
+    }
+
+    fn create_failed(&mut self, model: &str, archive_id: i64, error: &OdooError) {
+        let message = odoo_message(error);
+        self.targets.failed.insert(
+            (model.to_owned(), archive_id),
+            format!("{model} {archive_id} could not be re-created: {message}"),
+        );
+        if let Some(counts) = self.counts.get_mut(model) {
+            counts.failed += 1;
+        }
+        self.failures.push(RecordFailure {
+            model: model.to_owned(),
+            archive_id,
+            target_id: None,
+            operation: Operation::Create,
+            message,
+        });
+    }
+
+    /// Records where each re-created record now is, in `ir.model.data`, so that a second run
+    /// of the same restore finds it instead of creating it again.
+    async fn record_mappings(
+        &mut self,
+        model: &str,
+        created: &[(i64, i64)],
+    ) -> Result<(), RestoreError> {
+        let prefix = self.plan.internals.mapping_prefix.clone();
+        let mut rows = Vec::new();
+        let mut archive_ids = Vec::new();
+        for (archive_id, target_id) in created {
+            let key = (model.to_owned(), *archive_id);
+            if let Some(row) = self.plan.internals.stale_mappings.get(&key) {
+                self.write_calls += 1;
+                let values = json!({"res_id": target_id})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                if let Err(error) = self.writer.write("ir.model.data", &[*row], values).await {
+                    self.mapping_failed(model, *archive_id, *target_id, &error);
+                }
+                continue;
+            }
+            let values = json!({
+                "module": MAPPING_MODULE,
+                "name": mapping_name(&prefix, model, *archive_id),
+                "model": model,
+                "res_id": target_id,
+                "noupdate": true,
+            });
+            rows.push(values.as_object().cloned().unwrap_or_default());
+            archive_ids.push((*archive_id, *target_id));
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write_calls += 1;
+        if let Err(error) = self.writer.create("ir.model.data", rows).await {
+            if !is_record_error(&error) {
+                return Err(self.odoo_error(format!(
+                    "record the ids of re-created {model} records (ir.model.data)"
+                ))(error));
+            }
+            for (archive_id, target_id) in archive_ids {
+                self.mapping_failed(model, archive_id, target_id, &error);
+            }
+        }
+        Ok(())
+    }
+
+    fn mapping_failed(&mut self, model: &str, archive_id: i64, target_id: i64, error: &OdooError) {
+        self.failures.push(RecordFailure {
+            model: model.to_owned(),
+            archive_id,
+            target_id: Some(target_id),
+            operation: Operation::RecordMapping,
+            message: format!(
+                "re-created as {target_id}, but its id could not be recorded (a second run would create it again): {}",
+                odoo_message(error)
+            ),
+        });
+    }
+
+    /// Writes the links of created records that pointed to records created after them.
+    async fn write_deferred(&mut self) -> Result<(), RestoreError> {
+        let deferred = std::mem::take(&mut self.deferred);
+        let mut groups: BTreeMap<(String, String), WriteGroup> = BTreeMap::new();
+        for item in deferred {
+            let subset: Record = item
+                .fields
+                .iter()
+                .filter_map(|name| Some((name.clone(), item.values.get(name)?.clone())))
+                .collect();
+            let (values, still_waiting) =
+                self.values_to_send(&item.model, item.archive_id, &subset, &item.values)?;
+            for name in still_waiting {
+                self.unresolved.push(UnresolvedValue {
+                    model: item.model.clone(),
+                    archive_id: item.archive_id,
+                    field: name,
+                    reason: "the record it refers to was never created".into(),
+                });
+            }
+            if values.is_empty() {
+                continue;
+            }
+            let signature = serde_json::to_string(&values).unwrap_or_default();
+            groups
+                .entry((item.model.clone(), signature))
+                .or_insert_with(|| (values, Vec::new()))
+                .1
+                .push((item.archive_id, item.target_id));
+        }
+        for ((model, _), (values, records)) in groups {
+            // These records count as created: a failed link is a failure of the record.
+            self.write_group(&model, values, &records, Operation::Create)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn update_model(&mut self, model_plan: &ModelPlan) -> Result<(), RestoreError> {
+        let model = model_plan.model.as_str();
+        self.progress.report(RestoreProgress::Model {
+            model,
+            creates: 0,
+            updates: model_plan.updates.len() as u64,
+        });
+        let mut groups: BTreeMap<String, WriteGroup> = BTreeMap::new();
+        for update in &model_plan.updates {
+            let restored: Record = update
+                .changes
+                .iter()
+                .map(|(name, change)| (name.clone(), change.restored.clone()))
+                .collect();
+            let (values, waiting) = self.values_to_send(
+                model,
+                update.archive_id,
+                &restored,
+                &update.reference_models,
+            )?;
+            for name in waiting {
+                self.unresolved.push(UnresolvedValue {
+                    model: model.to_owned(),
+                    archive_id: update.archive_id,
+                    field: name,
+                    reason: "the record it refers to was never created".into(),
+                });
+            }
+            if values.is_empty() {
+                continue;
+            }
+            let signature = serde_json::to_string(&values).unwrap_or_default();
+            groups
+                .entry(signature)
+                .or_insert_with(|| (values, Vec::new()))
+                .1
+                .push((update.archive_id, update.target_id));
+        }
+        for (_, (values, records)) in groups {
+            let done = self
+                .write_group(model, values, &records, Operation::Update)
+                .await?;
+            if let Some(counts) = self.counts.get_mut(model) {
+                counts.updated += done;
+            }
+            self.progress.report(RestoreProgress::Records {
+                model,
+                count: records.len() as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes the same values to records `(archive id, target id)`, in chunks; a chunk Odoo
+    /// refuses (rolled back as a whole) is written again record by record to find which one
+    /// fails and why. Returns how many records were written.
+    async fn write_group(
+        &mut self,
+        model: &str,
+        values: Record,
+        records: &[(i64, i64)],
+        operation: Operation,
+    ) -> Result<u64, RestoreError> {
+        let mut written = 0;
+        for chunk in records.chunks(self.options.write_batch_size.max(1)) {
+            let ids: Vec<i64> = chunk.iter().map(|(_, target)| *target).collect();
+            self.write_calls += 1;
+            match self.writer.write(model, &ids, values.clone()).await {
+                Ok(()) => written += chunk.len() as u64,
+                Err(error) if !is_record_error(&error) => {
+                    return Err(self.odoo_error(format!("write {model} records"))(error));
+                }
+                Err(error) if chunk.len() == 1 => {
+                    self.write_failed(model, chunk[0], operation, &error);
+                }
+                Err(_) => {
+                    for record in chunk {
+                        self.write_calls += 1;
+                        match self.writer.write(model, &[record.1], values.clone()).await {
+                            Ok(()) => written += 1,
+                            Err(error) if is_record_error(&error) => {
+                                self.write_failed(model, *record, operation, &error)
+                            }
+                            Err(error) => {
+                                return Err(self
+                                    .odoo_error(format!("write {model} record {}", record.1))(
+                                    error,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    fn write_failed(
+        &mut self,
+        model: &str,
+        (archive_id, target_id): (i64, i64),
+        operation: Operation,
+        error: &OdooError,
+    ) {
+        if let Some(counts) = self.counts.get_mut(model) {
+            counts.failed += 1;
+        }
+        self.failures.push(RecordFailure {
+            model: model.to_owned(),
+            archive_id,
+            target_id: Some(target_id),
+            operation,
+            message: odoo_message(error),
+        });
+    }
+}
+
+/// Whether Odoo refused this record (values, rules, access), as opposed to the server being
+/// unreachable or the session gone, which stop the restore.
+fn is_record_error(error: &OdooError) -> bool {
+    matches!(
+        error,
+        OdooError::ValidationError { .. }
+            | OdooError::UserError { .. }
+            | OdooError::AccessError { .. }
+            | OdooError::MissingError { .. }
+            | OdooError::UnknownField { .. }
+            | OdooError::Server { .. }
+    ) && !error.is_transient()
+}
+
+/// Odoo's own message, without the call site the error's display adds.
+fn odoo_message(error: &OdooError) -> String {
+    match error {
+        OdooError::ValidationError { message, .. }
+        | OdooError::UserError { message, .. }
+        | OdooError::AccessError { message, .. }
+        | OdooError::MissingError { message, .. }
+        | OdooError::UnknownField { message, .. } => message.clone(),
+        OdooError::Server { name, message, .. } => format!("{name}: {message}"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,64 @@
+//! UPSERT restore of one tenant's backup archive (format 1) into its company of a multi-company
+//! Odoo, through the external API — never reading, writing or deleting anything of another
+//! tenant, not even with a tampered archive.
+//!
+//! A restore is two steps, so that what it will do can be looked at first:
+//!
+//! 1. [`plan`] only reads. It verifies the archive (entry names, sizes and compression ratios,
+//!    format version, every checksum), checks that the target is the archive's tenant (same
+//!    company id and database uuid), that every record of the archive is the tenant's (else
+//!    the archive is refused as tampered, before any write), that every record that exists now
+//!    is the tenant's now (else it is refused), and that every record the archive refers to
+//!    without holding it is shared or the tenant's. It then compares each record with its
+//!    current state and returns a [`RestorePlan`]: per model, in dependency order, the records to
+//!    create, the records to update with only the fields that differ, the unchanged ones and the
+//!    refusals. A dry run prints the plan and stops there.
+//! 2. [`execute`] takes a safety backup of the tenant (unless disabled), creates the missing
+//!    records in batches, remapping every reference to them, writes the links that had to wait
+//!    for a record of a cycle, then updates the existing records, grouping those that receive
+//!    the same values into one `write`. A record Odoo refuses is reported with Odoo's message
+//!    and the restore goes on; the [`RestoreReport`] says `Complete` or `Partial`.
+//!
+//! Re-created records are recorded in `ir.model.data` (module [`MAPPING_MODULE`]), so running
+//! the same restore again finds them and writes nothing.
+//!
+//! ```no_run
+//! # async fn example(client: odoo_client::OdooClient) -> Result<(), tenant_restore::RestoreError> {
+//! use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions};
+//!
+//! let archive = std::path::Path::new("/var/backups/backup_marque-mode_20250601_020304.zip");
+//! let tenant = "marque-mode".parse().expect("infallible");
+//! let plan = tenant_restore::plan(&client, archive, &tenant, &PlanOptions::default(), &NoRestoreProgress).await?;
+//! for model in plan.summary() {
+//!     println!("{}: {} to create, {} to update", model.model, model.created, model.updated);
+//! }
+//! let options = ExecuteOptions::with_safety_backup_into("/var/backups/safety");
+//! let report = tenant_restore::execute(&client, &plan, &options, &NoRestoreProgress).await?;
+//! println!("{:?}, safety backup {:?}", report.outcome, report.safety_backup);
+//! # Ok(())
+//! # }
+//! ```
+
+mod archive;
+mod error;
+mod execute;
+mod order;
+mod ownership;
+mod plan;
+mod progress;
+mod reads;
+mod report;
+mod schema;
+mod values;
+
+pub use error::RestoreError;
+pub use execute::{ExecuteOptions, SafetyBackup, execute};
+pub use plan::{
+    FieldChange, MAPPING_MODULE, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate,
+    PlannedUpdate, RestorePlan, plan,
+};
+pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
+pub use report::{
+    ModelReport, Operation, RecordFailure, Refusal, RestoreOutcome, RestoreReport, UnresolvedValue,
+};
+pub use schema::{NEVER_RESTORED_FIELDS, NotWritten};

@@ -1,0 +1,296 @@
+//! Whether a record belongs to the tenant — judged the same way on the archive's records (a
+//! failure means the archive was tampered with) and on the records as they are now in Odoo (a
+//! failure means the record is refused).
+//!
+//! A record belongs to the tenant when:
+//! - it is attached (`res_model`/`res_id`, `model`/`res_id`) to a record of a tenant-data model:
+//!   that record belongs to the tenant, whatever the attachment's own `company_id` says (Odoo
+//!   stamps some attachments with the wrong company);
+//! - otherwise its `company_id` is the tenant — or it has none and is the tenant company's own
+//!   partner or one of its users' partners; its `company_ids` are exactly the tenant; its
+//!   `record_company_id` is the tenant; it is the tenant's `res.company`;
+//! - a record with no company field of its own (an order line without a stored company, a
+//!   variant, a calendar's hours) belongs to the tenant when one of the records it points to
+//!   through a many2one does.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use odoo_client::Record;
+use serde_json::Value;
+
+use crate::schema::{ModelSchema, Ownership};
+use crate::values::many2one_id;
+
+/// `(model, id)`: in archive ids for the archive side, in target ids for the current side.
+pub(crate) type Key = (String, i64);
+
+/// Which state a record is judged in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// As the archive holds it: only stored, non-related company fields are there.
+    Archive,
+    /// As Odoo holds it now: every company field can be read, related ones too.
+    Current,
+}
+
+/// What one record's own fields say about its owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Owned,
+    Foreign(String),
+    /// It belongs to the tenant if one of these records (of the same set) does.
+    DependsOn(Vec<Key>),
+    /// It belongs to the tenant if one of these records outside the set is the tenant's now.
+    NeedsCheck(Vec<Key>),
+}
+
+/// What a judgement needs besides the record.
+pub(crate) struct Facts<'a> {
+    pub tenant: i64,
+    /// The tenant company's partner and its users' partners (in the side's ids).
+    pub tenant_partners: &'a HashSet<i64>,
+    /// Models whose records are tenant data: an attachment on one of them belongs to that record.
+    pub tenant_data_models: &'a BTreeSet<String>,
+}
+
+/// Judges one record. `in_set` tells whether a record is one of the records judged together.
+pub(crate) fn judge(
+    schema: &ModelSchema,
+    id: i64,
+    record: &Record,
+    side: Side,
+    facts: &Facts<'_>,
+    archive_models: &BTreeSet<String>,
+    in_set: &dyn Fn(&str, i64) -> bool,
+) -> Verdict {
+    for (id_field, model_field) in &schema.attached_by {
+        let model = record
+            .get(model_field)
+            .and_then(Value::as_str)
+            .filter(|model| !model.is_empty());
+        let res_id = record
+            .get(id_field)
+            .and_then(Value::as_i64)
+            .filter(|id| *id > 0);
+        if let (Some(model), Some(res_id)) = (model, res_id)
+            && facts.tenant_data_models.contains(model)
+        {
+            let key = (model.to_owned(), res_id);
+            return if in_set(model, res_id) {
+                Verdict::DependsOn(vec![key])
+            } else {
+                Verdict::NeedsCheck(vec![key])
+            };
+        }
+    }
+    let ownership = match side {
+        // Now, a related company field can be read too: an order line's company is its order's.
+        Side::Current if schema.model != "res.company" && schema.has_field("company_id") => {
+            Ownership::CompanyId
+        }
+        Side::Current
+            if schema.model != "res.company"
+                && schema.ownership == Ownership::Inherited
+                && schema.has_field("company_ids") =>
+        {
+            Ownership::CompanyIds
+        }
+        _ => schema.ownership.clone(),
+    };
+    match ownership {
+        Ownership::TheCompany if id == facts.tenant => Verdict::Owned,
+        Ownership::TheCompany => Verdict::Foreign(format!("it is company {id}, not the tenant")),
+        Ownership::CompanyId => company_verdict(schema, id, record, "company_id", facts),
+        Ownership::RecordCompany => company_verdict(schema, id, record, "record_company_id", facts),
+        Ownership::CompanyIds => {
+            let Some(companies) = record.get("company_ids").and_then(Value::as_array) else {
+                return Verdict::Foreign("it has no company_ids".into());
+            };
+            let companies: BTreeSet<i64> = companies.iter().filter_map(Value::as_i64).collect();
+            if companies.len() == 1 && companies.contains(&facts.tenant) {
+                Verdict::Owned
+            } else {
+                Verdict::Foreign(format!(
+                    "its companies are {companies:?}, not only the tenant {}",
+                    facts.tenant
+                ))
+            }
+        }
+        Ownership::Inherited => {
+            let mut inside = Vec::new();
+            let mut outside = Vec::new();
+            for (field, comodel) in schema.parent_links(archive_models) {
+                let Some(parent) = record.get(field).and_then(many2one_id) else {
+                    continue;
+                };
+                let key = (comodel.to_owned(), parent);
+                if in_set(comodel, parent) {
+                    inside.push(key);
+                } else {
+                    outside.push(key);
+                }
+            }
+            if !inside.is_empty() {
+                Verdict::DependsOn(inside)
+            } else if !outside.is_empty() {
+                Verdict::NeedsCheck(outside)
+            } else {
+                Verdict::Foreign(
+                    "it has no company field and points to no record of the tenant".into(),
+                )
+            }
+        }
+    }
+}
+
+fn company_verdict(
+    schema: &ModelSchema,
+    id: i64,
+    record: &Record,
+    field: &str,
+    facts: &Facts<'_>,
+) -> Verdict {
+    let Some(value) = record.get(field) else {
+        return Verdict::Foreign(format!("its {field} is missing"));
+    };
+    match many2one_id(value) {
+        Some(company) if company == facts.tenant => Verdict::Owned,
+        Some(company) => Verdict::Foreign(format!("its {field} is company {company}")),
+        None if schema.model == "res.partner" && facts.tenant_partners.contains(&id) => {
+            Verdict::Owned
+        }
+        None => Verdict::Foreign(format!(
+            "its {field} is empty: it is shared by every company, not the tenant's"
+        )),
+    }
+}
+
+/// Settles verdicts that depend on each other: a record that depends on others belongs to the
+/// tenant when one of them does. `checked` holds the outcome of the checks of records outside
+/// the set. Returns the refusal reason of every record that does not belong to the tenant.
+pub(crate) fn settle(
+    verdicts: &HashMap<Key, Verdict>,
+    checked: &HashMap<Key, bool>,
+) -> HashMap<Key, String> {
+    let mut owned: HashSet<&Key> = HashSet::new();
+    for (key, verdict) in verdicts {
+        let is_owned = match verdict {
+            Verdict::Owned => true,
+            Verdict::NeedsCheck(candidates) => candidates
+                .iter()
+                .any(|candidate| checked.get(candidate).copied().unwrap_or(false)),
+            _ => false,
+        };
+        if is_owned {
+            owned.insert(key);
+        }
+    }
+    loop {
+        let mut grew = false;
+        for (key, verdict) in verdicts {
+            if owned.contains(key) {
+                continue;
+            }
+            if let Verdict::DependsOn(parents) = verdict
+                && parents.iter().any(|parent| owned.contains(parent))
+            {
+                owned.insert(key);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    verdicts
+        .iter()
+        .filter(|(key, _)| !owned.contains(key))
+        .map(|(key, verdict)| {
+            let reason = match verdict {
+                Verdict::Foreign(reason) => reason.clone(),
+                Verdict::DependsOn(parents) => format!(
+                    "the records it belongs to ({}) are not the tenant's",
+                    describe(parents)
+                ),
+                Verdict::NeedsCheck(candidates) => format!(
+                    "the records it belongs to ({}) are not the tenant's now",
+                    describe(candidates)
+                ),
+                Verdict::Owned => unreachable!("owned records are filtered out"),
+            };
+            (key.clone(), reason)
+        })
+        .collect()
+}
+
+fn describe(keys: &[Key]) -> String {
+    keys.iter()
+        .take(3)
+        .map(|(model, id)| format!("{model} {id}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a record read now (with its company fields) is strictly the tenant's: its company
+/// is the tenant. Records with no company field cannot prove it.
+pub(crate) fn strictly_tenant_now(model: &str, id: i64, record: &Record, tenant: i64) -> bool {
+    if model == "res.company" {
+        return id == tenant;
+    }
+    if let Some(value) = record.get("company_id") {
+        return many2one_id(value) == Some(tenant);
+    }
+    if let Some(companies) = record.get("company_ids").and_then(Value::as_array) {
+        return companies.iter().filter_map(Value::as_i64).eq([tenant]);
+    }
+    if let Some(value) = record.get("record_company_id") {
+        return many2one_id(value) == Some(tenant);
+    }
+    false
+}
+
+/// Whether a record the archive refers to (but does not hold) may be referred to from the
+/// tenant's records: it is the tenant's, or shared by every company. `res.users` are judged
+/// by the companies they may work in.
+pub(crate) fn may_be_referenced(
+    model: &str,
+    id: i64,
+    record: &Record,
+    tenant: i64,
+) -> Result<(), String> {
+    if model == "res.company" {
+        return if id == tenant {
+            Ok(())
+        } else {
+            Err(format!("it is company {id}, another tenant"))
+        };
+    }
+    if let Some(companies) = record.get("company_ids").and_then(Value::as_array)
+        && model == "res.users"
+    {
+        let companies: Vec<i64> = companies.iter().filter_map(Value::as_i64).collect();
+        return if companies.contains(&tenant) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the user works for companies {companies:?}, not the tenant"
+            ))
+        };
+    }
+    if let Some(value) = record.get("company_id") {
+        return match many2one_id(value) {
+            None => Ok(()),
+            Some(company) if company == tenant => Ok(()),
+            Some(company) => Err(format!("it belongs to company {company}")),
+        };
+    }
+    if let Some(companies) = record.get("company_ids").and_then(Value::as_array) {
+        let companies: Vec<i64> = companies.iter().filter_map(Value::as_i64).collect();
+        return if companies.is_empty() || companies.contains(&tenant) {
+            Ok(())
+        } else {
+            Err(format!("it belongs to companies {companies:?}"))
+        };
+    }
+    Ok(())
+}

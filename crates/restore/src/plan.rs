@@ -1,0 +1,1359 @@
+//! The plan: everything a restore will write, worked out by reading only.
+//!
+//! In order: verify and load the archive; check that the target is the archive's tenant (same
+//! company id, same database uuid); read the target's metadata of every model of the archive;
+//! check that every record of the archive is the tenant's (else the archive is refused as
+//! tampered); find where each record is now (its own id, or the id a previous restore gave it,
+//! recorded in `ir.model.data`); read those records as they are now, pinned to the tenant, and
+//! refuse those that are not the tenant's now; check that every record the archive refers to
+//! but does not hold may be referred to (shared, or the tenant's); then compare field by field
+//! and order the models so that records are created after the records they point to.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use backup_engine::{EntryDigest, ReadLimits, Tenant, TenantSelector};
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
+use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::archive::{self, LoadedArchive, record_id};
+use crate::error::RestoreError;
+use crate::order::dependency_order;
+use crate::ownership::{self, Facts, Key, Side, Verdict};
+use crate::progress::{RestoreProgress, RestoreProgressSink};
+use crate::reads::{CurrentRecords, read_current};
+use crate::report::{ModelReport, Refusal, UnresolvedValue};
+use crate::schema::{ModelSchema, NotWritten, model_schema};
+use crate::values::{Resolved, Resolver, Translated, file_reference, same_value, translate};
+
+/// The `ir.model.data` module under which a restore records the new ids of the records it
+/// re-creates, so that running the same restore again finds them instead of creating them twice.
+pub const MAPPING_MODULE: &str = "__tenant_restore__";
+
+/// How a plan reads.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Records per read.
+    pub read_batch_size: usize,
+    /// Reads in flight at once.
+    pub concurrency: usize,
+    /// Records per read of binary contents (images): small, so they never pile up in memory.
+    pub binary_batch_size: usize,
+    /// Bounds on the archive's entries (sizes, compression ratios).
+    pub archive_limits: ReadLimits,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            read_batch_size: 500,
+            concurrency: 4,
+            binary_batch_size: 8,
+            archive_limits: ReadLimits::default(),
+        }
+    }
+}
+
+/// A field whose value will change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// The value now (many2one as an id).
+    pub current: Value,
+    /// The archive's value, with the archive's ids; binaries as their file in the archive.
+    pub restored: Value,
+}
+
+/// An existing record and the fields that will be written to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedUpdate {
+    pub archive_id: i64,
+    pub target_id: i64,
+    pub changes: BTreeMap<String, FieldChange>,
+    /// The model fields of many2one_reference values (`res_model`), needed to remap `res_id`.
+    #[serde(skip)]
+    pub(crate) reference_models: Record,
+}
+
+/// A record of the archive that no longer exists and will be created.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedCreate {
+    pub archive_id: i64,
+    /// The values written, with the archive's ids (remapped when written).
+    pub values: Record,
+}
+
+/// A field of the archive that a restore does not write, and on how many existing records its
+/// value differs from the archive's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotRestoredField {
+    pub field: String,
+    pub reason: &'static str,
+    pub differing_records: u64,
+}
+
+/// What the restore will do with one model's records.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelPlan {
+    pub model: String,
+    pub creates: Vec<PlannedCreate>,
+    pub updates: Vec<PlannedUpdate>,
+    pub unchanged: u64,
+    pub refusals: Vec<Refusal>,
+    /// Fields that differ on existing records but are never written (read-only, computed...).
+    pub not_restored: Vec<NotRestoredField>,
+    /// Values that cannot be written because the record they refer to is gone.
+    pub unresolved: Vec<UnresolvedValue>,
+}
+
+impl ModelPlan {
+    pub fn summary(&self) -> ModelReport {
+        ModelReport {
+            model: self.model.clone(),
+            created: self.creates.len() as u64,
+            updated: self.updates.len() as u64,
+            unchanged: self.unchanged,
+            refused: self.refusals.len() as u64,
+            failed: 0,
+        }
+    }
+}
+
+/// Everything a restore will write, in order. Built by [`plan`] (which only reads), inspected
+/// or printed as a dry run, and carried out by [`crate::execute`].
+#[derive(Debug, Serialize)]
+pub struct RestorePlan {
+    archive: PathBuf,
+    data_digest: EntryDigest,
+    tenant: Tenant,
+    database_uuid: String,
+    archive_created_at: DateTime<Utc>,
+    /// In the order they will be restored: a model after the models it points to.
+    models: Vec<ModelPlan>,
+    #[serde(skip)]
+    pub(crate) internals: PlanInternals,
+}
+
+/// What execution needs beyond the public plan.
+#[derive(Debug, Default)]
+pub(crate) struct PlanInternals {
+    pub schemas: BTreeMap<String, ModelSchema>,
+    /// Records of the archive that exist now and are the tenant's: archive key → target id.
+    pub existing: HashMap<Key, i64>,
+    /// Records the archive refers to but does not hold: where they are, or why they cannot be
+    /// referred to.
+    pub outside: HashMap<Key, Resolved>,
+    /// Records of the archive that are refused.
+    pub refused: HashSet<Key>,
+    /// `ir.model.data` rows of earlier restores whose record was deleted again: re-pointed to
+    /// the new record instead of adding a second row with the same name.
+    pub stale_mappings: HashMap<Key, i64>,
+    /// The prefix of the mapping names of this database.
+    pub mapping_prefix: String,
+    /// Records attached to a tenant record, whose own `company_id` is not trusted.
+    pub attached: HashSet<Key>,
+}
+
+impl RestorePlan {
+    pub fn archive(&self) -> &Path {
+        &self.archive
+    }
+
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    pub fn database_uuid(&self) -> &str {
+        &self.database_uuid
+    }
+
+    pub fn archive_created_at(&self) -> DateTime<Utc> {
+        self.archive_created_at
+    }
+
+    pub fn models(&self) -> &[ModelPlan] {
+        &self.models
+    }
+
+    pub(crate) fn data_digest(&self) -> &EntryDigest {
+        &self.data_digest
+    }
+
+    /// Per model, what a run of this plan would do (before Odoo's answers).
+    pub fn summary(&self) -> Vec<ModelReport> {
+        self.models.iter().map(ModelPlan::summary).collect()
+    }
+
+    /// Totals over every model.
+    pub fn totals(&self) -> ModelReport {
+        crate::report::sum(&self.summary())
+    }
+
+    /// Whether executing the plan would write nothing.
+    pub fn writes_nothing(&self) -> bool {
+        self.models
+            .iter()
+            .all(|model| model.creates.is_empty() && model.updates.is_empty())
+    }
+
+    pub fn refusals(&self) -> impl Iterator<Item = &Refusal> {
+        self.models.iter().flat_map(|model| model.refusals.iter())
+    }
+
+    pub fn unresolved(&self) -> impl Iterator<Item = &UnresolvedValue> {
+        self.models.iter().flat_map(|model| model.unresolved.iter())
+    }
+}
+
+/// Plans the restore of the archive at `archive_path` into the tenant `target`: reads only.
+pub async fn plan(
+    client: &OdooClient,
+    archive_path: &Path,
+    target: &TenantSelector,
+    options: &PlanOptions,
+    progress: &dyn RestoreProgressSink,
+) -> Result<RestorePlan, RestoreError> {
+    progress.report(RestoreProgress::Step("verifying the archive"));
+    let path = archive_path.to_owned();
+    let limits = options.archive_limits;
+    let archive = tokio::task::spawn_blocking(move || archive::load(&path, limits))
+        .await
+        .map_err(|error| RestoreError::MalformedArchive {
+            path: archive_path.to_owned(),
+            reason: format!("the archive could not be loaded: {error}"),
+        })??;
+
+    progress.report(RestoreProgress::Step("checking the target tenant"));
+    let tenant = backup_engine::resolve_tenant(client, target)
+        .await
+        .map_err(|error| RestoreError::Tenant(Box::new(error)))?;
+    let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
+    let planner = Planner {
+        client: scoped,
+        tenant,
+        archive,
+        options: options.clone(),
+    };
+    planner.check_tenant().await?;
+    planner.run(progress).await
+}
+
+struct Planner {
+    /// Pinned to the tenant, archived records visible.
+    client: OdooClient,
+    tenant: Tenant,
+    archive: LoadedArchive,
+    options: PlanOptions,
+}
+
+impl Planner {
+    fn odoo(&self, step: impl Into<String>) -> impl FnOnce(OdooError) -> RestoreError + '_ {
+        let step = step.into();
+        move |source| RestoreError::Odoo {
+            tenant: self.tenant.code.clone(),
+            step,
+            source: Box::new(source),
+        }
+    }
+
+    fn tampered(&self, model: &str, archive_id: i64, reason: impl Into<String>) -> RestoreError {
+        RestoreError::Tampered {
+            path: self.archive.path.clone(),
+            model: model.to_owned(),
+            archive_id,
+            reason: reason.into(),
+        }
+    }
+
+    async fn database_uuid(&self) -> Result<Option<String>, RestoreError> {
+        let rows = self
+            .client
+            .search_read(
+                "ir.config_parameter",
+                &Domain::leaf("key", "=", "database.uuid"),
+                &["value".to_owned()],
+                &SearchOptions::default(),
+            )
+            .await
+            .map_err(self.odoo(
+                "read the database uuid (ir.config_parameter; the user must be a Settings administrator)",
+            ))?;
+        Ok(rows
+            .first()
+            .and_then(|row| row.get("value"))
+            .and_then(Value::as_str)
+            .filter(|uuid| !uuid.is_empty())
+            .map(str::to_owned))
+    }
+
+    async fn check_tenant(&self) -> Result<(), RestoreError> {
+        let metadata = &self.archive.metadata;
+        if metadata.tenant.company_id != self.tenant.company_id {
+            return Err(RestoreError::WrongTenant {
+                path: self.archive.path.clone(),
+                archive_company_id: metadata.tenant.company_id,
+                archive_tenant: format!("{} ({})", metadata.tenant.name, metadata.tenant.code),
+                target: self.tenant.to_string(),
+            });
+        }
+        let archive_uuid = metadata
+            .odoo
+            .database_uuid
+            .clone()
+            .filter(|uuid| !uuid.is_empty())
+            .ok_or(RestoreError::MissingDatabaseUuid {
+                side: "the archive",
+            })?;
+        let target_uuid = self
+            .database_uuid()
+            .await?
+            .ok_or(RestoreError::MissingDatabaseUuid {
+                side: "the target database",
+            })?;
+        if archive_uuid != target_uuid {
+            return Err(RestoreError::WrongDatabase {
+                path: self.archive.path.clone(),
+                archive_uuid,
+                target_uuid,
+            });
+        }
+        Ok(())
+    }
+
+    async fn run(self, progress: &dyn RestoreProgressSink) -> Result<RestorePlan, RestoreError> {
+        progress.report(RestoreProgress::Step("reading the models' metadata"));
+        let (schemas, refused_models) = self.schemas().await?;
+        let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
+        let tenant_data_models: BTreeSet<String> = archive_models
+            .iter()
+            .filter(|model| *model != "ir.attachment" && *model != "mail.message")
+            .cloned()
+            .collect();
+
+        progress.report(RestoreProgress::Step(
+            "checking that every record is the tenant's",
+        ));
+        let attached = self
+            .check_archive_ownership(
+                &schemas,
+                &refused_models,
+                &archive_models,
+                &tenant_data_models,
+            )
+            .await?;
+        let outside = self
+            .resolve_outside_references(&schemas, &refused_models, &attached)
+            .await?;
+
+        progress.report(RestoreProgress::Step("reading the records as they are now"));
+        let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
+        let mappings = self.mappings(&mapping_prefix, &archive_models).await?;
+        let mut current_by_model: BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)> =
+            BTreeMap::new();
+        for (model, records) in &self.archive.models {
+            let Some(schema) = schemas.get(model) else {
+                continue;
+            };
+            if records.records.is_empty() {
+                continue;
+            }
+            let mut target_of: HashMap<i64, i64> = HashMap::new();
+            for archive_id in records.ids() {
+                let target = mappings
+                    .get(&(model.clone(), archive_id))
+                    .map_or(archive_id, |(_, target)| *target);
+                target_of.insert(archive_id, target);
+            }
+            let mut ids: Vec<i64> = target_of.values().copied().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let fields = self.fields_to_read(schema, &records.records);
+            let current = read_current(
+                &self.client,
+                model,
+                &ids,
+                &fields,
+                self.options.read_batch_size,
+                self.options.concurrency,
+            )
+            .await
+            .map_err(self.odoo(format!("read the current {model} records")))?;
+            current_by_model.insert(model.clone(), (target_of, current));
+        }
+
+        progress.report(RestoreProgress::Step(
+            "checking that the records are the tenant's now",
+        ));
+        let refused_now = self
+            .check_current_ownership(
+                &schemas,
+                &current_by_model,
+                &archive_models,
+                &tenant_data_models,
+            )
+            .await?;
+
+        let mut internals = PlanInternals {
+            outside,
+            mapping_prefix,
+            attached,
+            ..PlanInternals::default()
+        };
+        let mut refusals: BTreeMap<String, Vec<Refusal>> = BTreeMap::new();
+        for (model, records) in &self.archive.models {
+            for archive_id in records.ids() {
+                let key = (model.clone(), archive_id);
+                let refusal = if let Some(reason) = refused_models.get(model) {
+                    Some((None, reason.clone()))
+                } else if let Some((target_of, current)) = current_by_model.get(model) {
+                    let target = target_of[&archive_id];
+                    if current.foreign.contains(&target) {
+                        Some((
+                            Some(target),
+                            format!(
+                                "{model} {target} exists but Odoo refuses it to the tenant: it belongs to another company now"
+                            ),
+                        ))
+                    } else if let Some(reason) = refused_now.get(&(model.clone(), target)) {
+                        Some((
+                            Some(target),
+                            format!("{model} {target} is not the tenant's now: {reason}"),
+                        ))
+                    } else if current.rows.contains_key(&target) {
+                        internals.existing.insert(key.clone(), target);
+                        None
+                    } else {
+                        if let Some((row, _)) = mappings.get(&key) {
+                            internals.stale_mappings.insert(key.clone(), *row);
+                        }
+                        None
+                    }
+                } else {
+                    None
+                };
+                if let Some((target_id, reason)) = refusal {
+                    internals.refused.insert(key);
+                    refusals.entry(model.clone()).or_default().push(Refusal {
+                        model: model.clone(),
+                        archive_id,
+                        target_id,
+                        reason,
+                    });
+                }
+            }
+        }
+
+        progress.report(RestoreProgress::Step("comparing the records"));
+        let mut models = Vec::new();
+        for model in dependency_order(&self.archive, &schemas) {
+            let records = &self.archive.models[&model];
+            let mut model_plan = ModelPlan {
+                model: model.clone(),
+                creates: Vec::new(),
+                updates: Vec::new(),
+                unchanged: 0,
+                refusals: refusals.remove(&model).unwrap_or_default(),
+                not_restored: Vec::new(),
+                unresolved: Vec::new(),
+            };
+            if let (Some(schema), Some((_, current))) =
+                (schemas.get(&model), current_by_model.get(&model))
+            {
+                self.compare_model(
+                    schema,
+                    &records.records,
+                    current,
+                    &internals,
+                    &mut model_plan,
+                )
+                .await?;
+            }
+            models.push(model_plan);
+        }
+        internals.schemas = schemas;
+        let metadata = &self.archive.metadata;
+        Ok(RestorePlan {
+            archive: self.archive.path.clone(),
+            data_digest: metadata.entries[backup_engine::DATA_ENTRY].clone(),
+            tenant: self.tenant.clone(),
+            database_uuid: metadata.odoo.database_uuid.clone().unwrap_or_default(),
+            archive_created_at: metadata.created_at,
+            models,
+            internals,
+        })
+    }
+
+    /// The target's metadata of every model of the archive; models that cannot be restored
+    /// here, with the reason.
+    async fn schemas(
+        &self,
+    ) -> Result<(BTreeMap<String, ModelSchema>, BTreeMap<String, String>), RestoreError> {
+        let models: Vec<String> = self.archive.model_order.clone();
+        let results: Vec<(String, Result<ModelSchema, OdooError>)> = futures::stream::iter(models)
+            .map(|model| async move {
+                let schema = model_schema(&self.client, &model).await;
+                (model, schema)
+            })
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut schemas = BTreeMap::new();
+        let mut refused = BTreeMap::new();
+        for (model, result) in results {
+            if let Some(reason) = backup_engine::denied_reason(&model) {
+                refused.insert(model, format!("{reason}: never restored"));
+                continue;
+            }
+            match result {
+                Ok(schema) => {
+                    schemas.insert(model, schema);
+                }
+                Err(OdooError::UnknownModel { .. }) => {
+                    refused.insert(
+                        model.clone(),
+                        format!("model {model} is not installed in this database: install its module, then restore again"),
+                    );
+                }
+                Err(error) => {
+                    return Err(self.odoo(format!("read the fields of {model}"))(error));
+                }
+            }
+        }
+        Ok((schemas, refused))
+    }
+
+    /// The fields read to compare and to judge ownership: the archive's fields that exist in
+    /// the target (binaries apart), and the company, parent and attachment fields.
+    fn fields_to_read(&self, schema: &ModelSchema, records: &[Record]) -> Vec<String> {
+        let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
+        let mut fields: BTreeSet<String> = BTreeSet::new();
+        fields.insert("id".into());
+        if let Some(first) = records.first() {
+            for name in first.keys() {
+                if let Some(field) = schema.field(name)
+                    && !field.info.field_type.is_binary()
+                    && !matches!(
+                        field.not_written,
+                        Some(NotWritten::Audit | NotWritten::Technical | NotWritten::NotStored)
+                    )
+                {
+                    fields.insert(name.clone());
+                }
+            }
+        }
+        for name in ["company_id", "company_ids", "record_company_id"] {
+            if schema.has_field(name) {
+                fields.insert(name.into());
+            }
+        }
+        for (name, _) in schema.parent_links(&archive_models) {
+            fields.insert(name.clone());
+        }
+        for (id_field, model_field) in &schema.attached_by {
+            fields.insert(id_field.clone());
+            if schema.has_field(model_field) {
+                fields.insert(model_field.clone());
+            }
+        }
+        fields.into_iter().collect()
+    }
+
+    fn archive_tenant_partners(&self) -> HashSet<i64> {
+        let mut partners = HashSet::new();
+        if let Some(company) = self
+            .archive
+            .record("res.company", self.tenant.company_id)
+            .and_then(|record| record.get("partner_id"))
+            .and_then(Value::as_i64)
+        {
+            partners.insert(company);
+        }
+        if let Some(users) = self.archive.models.get("res.users") {
+            partners.extend(
+                users
+                    .records
+                    .iter()
+                    .filter_map(|user| user.get("partner_id").and_then(Value::as_i64)),
+            );
+        }
+        partners
+    }
+
+    /// Refuses the archive unless every record in it is the tenant's. Returns the records that
+    /// belong to the tenant by what they are attached to.
+    async fn check_archive_ownership(
+        &self,
+        schemas: &BTreeMap<String, ModelSchema>,
+        refused_models: &BTreeMap<String, String>,
+        archive_models: &BTreeSet<String>,
+        tenant_data_models: &BTreeSet<String>,
+    ) -> Result<HashSet<Key>, RestoreError> {
+        let tenant_partners = self.archive_tenant_partners();
+        let facts = Facts {
+            tenant: self.tenant.company_id,
+            tenant_partners: &tenant_partners,
+            tenant_data_models,
+        };
+        let in_archive = |model: &str, id: i64| self.archive.contains(model, id);
+        let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
+        let mut attached = HashSet::new();
+        for (model, records) in &self.archive.models {
+            if refused_models.contains_key(model) {
+                continue;
+            }
+            let schema = &schemas[model];
+            for record in &records.records {
+                let id = record_id(record);
+                let verdict = ownership::judge(
+                    schema,
+                    id,
+                    record,
+                    Side::Archive,
+                    &facts,
+                    archive_models,
+                    &in_archive,
+                );
+                if let Verdict::Foreign(reason) = &verdict {
+                    return Err(self.tampered(model, id, reason.clone()));
+                }
+                if is_attached(schema, record, tenant_data_models) {
+                    attached.insert((model.clone(), id));
+                }
+                verdicts.insert((model.clone(), id), verdict);
+            }
+        }
+        let outside: BTreeSet<Key> = verdicts
+            .values()
+            .filter_map(|verdict| match verdict {
+                Verdict::NeedsCheck(keys) => Some(keys.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let checked = self.strictly_tenant_now(outside).await?;
+        let refused = ownership::settle(&verdicts, &checked);
+        if let Some(((model, id), reason)) = refused.into_iter().min() {
+            return Err(self.tampered(&model, id, reason));
+        }
+        Ok(attached)
+    }
+
+    /// For records outside a set: whether each is strictly the tenant's now (its company is the
+    /// tenant). Deleted records, other companies' and records with no company are not.
+    async fn strictly_tenant_now(
+        &self,
+        keys: BTreeSet<Key>,
+    ) -> Result<HashMap<Key, bool>, RestoreError> {
+        let mut by_model: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (model, id) in keys {
+            by_model.entry(model).or_default().push(id);
+        }
+        let mut checked = HashMap::new();
+        for (model, ids) in by_model {
+            let rows = self.company_fields_now(&model, &ids).await?;
+            for id in ids {
+                let owned = rows.rows.get(&id).is_some_and(|row| {
+                    ownership::strictly_tenant_now(&model, id, row, self.tenant.company_id)
+                });
+                checked.insert((model.clone(), id), owned);
+            }
+        }
+        Ok(checked)
+    }
+
+    /// Records read now with their company fields.
+    async fn company_fields_now(
+        &self,
+        model: &str,
+        ids: &[i64],
+    ) -> Result<CurrentRecords, RestoreError> {
+        let schema = match model_schema(&self.client, model).await {
+            Ok(schema) => schema,
+            Err(OdooError::UnknownModel { .. }) => return Ok(CurrentRecords::default()),
+            Err(error) => return Err(self.odoo(format!("read the fields of {model}"))(error)),
+        };
+        let mut fields = vec!["id".to_owned()];
+        for name in ["company_id", "company_ids", "record_company_id"] {
+            if schema.has_field(name) {
+                fields.push(name.to_owned());
+            }
+        }
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        read_current(
+            &self.client,
+            model,
+            &ids,
+            &fields,
+            self.options.read_batch_size,
+            self.options.concurrency,
+        )
+        .await
+        .map_err(self.odoo(format!("read the companies of referenced {model} records")))
+    }
+
+    /// Finds every record the archive refers to without holding it, through the archive's
+    /// external ids (shared records) or by id (same database), and refuses the archive if one is
+    /// another tenant's.
+    async fn resolve_outside_references(
+        &self,
+        schemas: &BTreeMap<String, ModelSchema>,
+        refused_models: &BTreeMap<String, String>,
+        attached: &HashSet<Key>,
+    ) -> Result<HashMap<Key, Resolved>, RestoreError> {
+        // The first record that refers to each outside record, for the error message.
+        let mut referrers: BTreeMap<Key, (String, i64, String)> = BTreeMap::new();
+        for (model, records) in &self.archive.models {
+            if refused_models.contains_key(model) {
+                continue;
+            }
+            let schema = &schemas[model];
+            for record in &records.records {
+                let id = record_id(record);
+                let is_attached = attached.contains(&(model.clone(), id));
+                for (name, value) in record {
+                    let Some(field) = schema.field(name) else {
+                        continue;
+                    };
+                    if !field.is_written() || !holds_references(&field.info) {
+                        continue;
+                    }
+                    // An attachment's own company is not trusted (Odoo stamps some wrongly) and
+                    // is not written when it is not the tenant.
+                    if is_attached && name == "company_id" {
+                        continue;
+                    }
+                    for key in crate::values::referenced_records(field, value, record) {
+                        if !self.archive.contains(&key.0, key.1) {
+                            referrers
+                                .entry(key)
+                                .or_insert_with(|| (model.clone(), id, name.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut outside: HashMap<Key, Resolved> = HashMap::new();
+        // Shared records by external id.
+        let mut by_name: BTreeMap<String, Key> = BTreeMap::new();
+        for key in referrers.keys() {
+            if let Some(name) = self
+                .archive
+                .external_ids
+                .get(&key.0)
+                .and_then(|ids| ids.get(&key.1))
+            {
+                by_name.insert(name.clone(), key.clone());
+            }
+        }
+        let names: Vec<String> = by_name.keys().cloned().collect();
+        let found = self
+            .client
+            .resolve_external_ids(&names)
+            .await
+            .map_err(self.odoo("resolve the external ids of shared records"))?;
+        let mut targets: BTreeMap<String, Vec<(Key, i64)>> = BTreeMap::new();
+        for key in referrers.keys() {
+            match by_name
+                .iter()
+                .find(|(_, named)| *named == key)
+                .map(|(name, _)| name)
+            {
+                Some(name) => match found.get(name) {
+                    Some((model, target)) if *model == key.0 => {
+                        targets
+                            .entry(key.0.clone())
+                            .or_default()
+                            .push((key.clone(), *target));
+                    }
+                    Some((model, _)) => {
+                        outside.insert(
+                            key.clone(),
+                            Resolved::Unavailable(format!(
+                                "external id {name} names a {model} record here, not a {}",
+                                key.0
+                            )),
+                        );
+                    }
+                    None => {
+                        outside.insert(
+                            key.clone(),
+                            Resolved::Unavailable(format!(
+                                "external id {name} does not exist in this database"
+                            )),
+                        );
+                    }
+                },
+                None => targets
+                    .entry(key.0.clone())
+                    .or_default()
+                    .push((key.clone(), key.1)),
+            }
+        }
+        for (model, keys) in targets {
+            let ids: Vec<i64> = keys.iter().map(|(_, target)| *target).collect();
+            let rows = self.company_fields_now(&model, &ids).await?;
+            for (key, target) in keys {
+                let (referrer_model, referrer_id, field) = &referrers[&key];
+                if rows.foreign.contains(&target) {
+                    return Err(self.tampered(
+                        referrer_model,
+                        *referrer_id,
+                        format!(
+                            "field {field} refers to {model} {target}, which Odoo refuses to show to the tenant: another company's record"
+                        ),
+                    ));
+                }
+                match rows.rows.get(&target) {
+                    Some(row) => {
+                        if let Err(reason) = ownership::may_be_referenced(
+                            &model,
+                            target,
+                            row,
+                            self.tenant.company_id,
+                        ) {
+                            return Err(self.tampered(
+                                referrer_model,
+                                *referrer_id,
+                                format!("field {field} refers to {model} {target}: {reason}"),
+                            ));
+                        }
+                        outside.insert(key, Resolved::Target(target));
+                    }
+                    None => {
+                        outside.insert(
+                            key,
+                            Resolved::Unavailable(format!("{model} {target} no longer exists")),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(outside)
+    }
+
+    /// The ids earlier restores gave to re-created records: archive key → (mapping row, id).
+    async fn mappings(
+        &self,
+        prefix: &str,
+        archive_models: &BTreeSet<String>,
+    ) -> Result<HashMap<Key, (i64, i64)>, RestoreError> {
+        let domain = Domain::leaf("module", "=", MAPPING_MODULE)
+            .and(Domain::leaf("name", "=like", format!("{prefix}%")))
+            .and(Domain::leaf("model", "in", json!(archive_models)));
+        let rows = self
+            .client
+            .search_read(
+                "ir.model.data",
+                &domain,
+                &["name".to_owned(), "model".to_owned(), "res_id".to_owned()],
+                &SearchOptions::ordered_by("id"),
+            )
+            .await
+            .map_err(
+                self.odoo("read the ids of records re-created by earlier restores (ir.model.data)"),
+            )?;
+        let mut mappings = HashMap::new();
+        for row in rows {
+            let (Some(row_id), Some(name), Some(model), Some(target)) = (
+                row.get("id").and_then(Value::as_i64),
+                row.get("name").and_then(Value::as_str),
+                row.get("model").and_then(Value::as_str),
+                row.get("res_id").and_then(Value::as_i64),
+            ) else {
+                continue;
+            };
+            if let Some(archive_id) = parse_mapping_name(prefix, model, name) {
+                mappings.insert((model.to_owned(), archive_id), (row_id, target));
+            }
+        }
+        Ok(mappings)
+    }
+
+    /// Judges the records that exist now, as they are now. Returns refusal reasons by target key.
+    async fn check_current_ownership(
+        &self,
+        schemas: &BTreeMap<String, ModelSchema>,
+        current_by_model: &BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)>,
+        archive_models: &BTreeSet<String>,
+        tenant_data_models: &BTreeSet<String>,
+    ) -> Result<HashMap<Key, String>, RestoreError> {
+        let tenant_partners = self.current_tenant_partners().await?;
+        let facts = Facts {
+            tenant: self.tenant.company_id,
+            tenant_partners: &tenant_partners,
+            tenant_data_models,
+        };
+        let existing: HashSet<Key> = current_by_model
+            .iter()
+            .flat_map(|(model, (_, current))| {
+                current.rows.keys().map(move |id| (model.clone(), *id))
+            })
+            .collect();
+        let in_set = |model: &str, id: i64| existing.contains(&(model.to_owned(), id));
+        let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
+        for (model, (_, current)) in current_by_model {
+            let schema = &schemas[model];
+            for (id, row) in &current.rows {
+                let verdict = ownership::judge(
+                    schema,
+                    *id,
+                    row,
+                    Side::Current,
+                    &facts,
+                    archive_models,
+                    &in_set,
+                );
+                verdicts.insert((model.clone(), *id), verdict);
+            }
+        }
+        let outside: BTreeSet<Key> = verdicts
+            .values()
+            .filter_map(|verdict| match verdict {
+                Verdict::NeedsCheck(keys) => Some(keys.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let checked = self.strictly_tenant_now(outside).await?;
+        Ok(ownership::settle(&verdicts, &checked))
+    }
+
+    /// The tenant company's partner and its users' partners, as they are now.
+    async fn current_tenant_partners(&self) -> Result<HashSet<i64>, RestoreError> {
+        let company = self.tenant.company_id;
+        let mut partners = HashSet::new();
+        let rows = self
+            .client
+            .read("res.company", &[company], &["partner_id".to_owned()])
+            .await
+            .map_err(self.odoo("read the tenant company's partner"))?;
+        partners.extend(
+            rows.iter()
+                .filter_map(|row| row.get("partner_id").and_then(crate::values::many2one_id)),
+        );
+        let users = self
+            .client
+            .search_read(
+                "res.users",
+                &Domain::leaf("company_id", "=", company),
+                &["partner_id".to_owned()],
+                &SearchOptions::ordered_by("id"),
+            )
+            .await
+            .map_err(self.odoo("read the tenant's users"))?;
+        partners.extend(
+            users
+                .iter()
+                .filter_map(|row| row.get("partner_id").and_then(crate::values::many2one_id)),
+        );
+        Ok(partners)
+    }
+
+    /// Compares one model's archive records with their current state.
+    async fn compare_model(
+        &self,
+        schema: &ModelSchema,
+        records: &[Record],
+        current: &CurrentRecords,
+        internals: &PlanInternals,
+        plan: &mut ModelPlan,
+    ) -> Result<(), RestoreError> {
+        let model = &schema.model;
+        let resolver = PlanResolver {
+            archive: &self.archive,
+            internals,
+        };
+        let mut not_restored: BTreeMap<String, (NotWritten, u64)> = BTreeMap::new();
+        let mut binary_candidates: Vec<(usize, i64)> = Vec::new();
+        for record in records {
+            let archive_id = record_id(record);
+            let key = (model.clone(), archive_id);
+            if internals.refused.contains(&key) {
+                continue;
+            }
+            let attached = internals.attached.contains(&key);
+            let Some(&target_id) = internals.existing.get(&key) else {
+                let values = creatable_values(schema, record, attached, self.tenant.company_id);
+                plan.creates.push(PlannedCreate { archive_id, values });
+                continue;
+            };
+            let row = &current.rows[&target_id];
+            let mut changes = BTreeMap::new();
+            let mut has_binary = false;
+            for (name, value) in record {
+                let Some(field) = schema.field(name) else {
+                    continue;
+                };
+                if field.info.field_type.is_binary() {
+                    has_binary |= field.is_written();
+                    continue;
+                }
+                if let Some(reason) = field.not_written {
+                    if matches!(
+                        reason,
+                        NotWritten::Readonly | NotWritten::Related | NotWritten::Denied
+                    ) && let Some(now) = row.get(name)
+                        && matches!(translate(field, value, record, &resolver), Translated::Ready(ref restored) if !same_value(field, now, restored))
+                    {
+                        not_restored.entry(name.clone()).or_insert((reason, 0)).1 += 1;
+                    }
+                    continue;
+                }
+                if attached
+                    && name == "company_id"
+                    && value.as_i64() != Some(self.tenant.company_id)
+                {
+                    continue;
+                }
+                let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                match translate(field, value, record, &resolver) {
+                    Translated::Ready(restored) if same_value(field, &now, &restored) => {}
+                    Translated::Ready(_) | Translated::Pending => {
+                        changes.insert(
+                            name.clone(),
+                            FieldChange {
+                                current: now,
+                                restored: value.clone(),
+                            },
+                        );
+                    }
+                    Translated::Unavailable(reason) => plan.unresolved.push(UnresolvedValue {
+                        model: model.clone(),
+                        archive_id,
+                        field: name.clone(),
+                        reason,
+                    }),
+                }
+            }
+            let update = PlannedUpdate {
+                archive_id,
+                target_id,
+                changes,
+                reference_models: reference_models(schema, record),
+            };
+            if has_binary {
+                binary_candidates.push((plan.updates.len(), archive_id));
+            }
+            plan.updates.push(update);
+        }
+        if !binary_candidates.is_empty() {
+            self.compare_binaries(schema, records, &binary_candidates, plan)
+                .await?;
+        }
+        for update in std::mem::take(&mut plan.updates) {
+            if update.changes.is_empty() {
+                plan.unchanged += 1;
+            } else {
+                plan.updates.push(update);
+            }
+        }
+        plan.not_restored = not_restored
+            .into_iter()
+            .map(|(field, (reason, differing_records))| NotRestoredField {
+                field,
+                reason: reason.describe(),
+                differing_records,
+            })
+            .collect();
+        // Unresolved values of records that will be created are found when they are written.
+        for create in &plan.creates {
+            for (name, value) in &create.values {
+                let Some(field) = schema.field(name) else {
+                    continue;
+                };
+                if let Translated::Unavailable(reason) =
+                    translate(field, value, &create.values, &resolver)
+                {
+                    plan.unresolved.push(UnresolvedValue {
+                        model: model.clone(),
+                        archive_id: create.archive_id,
+                        field: name.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares the binary fields of existing records: first by size (Odoo answers a binary
+    /// by its size under `bin_size`), then, for values that are set on both sides, by content.
+    async fn compare_binaries(
+        &self,
+        schema: &ModelSchema,
+        records: &[Record],
+        candidates: &[(usize, i64)],
+        plan: &mut ModelPlan,
+    ) -> Result<(), RestoreError> {
+        let model = &schema.model;
+        let binary_fields: Vec<String> = schema
+            .written_fields()
+            .filter(|(_, field)| field.info.field_type.is_binary())
+            .map(|(name, _)| name.clone())
+            .filter(|name| {
+                records
+                    .first()
+                    .is_some_and(|record| record.contains_key(name))
+            })
+            .collect();
+        if binary_fields.is_empty() {
+            return Ok(());
+        }
+        let record_of: HashMap<i64, &Record> = records
+            .iter()
+            .map(|record| (record_id(record), record))
+            .collect();
+        let sized = self
+            .client
+            .with_context(self.client.context().clone().with("bin_size", true));
+        let mut fields = binary_fields.clone();
+        fields.push("id".into());
+        let target_ids: Vec<i64> = candidates
+            .iter()
+            .map(|(index, _)| plan.updates[*index].target_id)
+            .collect();
+        let sizes = read_current(
+            &sized,
+            model,
+            &target_ids,
+            &fields,
+            self.options.read_batch_size,
+            self.options.concurrency,
+        )
+        .await
+        .map_err(self.odoo(format!("read the sizes of {model} binaries")))?;
+        let mut by_content: Vec<ContentCheck> = Vec::new();
+        for (index, archive_id) in candidates {
+            let record = record_of[archive_id];
+            let target_id = plan.updates[*index].target_id;
+            let Some(row) = sizes.rows.get(&target_id) else {
+                continue;
+            };
+            for name in &binary_fields {
+                let archived = record.get(name).and_then(file_reference);
+                let now_set = row
+                    .get(name)
+                    .is_some_and(|value| !matches!(value, Value::Bool(false) | Value::Null))
+                    && row.get(name).and_then(Value::as_str) != Some("");
+                match (archived, now_set) {
+                    (None, false) => {}
+                    (Some(reference), true) => {
+                        by_content.push((*index, name.clone(), reference.sha256));
+                    }
+                    (archived, _) => {
+                        plan.updates[*index].changes.insert(
+                            name.clone(),
+                            FieldChange {
+                                current: row.get(name).cloned().unwrap_or(Value::Bool(false)),
+                                restored: archived.map_or(Value::Bool(false), |reference| {
+                                    serde_json::to_value(reference).unwrap_or_default()
+                                }),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let chunk_size = self.options.binary_batch_size.max(1);
+        let chunks: Vec<Vec<ContentCheck>> =
+            by_content.chunks(chunk_size).map(<[_]>::to_vec).collect();
+        let results: Vec<(Vec<ContentCheck>, HashMap<i64, Record>)> = futures::stream::iter(chunks)
+            .map(|chunk| {
+                let ids: Vec<i64> = chunk
+                    .iter()
+                    .map(|(index, _, _)| plan.updates[*index].target_id)
+                    .collect();
+                let fields: Vec<String> = binary_fields.clone();
+                async move {
+                    let rows = self.client.read(model, &ids, &fields).await?;
+                    let rows = rows
+                        .into_iter()
+                        .filter_map(|row| Some((row.get("id")?.as_i64()?, row)))
+                        .collect();
+                    Ok::<_, OdooError>((chunk, rows))
+                }
+            })
+            .buffered(2)
+            .try_collect()
+            .await
+            .map_err(self.odoo(format!("read the {model} binaries")))?;
+        for (chunk, rows) in results {
+            for (index, name, expected) in chunk {
+                let update = &mut plan.updates[index];
+                let content = rows
+                    .get(&update.target_id)
+                    .and_then(|row| row.get(&name))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let actual = sha256_of_base64(content);
+                if actual.as_deref() != Some(expected.as_str()) {
+                    let record = record_of[&update.archive_id];
+                    update.changes.insert(
+                        name.clone(),
+                        FieldChange {
+                            current: json!("(different content)"),
+                            restored: record.get(&name).cloned().unwrap_or(Value::Null),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A binary value set both now and in the archive, compared by content: (index of the update,
+/// field, the archive's SHA-256).
+type ContentCheck = (usize, String, String);
+
+/// Whether a field's values are references to records.
+fn holds_references(info: &odoo_client::FieldInfo) -> bool {
+    matches!(
+        info.field_type,
+        FieldType::Many2one
+            | FieldType::Many2many
+            | FieldType::Many2oneReference
+            | FieldType::Reference
+    )
+}
+
+/// The archive's values of the fields a restore writes, for a record to create.
+fn creatable_values(schema: &ModelSchema, record: &Record, attached: bool, tenant: i64) -> Record {
+    let mut values = Map::new();
+    for (name, value) in record {
+        let Some(field) = schema.field(name) else {
+            continue;
+        };
+        let is_model_field = schema
+            .attached_by
+            .iter()
+            .any(|(_, model_field)| model_field == name);
+        if !field.is_written() && !is_model_field {
+            continue;
+        }
+        // An attachment takes the tenant's company, not another one Odoo stamped it with.
+        if attached && name == "company_id" && value.as_i64() != Some(tenant) {
+            continue;
+        }
+        values.insert(name.clone(), value.clone());
+    }
+    values
+}
+
+/// The values of the model fields of the record's many2one_reference fields.
+fn reference_models(schema: &ModelSchema, record: &Record) -> Record {
+    schema
+        .attached_by
+        .iter()
+        .filter_map(|(_, model_field)| {
+            Some((model_field.clone(), record.get(model_field)?.clone()))
+        })
+        .collect()
+}
+
+/// Whether the record hangs on a record of a tenant-data model (`res_model`/`res_id`).
+fn is_attached(
+    schema: &ModelSchema,
+    record: &Record,
+    tenant_data_models: &BTreeSet<String>,
+) -> bool {
+    schema.attached_by.iter().any(|(id_field, model_field)| {
+        let model = record
+            .get(model_field)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let res_id = record.get(id_field).and_then(Value::as_i64).unwrap_or(0);
+        res_id > 0 && tenant_data_models.contains(model)
+    })
+}
+
+fn sha256_of_base64(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
+    Some(hex(&Sha256::digest(&bytes)))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
+}
+
+/// Resolves references while planning: records that exist, outside records, and records that
+/// will be created (pending).
+struct PlanResolver<'a> {
+    archive: &'a LoadedArchive,
+    internals: &'a PlanInternals,
+}
+
+impl Resolver for PlanResolver<'_> {
+    fn resolve(&self, model: &str, archive_id: i64) -> Resolved {
+        let key = (model.to_owned(), archive_id);
+        if self.archive.contains(model, archive_id) {
+            if let Some(target) = self.internals.existing.get(&key) {
+                return Resolved::Target(*target);
+            }
+            if self.internals.refused.contains(&key) {
+                return Resolved::Unavailable(format!("{model} {archive_id} is refused"));
+            }
+            return Resolved::Pending;
+        }
+        self.internals
+            .outside
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Resolved::Unavailable(format!("{model} {archive_id} is unknown")))
+    }
+}
+
+/// The prefix of this database's mapping names: `r<uuid without dashes>_`.
+fn mapping_prefix(database_uuid: &Option<String>) -> String {
+    let compact: String = database_uuid
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("r{compact}_")
+}
+
+/// The `ir.model.data` name that records where the archive's record `(model, archive_id)` was
+/// re-created: `<prefix><model with _ for .>_<archive id>`.
+pub(crate) fn mapping_name(prefix: &str, model: &str, archive_id: i64) -> String {
+    format!("{prefix}{}_{archive_id}", model.replace('.', "_"))
+}
+
+fn parse_mapping_name(prefix: &str, model: &str, name: &str) -> Option<i64> {
+    let rest = name.strip_prefix(prefix)?;
+    let rest = rest.strip_prefix(&model.replace('.', "_"))?;
+    rest.strip_prefix('_')?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_names_round_trip_and_stay_within_their_model() {
+        let prefix = mapping_prefix(&Some("3ac3a52e-1f2b-11ef-9c4b-0242ac120002".into()));
+        assert_eq!(prefix, "r3ac3a52e1f2b11ef9c4b0242ac120002_");
+        let name = mapping_name(&prefix, "sale.order.line", 42);
+        assert_eq!(name, "r3ac3a52e1f2b11ef9c4b0242ac120002_sale_order_line_42");
+        assert_eq!(
+            parse_mapping_name(&prefix, "sale.order.line", &name),
+            Some(42)
+        );
+        assert_eq!(parse_mapping_name(&prefix, "sale.order", &name), None);
+    }
+}

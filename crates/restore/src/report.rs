@@ -1,0 +1,121 @@
+//! What a restore did, or — for a dry run — would do.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use backup_engine::Tenant;
+use serde::Serialize;
+
+/// Per model: what was (or would be) done with the archive's records.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ModelReport {
+    pub model: String,
+    /// Records of the archive that did not exist and were created.
+    pub created: u64,
+    /// Existing records of which at least one field was written.
+    pub updated: u64,
+    /// Existing records already equal to the archive on every field a restore writes.
+    pub unchanged: u64,
+    /// Records not written because they do not belong to the tenant (now), or their model
+    /// cannot be restored here.
+    pub refused: u64,
+    /// Records whose create or write Odoo refused.
+    pub failed: u64,
+}
+
+/// A record of the archive that the restore does not touch, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub model: String,
+    /// The record's id in the archive.
+    pub archive_id: i64,
+    /// The record's id now, when it exists.
+    pub target_id: Option<i64>,
+    pub reason: String,
+}
+
+/// What Odoo was asked to do with a record when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Update,
+    /// Recording the id of a re-created record (in `ir.model.data`), so that a second run
+    /// finds it instead of creating it again.
+    RecordMapping,
+}
+
+/// A record Odoo refused to create or update, with Odoo's own message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordFailure {
+    pub model: String,
+    pub archive_id: i64,
+    pub target_id: Option<i64>,
+    pub operation: Operation,
+    pub message: String,
+}
+
+/// A field value the restore could not write because the record it refers to cannot be
+/// referred to (it no longer exists, or its own restore failed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnresolvedValue {
+    pub model: String,
+    pub archive_id: i64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// Whether everything in the archive is back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestoreOutcome {
+    /// Every record of the archive is restored with every field a restore writes.
+    Complete,
+    /// Some records were refused or failed, or some values could not be restored: see the lists.
+    Partial,
+}
+
+/// The outcome of a restore.
+#[derive(Clone, Debug, Serialize)]
+pub struct RestoreReport {
+    pub tenant: Tenant,
+    pub archive: PathBuf,
+    pub outcome: RestoreOutcome,
+    /// The backup taken before the first write; `None` when disabled or when nothing was to be
+    /// written.
+    pub safety_backup: Option<PathBuf>,
+    /// In the order the models were restored.
+    pub models: Vec<ModelReport>,
+    pub refusals: Vec<Refusal>,
+    pub failures: Vec<RecordFailure>,
+    pub unresolved: Vec<UnresolvedValue>,
+    /// Re-created records: model → archive id → new id.
+    pub recreated: BTreeMap<String, BTreeMap<i64, i64>>,
+    /// `create` and `write` calls made (record mappings included).
+    pub write_calls: u64,
+    pub duration: Duration,
+}
+
+impl RestoreReport {
+    pub fn totals(&self) -> ModelReport {
+        sum(&self.models)
+    }
+}
+
+pub(crate) fn sum(models: &[ModelReport]) -> ModelReport {
+    models.iter().fold(
+        ModelReport {
+            model: "(all)".into(),
+            ..ModelReport::default()
+        },
+        |mut total, model| {
+            total.created += model.created;
+            total.updated += model.updated;
+            total.unchanged += model.unchanged;
+            total.refused += model.refused;
+            total.failed += model.failed;
+            total
+        },
+    )
+}

@@ -1,0 +1,284 @@
+//! Back up a tenant, damage it through the API (a sale order deleted with its lines, a partner
+//! deleted with its contacts, an attachment deleted, values changed, records added), restore,
+//! and check what a user would: every record of the archive is back with its values, the new
+//! records are still there, every other tenant is exactly as before, the dry run announced what
+//! the run did, and running the restore again writes nothing.
+//!
+//! Runs against the simulator, or against the real Odoo named by `ODOO_URL` (see
+//! `support::world` for which tenant it damages there; it restores it before it ends).
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use odoo_client::{Context, Domain, OdooClient, Record, SearchOptions};
+use serde_json::{Value, json};
+use support::{World, archive_records, differences, export, id_sets, ids_of, world};
+use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions, RestoreOutcome};
+
+fn values(value: Value) -> Record {
+    value.as_object().expect("an object").clone()
+}
+
+/// Deletes the first candidate Odoo lets go of, children first; returns what was deleted.
+async fn delete_family(
+    client: &OdooClient,
+    model: &str,
+    candidates: &[i64],
+    children_model: &str,
+    children_field: &str,
+) -> Option<(i64, Vec<i64>)> {
+    for parent in candidates {
+        let children = client
+            .search(
+                children_model,
+                &Domain::leaf(children_field, "=", *parent),
+                &SearchOptions::ordered_by("id"),
+            )
+            .await
+            .expect("search children");
+        if children.is_empty() {
+            continue;
+        }
+        if client.unlink(children_model, &children).await.is_err() {
+            continue;
+        }
+        if client.unlink(model, &[*parent]).await.is_ok() {
+            return Some((*parent, children));
+        }
+    }
+    None
+}
+
+async fn damage(world: &World) -> (Vec<String>, i64) {
+    let tenant = world.tenant;
+    let client = world.scoped(tenant);
+    let mut done = Vec::new();
+
+    // A sale order with its lines (one Odoo lets delete: a quotation).
+    let orders = ids_of(
+        &world.client,
+        tenant,
+        "sale.order",
+        Domain::leaf("company_id", "=", tenant).and(Domain::leaf(
+            "state",
+            "in",
+            json!(["draft", "sent", "cancel"]),
+        )),
+    )
+    .await;
+    let (order, lines) = delete_family(&client, "sale.order", &orders, "sale.order.line", "order_id")
+        .await
+        .expect("a sale order with lines that can be deleted");
+    done.push(format!("deleted sale.order {order} and its lines {lines:?}"));
+
+    // A company partner with its contacts.
+    let companies = ids_of(
+        &world.client,
+        tenant,
+        "res.partner",
+        Domain::leaf("company_id", "=", tenant).and(Domain::leaf("is_company", "=", true)),
+    )
+    .await;
+    let (partner, contacts) =
+        delete_family(&client, "res.partner", &companies, "res.partner", "parent_id")
+            .await
+            .expect("a partner with contacts that can be deleted");
+    done.push(format!("deleted res.partner {partner} and its contacts {contacts:?}"));
+
+    // An attachment.
+    let attachments = ids_of(
+        &world.client,
+        tenant,
+        "ir.attachment",
+        Domain::leaf("company_id", "=", tenant).and(Domain::leaf("res_field", "=", false)),
+    )
+    .await;
+    if let Some(attachment) = attachments.first() {
+        client
+            .unlink("ir.attachment", &[*attachment])
+            .await
+            .expect("delete an attachment");
+        done.push(format!("deleted ir.attachment {attachment}"));
+    }
+
+    // Changed values.
+    let partners = ids_of(
+        &world.client,
+        tenant,
+        "res.partner",
+        Domain::leaf("company_id", "=", tenant),
+    )
+    .await;
+    for partner in partners.iter().take(3) {
+        client
+            .write(
+                "res.partner",
+                &[*partner],
+                values(json!({"name": "Changed by the round trip", "phone": "+33 0 00 00 00 00"})),
+            )
+            .await
+            .expect("change a partner");
+    }
+    done.push(format!("renamed partners {:?}", &partners[..3.min(partners.len())]));
+    let products = ids_of(
+        &world.client,
+        tenant,
+        "product.template",
+        Domain::leaf("company_id", "=", tenant),
+    )
+    .await;
+    if let Some(product) = products.first() {
+        client
+            .write(
+                "product.template",
+                &[*product],
+                values(json!({"list_price": 12345.5, "name": "Changed product"})),
+            )
+            .await
+            .expect("change a product");
+        done.push(format!("changed product.template {product}"));
+    }
+
+    // A record created after the backup.
+    let new_partner = client
+        .create(
+            "res.partner",
+            vec![values(json!({"name": "Created after the backup", "company_id": tenant}))],
+        )
+        .await
+        .expect("create a partner")[0];
+    done.push(format!("created res.partner {new_partner}"));
+    (done, new_partner)
+}
+
+#[tokio::test]
+async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
+    let world = world().await;
+    let directory = tempfile::tempdir().unwrap();
+    let archive_path = world.backup(world.tenant, directory.path()).await;
+    let archive = archive_records(&archive_path);
+
+    let mut others_before = BTreeMap::new();
+    for other in &world.others {
+        others_before.insert(*other, export(&world, *other, directory.path()).await);
+    }
+
+    let (damage_done, new_partner) = damage(&world).await;
+    eprintln!("damage: {damage_done:#?}");
+
+    // Dry run: a plan, no write.
+    world.reset_stats();
+    let selector = world.tenant.to_string().parse().unwrap();
+    let plan = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &selector,
+        &PlanOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan the restore");
+    assert_eq!(world.writes().unwrap_or(0), 0, "planning wrote to Odoo");
+    let announced = plan.summary();
+    let totals = plan.totals();
+    assert!(totals.created >= 3, "the plan re-creates the deleted records: {totals:?}");
+    assert!(totals.updated >= 2, "the plan updates the changed records: {totals:?}");
+    assert_eq!(totals.refused, 0, "{:#?}", plan.refusals().collect::<Vec<_>>());
+
+    let safety = tempfile::tempdir().unwrap();
+    let report = tenant_restore::execute(
+        &world.client,
+        &plan,
+        &ExecuteOptions::with_safety_backup_into(safety.path()),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore");
+    assert_eq!(
+        report.outcome,
+        RestoreOutcome::Complete,
+        "failures {:#?}\nunresolved {:#?}",
+        report.failures,
+        report.unresolved
+    );
+    let safety_backup = report.safety_backup.clone().expect("a safety backup");
+    assert!(safety_backup.starts_with(safety.path()) && safety_backup.exists());
+    assert_eq!(report.models, announced, "the dry run announced what the run did");
+
+    // Every record of the archive is back with its values.
+    let problems = differences(&world.client, world.tenant, &archive, &report.recreated).await;
+    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    // The record created after the backup is still there.
+    let still_there = world
+        .scoped(world.tenant)
+        .read("res.partner", &[new_partner], &["name".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(still_there.len(), 1, "a record not in the archive was removed");
+
+    // Every other tenant is as before.
+    for (other, before) in &others_before {
+        let after = export(&world, *other, directory.path()).await;
+        if world.simulator.is_some() {
+            assert_eq!(&after, before, "tenant {other} changed");
+        } else {
+            // Other suites work in these tenants at the same time on a real Odoo: compare the
+            // records that exist in both.
+            for (model, records) in before {
+                for (id, record) in records {
+                    if let Some(now) = after.get(model).and_then(|records| records.get(id)) {
+                        assert_eq!(now, record, "tenant {other}: {model} {id} changed");
+                    }
+                }
+            }
+            let _ = id_sets(&after);
+        }
+    }
+
+    // Running the same restore again changes nothing.
+    world.reset_stats();
+    let again = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &selector,
+        &PlanOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan again");
+    let leftovers: Vec<String> = again
+        .models()
+        .iter()
+        .flat_map(|model| {
+            model
+                .updates
+                .iter()
+                .map(move |update| format!("{} {}: {:?}", model.model, update.archive_id, update.changes))
+                .chain(model.creates.iter().map(move |create| format!("{} {} to create", model.model, create.archive_id)))
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "a second run would write:\n{}", leftovers.join("\n"));
+    let second = tenant_restore::execute(
+        &world.client,
+        &again,
+        &ExecuteOptions::with_safety_backup_into(safety.path()),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore again");
+    assert_eq!(second.write_calls, 0);
+    assert_eq!(second.safety_backup, None, "nothing to write, no safety backup");
+    if let Some(writes) = world.writes() {
+        assert_eq!(writes, 0, "the second run wrote to Odoo");
+    }
+
+    if world.simulator.is_none() {
+        world
+            .scoped(world.tenant)
+            .unlink("res.partner", &[new_partner])
+            .await
+            .expect("remove the partner the test created");
+    }
+    let _ = Context::new();
+}
