@@ -11,9 +11,9 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use odoo_client::{Context, Domain, OdooClient, Record, SearchOptions};
+use odoo_client::{Domain, OdooClient, Record, SearchOptions};
 use serde_json::{Value, json};
-use support::{World, archive_records, differences, export, id_sets, ids_of, world};
+use support::{World, archive_records, differences, export, ids_of, world};
 use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions, RestoreOutcome};
 
 fn values(value: Value) -> Record {
@@ -67,10 +67,18 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
         )),
     )
     .await;
-    let (order, lines) = delete_family(&client, "sale.order", &orders, "sale.order.line", "order_id")
-        .await
-        .expect("a sale order with lines that can be deleted");
-    done.push(format!("deleted sale.order {order} and its lines {lines:?}"));
+    let (order, lines) = delete_family(
+        &client,
+        "sale.order",
+        &orders,
+        "sale.order.line",
+        "order_id",
+    )
+    .await
+    .expect("a sale order with lines that can be deleted");
+    done.push(format!(
+        "deleted sale.order {order} and its lines {lines:?}"
+    ));
 
     // A company partner with its contacts.
     let companies = ids_of(
@@ -80,11 +88,18 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
         Domain::leaf("company_id", "=", tenant).and(Domain::leaf("is_company", "=", true)),
     )
     .await;
-    let (partner, contacts) =
-        delete_family(&client, "res.partner", &companies, "res.partner", "parent_id")
-            .await
-            .expect("a partner with contacts that can be deleted");
-    done.push(format!("deleted res.partner {partner} and its contacts {contacts:?}"));
+    let (partner, contacts) = delete_family(
+        &client,
+        "res.partner",
+        &companies,
+        "res.partner",
+        "parent_id",
+    )
+    .await
+    .expect("a partner with contacts that can be deleted");
+    done.push(format!(
+        "deleted res.partner {partner} and its contacts {contacts:?}"
+    ));
 
     // An attachment.
     let attachments = ids_of(
@@ -120,7 +135,10 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
             .await
             .expect("change a partner");
     }
-    done.push(format!("renamed partners {:?}", &partners[..3.min(partners.len())]));
+    done.push(format!(
+        "renamed partners {:?}",
+        &partners[..3.min(partners.len())]
+    ));
     let products = ids_of(
         &world.client,
         tenant,
@@ -144,7 +162,9 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
     let new_partner = client
         .create(
             "res.partner",
-            vec![values(json!({"name": "Created after the backup", "company_id": tenant}))],
+            vec![values(
+                json!({"name": "Created after the backup", "company_id": tenant}),
+            )],
         )
         .await
         .expect("create a partner")[0];
@@ -182,9 +202,21 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     assert_eq!(world.writes().unwrap_or(0), 0, "planning wrote to Odoo");
     let announced = plan.summary();
     let totals = plan.totals();
-    assert!(totals.created >= 3, "the plan re-creates the deleted records: {totals:?}");
-    assert!(totals.updated >= 2, "the plan updates the changed records: {totals:?}");
-    assert_eq!(totals.refused, 0, "{:#?}", plan.refusals().collect::<Vec<_>>());
+    eprintln!("plan: {totals:?}");
+    assert!(
+        totals.created >= 3,
+        "the plan re-creates the deleted records: {totals:?}"
+    );
+    assert!(
+        totals.updated >= 2,
+        "the plan updates the changed records: {totals:?}"
+    );
+    assert_eq!(
+        totals.refused,
+        0,
+        "{:#?}",
+        plan.refusals().collect::<Vec<_>>()
+    );
 
     let safety = tempfile::tempdir().unwrap();
     let report = tenant_restore::execute(
@@ -204,18 +236,30 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     );
     let safety_backup = report.safety_backup.clone().expect("a safety backup");
     assert!(safety_backup.starts_with(safety.path()) && safety_backup.exists());
-    assert_eq!(report.models, announced, "the dry run announced what the run did");
+    assert_eq!(
+        report.models, announced,
+        "the dry run announced what the run did"
+    );
 
     // Every record of the archive is back with its values.
     let problems = differences(&world.client, world.tenant, &archive, &report.recreated).await;
-    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     // The record created after the backup is still there.
     let still_there = world
         .scoped(world.tenant)
         .read("res.partner", &[new_partner], &["name".to_owned()])
         .await
         .unwrap();
-    assert_eq!(still_there.len(), 1, "a record not in the archive was removed");
+    assert_eq!(
+        still_there.len(),
+        1,
+        "a record not in the archive was removed"
+    );
 
     // Every other tenant is as before.
     for (other, before) in &others_before {
@@ -232,7 +276,6 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
                     }
                 }
             }
-            let _ = id_sets(&after);
         }
     }
 
@@ -247,18 +290,30 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     )
     .await
     .expect("plan again");
-    let leftovers: Vec<String> = again
-        .models()
-        .iter()
-        .flat_map(|model| {
-            model
-                .updates
-                .iter()
-                .map(move |update| format!("{} {}: {:?}", model.model, update.archive_id, update.changes))
-                .chain(model.creates.iter().map(move |create| format!("{} {} to create", model.model, create.archive_id)))
-        })
-        .collect();
-    assert!(leftovers.is_empty(), "a second run would write:\n{}", leftovers.join("\n"));
+    let leftovers: Vec<String> =
+        again
+            .models()
+            .iter()
+            .flat_map(|model| {
+                model
+                    .updates
+                    .iter()
+                    .map(move |update| {
+                        format!(
+                            "{} {}: {:?}",
+                            model.model, update.archive_id, update.changes
+                        )
+                    })
+                    .chain(model.creates.iter().map(move |create| {
+                        format!("{} {} to create", model.model, create.archive_id)
+                    }))
+            })
+            .collect();
+    assert!(
+        leftovers.is_empty(),
+        "a second run would write:\n{}",
+        leftovers.join("\n")
+    );
     let second = tenant_restore::execute(
         &world.client,
         &again,
@@ -268,7 +323,10 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     .await
     .expect("restore again");
     assert_eq!(second.write_calls, 0);
-    assert_eq!(second.safety_backup, None, "nothing to write, no safety backup");
+    assert_eq!(
+        second.safety_backup, None,
+        "nothing to write, no safety backup"
+    );
     if let Some(writes) = world.writes() {
         assert_eq!(writes, 0, "the second run wrote to Odoo");
     }
@@ -280,5 +338,4 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
             .await
             .expect("remove the partner the test created");
     }
-    let _ = Context::new();
 }

@@ -171,7 +171,10 @@ pub fn archive_records(path: &Path) -> BTreeMap<String, BTreeMap<i64, Record>> {
     reader
         .for_each_record(|model, record| {
             let id = record["id"].as_i64().unwrap();
-            records.entry(model.to_owned()).or_default().insert(id, record);
+            records
+                .entry(model.to_owned())
+                .or_default()
+                .insert(id, record);
             Ok(())
         })
         .expect("read data.json");
@@ -202,7 +205,8 @@ pub fn restorable(name: &str, info: &FieldInfo) -> bool {
         && !tenant_restore::NEVER_RESTORED_FIELDS
             .iter()
             .any(|(_, field, _)| *field == name)
-        && !(name.starts_with("image_") && !name.ends_with("1920"))
+        // Resized copies of an image are derived from the full-size one.
+        && (!name.starts_with("image_") || name.ends_with("1920"))
 }
 
 /// Compares every record of the archive with the database, field by field on the fields a
@@ -356,7 +360,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// A full export of a tenant through a backup: model → id → record (audit fields included, so
 /// any write shows).
-pub async fn export(world: &World, company: i64, directory: &Path) -> BTreeMap<String, BTreeMap<i64, Record>> {
+pub async fn export(
+    world: &World,
+    company: i64,
+    directory: &Path,
+) -> BTreeMap<String, BTreeMap<i64, Record>> {
     let path = world.backup(company, directory).await;
     let records = archive_records(&path);
     std::fs::remove_file(path).ok();
@@ -373,7 +381,9 @@ pub async fn ids_of(client: &OdooClient, tenant: i64, model: &str, domain: Domai
 }
 
 /// The record ids of every model of an export, for comparing sets.
-pub fn id_sets(export: &BTreeMap<String, BTreeMap<i64, Record>>) -> BTreeMap<String, BTreeSet<i64>> {
+pub fn id_sets(
+    export: &BTreeMap<String, BTreeMap<i64, Record>>,
+) -> BTreeMap<String, BTreeSet<i64>> {
     export
         .iter()
         .map(|(model, records)| (model.clone(), records.keys().copied().collect()))
