@@ -51,6 +51,7 @@ mod report;
 mod schema;
 mod values;
 
+pub use backup_engine::{Tenant, TenantSelector};
 pub use error::RestoreError;
 pub use execute::{ExecuteOptions, SafetyBackup, execute};
 pub use plan::{
