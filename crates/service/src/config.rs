@@ -1,0 +1,631 @@
+//! The sidecar's configuration: one TOML file and environment variables, environment first.
+//!
+//! The engine reads the `[odoo]` and `[backup]` tables (and `ODOO_*`); this module composes it
+//! with the service's own tables, so one file configures everything:
+//!
+//! ```toml
+//! [odoo]
+//! url = "http://odoo:8069"
+//! database = "prod"
+//! login = "admin"
+//! password = "…"                # or api_key; ODOO_PASSWORD / ODOO_API_KEY win
+//!
+//! [service]
+//! listen = "127.0.0.1:8765"     # BACKUPD_LISTEN
+//! token = "…"                   # BACKUPD_TOKEN (required, 16 characters at least)
+//! concurrency = 2               # BACKUPD_CONCURRENCY: jobs of different tenants at once
+//! state_dir = "/var/lib/backupd/.state"   # BACKUPD_STATE, default <store>/.state
+//! lang = "fr"                   # BACKUPD_LANG: fr or en, the language of the e-mails
+//! log_format = "text"           # BACKUPD_LOG_FORMAT: text or json
+//! shutdown_grace_secs = 60      # BACKUPD_SHUTDOWN_GRACE
+//! time_zone = "Europe/Paris"    # BACKUPD_TIME_ZONE: for schedules without a zone
+//!
+//! [store]
+//! path = "/var/lib/backupd"     # BACKUPD_STORE: the archive directory
+//!
+//! [smtp]                        # SMTP_*: no host, no e-mail
+//! host = "smtp.example.com"
+//! port = 587
+//! security = "starttls"         # none, starttls or tls
+//! username = "backups@example.com"
+//! password = "…"
+//! from = "Sauvegardes <backups@example.com>"
+//! to = "admin@example.com"      # default recipient when a schedule names none
+//! ```
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use backup_engine::BackupOptions;
+use backup_engine::config::{self as engine_config, Overrides};
+use backup_notify::{Lang, SmtpSecurity, SmtpSettings};
+use chrono_tz::Tz;
+use odoo_client::{ClientConfig, Credential, Secret};
+use serde::Deserialize;
+
+/// The default address: loopback only, so that nothing outside the machine reaches the API
+/// unless the operator says so.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
+/// Shorter tokens are refused: the token is all that guards the API.
+pub const MIN_TOKEN_LENGTH: usize = 16;
+
+/// How the log is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Everything the service needs, resolved and checked.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How to reach Odoo; `None` only in demo mode until the simulator is started.
+    pub odoo: Option<ClientConfig>,
+    pub backup: BackupOptions,
+    pub listen: SocketAddr,
+    pub token: Secret,
+    /// Where archives and their records are kept.
+    pub store_dir: PathBuf,
+    /// Where job states and work files are kept.
+    pub state_dir: PathBuf,
+    /// Jobs of different tenants running at once.
+    pub concurrency: usize,
+    /// `None`: no e-mail is sent.
+    pub smtp: Option<SmtpSettings>,
+    pub lang: Lang,
+    pub log_format: LogFormat,
+    /// How long running jobs may go on after a shutdown signal before they are interrupted.
+    pub shutdown_grace: Duration,
+    /// The zone of schedules that name none.
+    pub default_time_zone: Tz,
+    /// The file read, if any.
+    pub config_file: Option<PathBuf>,
+    /// The token was generated for this run (demo mode) and must be shown to the user.
+    pub generated_token: bool,
+}
+
+/// What [`load`] is asked for.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The TOML file; default `$BACKUP_CONFIG`, else none.
+    pub config_file: Option<PathBuf>,
+    /// Demo mode: Odoo is the built-in simulator (no `ODOO_*` needed), the store defaults to a
+    /// fresh temporary directory and the token to a random one.
+    pub demo: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Odoo(#[from] engine_config::ConfigError),
+
+    #[error("{setting} is not set: {how}")]
+    Missing {
+        setting: &'static str,
+        how: &'static str,
+    },
+
+    #[error("{setting}: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+
+    #[error("configuration file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+}
+
+/// The service's tables of the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+struct ServiceFile {
+    #[serde(default)]
+    service: ServiceSection,
+    #[serde(default)]
+    store: StoreSection,
+    #[serde(default)]
+    smtp: SmtpSection,
+}
+
+#[derive(Clone, Default, Deserialize)]
+struct ServiceSection {
+    listen: Option<String>,
+    token: Option<String>,
+    concurrency: Option<usize>,
+    state_dir: Option<PathBuf>,
+    lang: Option<String>,
+    log_format: Option<String>,
+    shutdown_grace_secs: Option<u64>,
+    time_zone: Option<String>,
+}
+
+impl std::fmt::Debug for ServiceSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceSection")
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "****"))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+struct StoreSection {
+    path: Option<PathBuf>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+struct SmtpSection {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+impl std::fmt::Debug for SmtpSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSection")
+            .field("host", &self.host)
+            .field("password", &self.password.as_ref().map(|_| "****"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the file (if any) and the environment, and checks every setting.
+pub fn load(
+    options: &LoadOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ServiceConfig, ConfigError> {
+    let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+    let config_file = options
+        .config_file
+        .clone()
+        .or_else(|| env("BACKUP_CONFIG").map(PathBuf::from));
+    let file = match &config_file {
+        Some(path) => read_service_file(path)?,
+        None => ServiceFile::default(),
+    };
+
+    let (odoo, backup) = if options.demo {
+        let backup = match &config_file {
+            Some(path) => engine_backup_options(path)?,
+            None => BackupOptions::default(),
+        };
+        (None, backup)
+    } else {
+        let overrides = Overrides {
+            config_file: config_file.clone(),
+            ..Overrides::default()
+        };
+        let settings = engine_config::load(&overrides, &env)?;
+        (Some(settings.client), settings.backup)
+    };
+
+    let service = file.service;
+    let listen_text = env("BACKUPD_LISTEN")
+        .or(service.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen =
+        listen_text
+            .trim()
+            .parse::<SocketAddr>()
+            .map_err(|error| ConfigError::Invalid {
+                setting: "BACKUPD_LISTEN",
+                reason: format!(
+                    "{listen_text:?} is not an address:port such as 127.0.0.1:8765 ({error})"
+                ),
+            })?;
+
+    let (token, generated_token) = match env("BACKUPD_TOKEN").or(service.token) {
+        Some(token) => (token.trim().to_owned(), false),
+        None if options.demo => (random_token(), true),
+        None => {
+            return Err(ConfigError::Missing {
+                setting: "BACKUPD_TOKEN",
+                how: "the API refuses to start without a bearer token; set BACKUPD_TOKEN (for example to the output of `openssl rand -hex 32`) or token in the [service] table, and give the same token to the Odoo addon's settings",
+            });
+        }
+    };
+    if token.chars().count() < MIN_TOKEN_LENGTH {
+        return Err(ConfigError::Invalid {
+            setting: "BACKUPD_TOKEN",
+            reason: format!(
+                "the token has {} characters; use at least {MIN_TOKEN_LENGTH} (for example `openssl rand -hex 32`)",
+                token.chars().count()
+            ),
+        });
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::Invalid {
+            setting: "BACKUPD_TOKEN",
+            reason:
+                "the token contains spaces or control characters, which an HTTP header cannot carry"
+                    .into(),
+        });
+    }
+
+    let store_dir = match env("BACKUPD_STORE").map(PathBuf::from).or(file.store.path) {
+        Some(path) => path,
+        None if options.demo => {
+            std::env::temp_dir().join(format!("tenant-backup-demo-{}", std::process::id()))
+        }
+        None => {
+            return Err(ConfigError::Missing {
+                setting: "BACKUPD_STORE",
+                how: "set BACKUPD_STORE (or path in the [store] table) to the directory that keeps the archives",
+            });
+        }
+    };
+    let state_dir = env("BACKUPD_STATE")
+        .map(PathBuf::from)
+        .or(service.state_dir)
+        .unwrap_or_else(|| store_dir.join(".state"));
+
+    let concurrency = match env("BACKUPD_CONCURRENCY") {
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "BACKUPD_CONCURRENCY",
+                reason: format!("{text:?} is not a number of jobs"),
+            })?,
+        None => service.concurrency.unwrap_or(2),
+    };
+    if concurrency == 0 {
+        return Err(ConfigError::Invalid {
+            setting: "BACKUPD_CONCURRENCY",
+            reason: "0 would never run a job; use 1 or more".into(),
+        });
+    }
+
+    let lang = match env("BACKUPD_LANG").or(service.lang) {
+        Some(text) => text.parse::<Lang>().map_err(|error| ConfigError::Invalid {
+            setting: "BACKUPD_LANG",
+            reason: error.to_string(),
+        })?,
+        None => Lang::Fr,
+    };
+    let log_format = match env("BACKUPD_LOG_FORMAT")
+        .or(service.log_format)
+        .map(|text| text.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                setting: "BACKUPD_LOG_FORMAT",
+                reason: format!("{other:?}: use text or json"),
+            });
+        }
+    };
+    let shutdown_grace = match env("BACKUPD_SHUTDOWN_GRACE") {
+        Some(text) => {
+            Duration::from_secs(text.trim().parse().map_err(|_| ConfigError::Invalid {
+                setting: "BACKUPD_SHUTDOWN_GRACE",
+                reason: format!("{text:?} is not a number of seconds"),
+            })?)
+        }
+        None => Duration::from_secs(service.shutdown_grace_secs.unwrap_or(60)),
+    };
+    let default_time_zone = match env("BACKUPD_TIME_ZONE").or(service.time_zone) {
+        Some(name) => name
+            .trim()
+            .parse::<Tz>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "BACKUPD_TIME_ZONE",
+                reason: format!("{name:?} is not an IANA time zone such as Europe/Paris"),
+            })?,
+        None => chrono_tz::Europe::Paris,
+    };
+
+    let smtp = smtp_settings(file.smtp, &env)?;
+
+    Ok(ServiceConfig {
+        odoo,
+        backup,
+        listen,
+        token: Secret::new(token),
+        store_dir,
+        state_dir,
+        concurrency,
+        smtp,
+        lang,
+        log_format,
+        shutdown_grace,
+        default_time_zone,
+        config_file,
+        generated_token,
+    })
+}
+
+fn smtp_settings(
+    section: SmtpSection,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<SmtpSettings>, ConfigError> {
+    let Some(host) = env("SMTP_HOST").or(section.host) else {
+        return Ok(None);
+    };
+    let security = match env("SMTP_SECURITY").or(section.security) {
+        Some(text) => text
+            .parse::<SmtpSecurity>()
+            .map_err(|error| ConfigError::Invalid {
+                setting: "SMTP_SECURITY",
+                reason: error.to_string(),
+            })?,
+        None => SmtpSecurity::StartTls,
+    };
+    let port = match env("SMTP_PORT") {
+        Some(text) => text
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "SMTP_PORT",
+                reason: format!("{text:?} is not a port number"),
+            })?,
+        None => section.port.unwrap_or(security.usual_port()),
+    };
+    let from = env("SMTP_FROM").or(section.from).ok_or(ConfigError::Missing {
+        setting: "SMTP_FROM",
+        how: "SMTP_HOST is set, so the sender address is needed: set SMTP_FROM (or from in the [smtp] table)",
+    })?;
+    let username = env("SMTP_USERNAME").or(section.username);
+    let password = env("SMTP_PASSWORD").or(section.password);
+    if username.is_some() && password.is_none() {
+        return Err(ConfigError::Missing {
+            setting: "SMTP_PASSWORD",
+            how: "SMTP_USERNAME is set, so its password is needed: set SMTP_PASSWORD (or password in the [smtp] table)",
+        });
+    }
+    let mut settings = SmtpSettings::new(host.trim(), from.trim());
+    settings.port = port;
+    settings.security = security;
+    settings.username = username;
+    settings.password = password.map(backup_notify::Secret::new);
+    settings.default_to = env("SMTP_TO").or(section.to);
+    if let Some(seconds) = section.timeout_secs {
+        settings.timeout = Duration::from_secs(seconds.max(1));
+    }
+    Ok(Some(settings))
+}
+
+fn read_service_file(path: &Path) -> Result<ServiceFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::File {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|error| ConfigError::File {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+/// The `[backup]` options of the file, for demo mode where no Odoo settings are read.
+fn engine_backup_options(path: &Path) -> Result<BackupOptions, ConfigError> {
+    let file = engine_config::read_file(path)?;
+    let mut options = BackupOptions::default();
+    if let Some(concurrency) = file.backup.concurrency {
+        options.concurrency = concurrency.max(1);
+    }
+    if let Some(batch_size) = file.backup.batch_size {
+        options.batch_size = batch_size.max(1);
+    }
+    if let Some(models) = file.backup.optional_models {
+        options.optional_models = models;
+    }
+    Ok(options)
+}
+
+/// A random token of 32 hexadecimal characters.
+pub(crate) fn random_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl ServiceConfig {
+    /// The effective configuration, one setting a line, secrets masked: for `config check`.
+    pub fn describe(&self) -> String {
+        let mut text = String::new();
+        let mut line = |name: &str, value: &dyn std::fmt::Display| {
+            let _ = writeln!(text, "{name:<22} {value}");
+        };
+        let config_file = self
+            .config_file
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_else(|| "(none)".into());
+        line("config file", &config_file);
+        match &self.odoo {
+            Some(odoo) => {
+                line("odoo.url", &odoo.url);
+                line("odoo.database", &odoo.database);
+                line("odoo.login", &odoo.login);
+                let credential = match &odoo.credential {
+                    Credential::Password(secret) => format!("password {}", mask(secret.expose())),
+                    Credential::ApiKey(secret) => format!("api key {}", mask(secret.expose())),
+                };
+                line("odoo.credential", &credential);
+                let protocol = odoo
+                    .protocol
+                    .map(|protocol| protocol.to_string())
+                    .unwrap_or_else(|| "(detected)".into());
+                line("odoo.protocol", &protocol);
+            }
+            None => line("odoo", &"the built-in simulator (demo)"),
+        }
+        line("listen", &self.listen);
+        line("token", &mask(self.token.expose()));
+        line("store", &self.store_dir.display());
+        line("state", &self.state_dir.display());
+        line("concurrency", &self.concurrency);
+        line("backup.page_concurrency", &self.backup.concurrency);
+        line("lang", &self.lang);
+        line(
+            "log_format",
+            &match self.log_format {
+                LogFormat::Text => "text",
+                LogFormat::Json => "json",
+            },
+        );
+        line(
+            "shutdown_grace",
+            &format!("{} s", self.shutdown_grace.as_secs()),
+        );
+        line("default_time_zone", &self.default_time_zone);
+        match &self.smtp {
+            Some(smtp) => {
+                line("smtp.server", &smtp.server());
+                line("smtp.security", &smtp.security);
+                line(
+                    "smtp.username",
+                    &smtp.username.clone().unwrap_or_else(|| "(none)".into()),
+                );
+                line(
+                    "smtp.password",
+                    &smtp
+                        .password
+                        .as_ref()
+                        .map(|secret| mask(secret.expose()))
+                        .unwrap_or_else(|| "(none)".into()),
+                );
+                line("smtp.from", &smtp.from);
+                line(
+                    "smtp.to",
+                    &smtp.default_to.clone().unwrap_or_else(|| "(none)".into()),
+                );
+            }
+            None => line("smtp", &"(not configured: no e-mail is sent)"),
+        }
+        text
+    }
+}
+
+/// `****` and the length, never a character of the secret.
+fn mask(secret: &str) -> String {
+    if secret.is_empty() {
+        "(empty)".into()
+    } else {
+        format!("**** ({} characters)", secret.chars().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const ODOO: [(&str, &str); 4] = [
+        ("ODOO_URL", "http://odoo:8069"),
+        ("ODOO_DB", "prod"),
+        ("ODOO_LOGIN", "admin"),
+        ("ODOO_PASSWORD", "odoo-secret-password"),
+    ];
+
+    #[test]
+    fn a_missing_token_is_named_with_how_to_set_it() {
+        let env = env_of(&[ODOO.as_slice(), &[("BACKUPD_STORE", "/tmp/x")]].concat());
+        let error = load(&LoadOptions::default(), &env).unwrap_err();
+        assert!(error.to_string().contains("BACKUPD_TOKEN"), "{error}");
+    }
+
+    #[test]
+    fn environment_wins_over_the_file_and_secrets_are_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backupd.toml");
+        std::fs::write(
+            &path,
+            "[service]\nlisten = \"0.0.0.0:9000\"\ntoken = \"file-token-0123456789\"\nconcurrency = 3\n\
+             [store]\npath = \"/srv/backups\"\n[smtp]\nhost = \"mail\"\nfrom = \"b@example.com\"\nusername = \"u\"\npassword = \"smtp-secret-pw\"\n",
+        )
+        .unwrap();
+        let env = env_of(
+            &[
+                ODOO.as_slice(),
+                &[
+                    ("BACKUPD_TOKEN", "env-token-abcdefghijkl"),
+                    ("SMTP_SECURITY", "tls"),
+                ],
+            ]
+            .concat(),
+        );
+        let options = LoadOptions {
+            config_file: Some(path),
+            demo: false,
+        };
+        let config = load(&options, &env).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.token.expose(), "env-token-abcdefghijkl");
+        assert_eq!(config.concurrency, 3);
+        assert_eq!(config.state_dir, PathBuf::from("/srv/backups/.state"));
+        let smtp = config.smtp.as_ref().unwrap();
+        assert_eq!((smtp.security, smtp.port), (SmtpSecurity::Tls, 465));
+        let text = config.describe();
+        for secret in ["env-token", "smtp-secret-pw", "odoo-secret-password"] {
+            assert!(!text.contains(secret), "{secret} leaked in:\n{text}");
+        }
+        assert!(
+            text.contains("0.0.0.0:9000") && text.contains("mail:465"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let base = [
+            ODOO.as_slice(),
+            &[
+                ("BACKUPD_STORE", "/tmp/x"),
+                ("BACKUPD_TOKEN", "0123456789abcdef"),
+            ],
+        ]
+        .concat();
+        for (name, value) in [
+            ("BACKUPD_LISTEN", "localhost"),
+            ("BACKUPD_CONCURRENCY", "0"),
+            ("BACKUPD_LANG", "de"),
+            ("SMTP_SECURITY", "ssl3"),
+        ] {
+            let mut pairs = base.clone();
+            pairs.push((name, value));
+            pairs.push(("SMTP_HOST", "mail"));
+            pairs.push(("SMTP_FROM", "b@example.com"));
+            let error = load(&LoadOptions::default(), &env_of(&pairs)).unwrap_err();
+            assert!(error.to_string().contains(name), "{name}: {error}");
+        }
+        let short = [
+            ODOO.as_slice(),
+            &[("BACKUPD_STORE", "/tmp/x"), ("BACKUPD_TOKEN", "short")],
+        ]
+        .concat();
+        let error = load(&LoadOptions::default(), &env_of(&short)).unwrap_err();
+        assert!(error.to_string().contains("at least 16"), "{error}");
+    }
+
+    #[test]
+    fn demo_mode_needs_no_odoo_and_makes_a_token() {
+        let config = load(
+            &LoadOptions {
+                config_file: None,
+                demo: true,
+            },
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert!(config.odoo.is_none() && config.generated_token);
+        assert_eq!(config.token.expose().len(), 32);
+    }
+}

@@ -1,0 +1,1349 @@
+//! What the service does, behind the API: start and run jobs, answer about backups, tick the
+//! schedules, apply retention, send notices. The API module only translates calls to this.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backup_engine::{BackupOptions, BackupRequest, Progress, ProgressSink, Tenant, TenantSelector};
+use backup_notify::{Notice, Notifier};
+use backup_scheduler::{BackupStatus as RetentionStatus, RawSchedule, RetainedBackup, Schedule};
+use chrono::{DateTime, SubsecRound, Utc};
+use chrono_tz::Tz;
+use tenant_restore::{
+    ExecuteOptions, PlanOptions, RestoreOutcome, RestoreProgress, RestoreProgressSink, SafetyBackup,
+};
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::error::{ErrorInfo, ServiceError};
+use crate::jobs::{JobFile, JobTable, ScheduleSnapshot, Task};
+use crate::metrics::{JobSnapshot, Metrics};
+use crate::mirror::Mirror;
+use crate::odoo::Odoo;
+use crate::schedules::{LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate};
+use crate::store::{BackupStore, is_valid_backup_id};
+use crate::wire::{
+    AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobState,
+    NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure, RestoreModelLine,
+    RestoreRefusal, RestoreReportView, SkippedSchedule, StartedSchedule, TickResult, Verified,
+};
+
+/// Backups being downloaded, restored or verified: retention and `backup.delete` leave them.
+#[derive(Default)]
+pub(crate) struct InUse(Mutex<HashMap<String, Vec<&'static str>>>);
+
+pub(crate) struct InUseGuard {
+    registry: Arc<InUse>,
+    backup_id: String,
+    why: &'static str,
+}
+
+impl InUse {
+    pub(crate) fn acquire(self: &Arc<Self>, backup_id: &str, why: &'static str) -> InUseGuard {
+        self.0
+            .lock()
+            .expect("in-use lock")
+            .entry(backup_id.to_owned())
+            .or_default()
+            .push(why);
+        InUseGuard {
+            registry: self.clone(),
+            backup_id: backup_id.to_owned(),
+            why,
+        }
+    }
+
+    /// Why the backup is in use, if it is.
+    pub(crate) fn why(&self, backup_id: &str) -> Option<&'static str> {
+        self.0
+            .lock()
+            .expect("in-use lock")
+            .get(backup_id)
+            .and_then(|reasons| reasons.first().copied())
+    }
+}
+
+impl Drop for InUseGuard {
+    fn drop(&mut self) {
+        let mut uses = self.registry.0.lock().expect("in-use lock");
+        if let Some(reasons) = uses.get_mut(&self.backup_id) {
+            if let Some(position) = reasons.iter().position(|why| *why == self.why) {
+                reasons.remove(position);
+            }
+            if reasons.is_empty() {
+                uses.remove(&self.backup_id);
+            }
+        }
+    }
+}
+
+/// Settings the core needs from the configuration.
+pub(crate) struct CoreSettings {
+    pub(crate) backup: BackupOptions,
+    pub(crate) default_time_zone: Tz,
+    pub(crate) state_dir: PathBuf,
+    /// Who gets notices when the schedule names no address.
+    pub(crate) mail_default_to: Option<String>,
+}
+
+pub(crate) struct Core {
+    pub(crate) settings: CoreSettings,
+    pub(crate) odoo: Arc<Odoo>,
+    pub(crate) store: Arc<dyn BackupStore>,
+    pub(crate) schedules: Arc<dyn ScheduleSource>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) mirror: Mirror,
+    pub(crate) notifier: Option<Notifier>,
+    pub(crate) metrics: Metrics,
+    pub(crate) jobs: JobTable,
+    pub(crate) in_use: Arc<InUse>,
+    tick_lock: tokio::sync::Mutex<()>,
+    tasks: Mutex<HashMap<String, tokio::task::AbortHandle>>,
+    /// Signalled whenever a job ends.
+    pub(crate) job_ended: Notify,
+}
+
+impl Core {
+    pub(crate) fn new(
+        settings: CoreSettings,
+        odoo: Arc<Odoo>,
+        store: Arc<dyn BackupStore>,
+        schedules: Arc<dyn ScheduleSource>,
+        clock: Arc<dyn Clock>,
+        mirror: Mirror,
+        notifier: Option<Notifier>,
+        jobs: JobTable,
+    ) -> Core {
+        Core {
+            settings,
+            odoo,
+            store,
+            schedules,
+            clock,
+            mirror,
+            notifier,
+            metrics: Metrics::default(),
+            jobs,
+            in_use: Arc::new(InUse::default()),
+            tick_lock: tokio::sync::Mutex::new(()),
+            tasks: Mutex::new(HashMap::new()),
+            job_ended: Notify::new(),
+        }
+    }
+
+    pub(crate) fn work_root(&self) -> PathBuf {
+        self.settings.state_dir.join("work")
+    }
+
+    fn work_dir(&self, job_id: &str) -> PathBuf {
+        self.work_root().join(job_id)
+    }
+
+    // ---- jobs ------------------------------------------------------------------------------
+
+    /// Starts every queued job that may start now.
+    pub(crate) fn dispatch(self: &Arc<Self>) {
+        for file in self.jobs.take_startable() {
+            let core = self.clone();
+            let job_id = file.job.job_id.clone();
+            let (_, running, _) = self.jobs.counts();
+            self.metrics.running(running);
+            let mut tasks = self.tasks.lock().expect("tasks lock");
+            let handle = tokio::spawn(async move { core.run(file).await });
+            tasks.insert(job_id, handle.abort_handle());
+        }
+    }
+
+    async fn run(self: Arc<Self>, file: JobFile) {
+        let started = Instant::now();
+        let job_id = file.job.job_id.clone();
+        tracing::info!(%job_id, kind = ?file.job.kind, tenant = %file.job.tenant.code, "job started");
+        let work_dir = self.work_dir(&job_id);
+        let outcome = match &file.task {
+            Task::Backup { .. } => self.run_backup(&file, &work_dir).await,
+            Task::Restore { .. } => self.run_restore(&file, &work_dir).await,
+        };
+        let _ = tokio::fs::remove_dir_all(&work_dir).await;
+        let (state, result, error, notification) = outcome;
+        match &error {
+            Some(error) => {
+                tracing::warn!(%job_id, state = state.name(), error = %error.message, "job ended")
+            }
+            None => {
+                tracing::info!(%job_id, state = state.name(), seconds = started.elapsed().as_secs_f64(), "job ended")
+            }
+        }
+        self.jobs.finish(&job_id, |job| {
+            job.state = state;
+            job.result = result;
+            job.error = error;
+            job.notification = notification;
+            job.phase = Some(state.name().into());
+        });
+        self.metrics
+            .job_finished(file.job.kind, state, started.elapsed().as_secs_f64());
+        self.tasks.lock().expect("tasks lock").remove(&job_id);
+        self.job_ended.notify_waiters();
+        self.dispatch();
+    }
+
+    fn progress(self: &Arc<Self>, job_id: &str) -> JobProgress {
+        JobProgress {
+            core: self.clone(),
+            job_id: job_id.to_owned(),
+        }
+    }
+
+    /// Makes a new backup record and queues its job.
+    pub(crate) fn queue_backup(
+        self: &Arc<Self>,
+        tenant: Tenant,
+        origin: Origin,
+        schedule: Option<ScheduleSnapshot>,
+        record_run_on_schedule: bool,
+    ) -> impl std::future::Future<Output = Result<BackupStarted, ServiceError>> + Send + 'static
+    {
+        let core = self.clone();
+        async move {
+            let created_at = Utc::now().trunc_subsecs(0);
+            let backup_id = new_backup_id(&tenant.code, created_at);
+            let job_id = new_job_id();
+            let backup = Backup {
+                backup_id: backup_id.clone(),
+                file_name: backup_engine::archive_file_name(&tenant.code, created_at),
+                tenant: tenant.clone(),
+                status: BackupStatus::Pending,
+                origin,
+                size_bytes: 0,
+                records: 0,
+                attachments: 0,
+                created_at,
+                duration_ms: None,
+                job_id: Some(job_id.clone()),
+                error: None,
+                models: None,
+            };
+            core.store.save(&backup).await.map_err(store_error)?;
+            let job = new_job(&job_id, JobKind::Backup, tenant, Some(backup_id.clone()));
+            core.jobs.enqueue(JobFile {
+                job,
+                task: Task::Backup {
+                    origin,
+                    schedule,
+                    record_run_on_schedule,
+                },
+            })?;
+            core.mirror.upsert_detached(&backup);
+            tracing::info!(%job_id, %backup_id, "backup queued");
+            core.jobs.prune();
+            core.dispatch();
+            Ok(BackupStarted { job_id, backup_id })
+        }
+    }
+
+    pub(crate) async fn queue_restore(
+        self: &Arc<Self>,
+        backup_id: &str,
+        tenant: &TenantSelector,
+        dry_run: bool,
+        safety_backup: bool,
+    ) -> Result<String, ServiceError> {
+        let backup = self.backup(backup_id).await?;
+        if backup.status != BackupStatus::Done {
+            return Err(ServiceError::invalid(
+                "backup_id",
+                format!(
+                    "backup {backup_id} is {:?}, only a finished (done) backup can be restored",
+                    backup.status
+                )
+                .to_lowercase(),
+            ));
+        }
+        let target = self.odoo.resolve(tenant).await?;
+        if target.company_id != backup.tenant.company_id {
+            return Err(ServiceError::ArchiveOtherTenant {
+                message: format!(
+                    "backup {backup_id} holds tenant {} (company {}), not {} (company {}): restore it into its own tenant",
+                    backup.tenant.code, backup.tenant.company_id, target.code, target.company_id
+                ),
+            });
+        }
+        let job_id = new_job_id();
+        let job = new_job(
+            &job_id,
+            JobKind::Restore,
+            target,
+            Some(backup_id.to_owned()),
+        );
+        self.jobs.enqueue(JobFile {
+            job,
+            task: Task::Restore {
+                dry_run,
+                safety_backup,
+            },
+        })?;
+        tracing::info!(%job_id, %backup_id, dry_run, safety_backup, "restore queued");
+        self.dispatch();
+        Ok(job_id)
+    }
+
+    pub(crate) fn job(&self, job_id: &str) -> Result<Job, ServiceError> {
+        self.jobs
+            .get(job_id)
+            .ok_or_else(|| ServiceError::UnknownJob {
+                job_id: job_id.to_owned(),
+            })
+    }
+
+    // ---- backups ---------------------------------------------------------------------------
+
+    pub(crate) async fn backup(&self, backup_id: &str) -> Result<Backup, ServiceError> {
+        if !is_valid_backup_id(backup_id) {
+            return Err(ServiceError::UnknownBackup {
+                backup_id: backup_id.to_owned(),
+            });
+        }
+        self.store
+            .get(backup_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| ServiceError::UnknownBackup {
+                backup_id: backup_id.to_owned(),
+            })
+    }
+
+    /// Every backup, newest first, optionally of one tenant.
+    pub(crate) async fn backups(
+        &self,
+        tenant: Option<&TenantSelector>,
+    ) -> Result<Vec<Backup>, ServiceError> {
+        let mut backups = self.store.list().await.map_err(store_error)?;
+        if let Some(selector) = tenant {
+            backups.retain(|backup| match selector {
+                TenantSelector::Id(id) => backup.tenant.company_id == *id,
+                TenantSelector::Code(code) => backup.tenant.code == *code,
+            });
+        }
+        backups.sort_by(|a, b| (b.created_at, &b.backup_id).cmp(&(a.created_at, &a.backup_id)));
+        Ok(backups)
+    }
+
+    pub(crate) async fn verify(&self, backup_id: &str) -> Result<Verified, ServiceError> {
+        let backup = self.backup(backup_id).await?;
+        if backup.status != BackupStatus::Done {
+            return Ok(Verified {
+                ok: false,
+                problem: Some(format!(
+                    "the backup is {} and has no archive",
+                    format!("{:?}", backup.status).to_lowercase()
+                )),
+            });
+        }
+        let _guard = self.in_use.acquire(backup_id, "being verified");
+        let local = self.store.local_copy(&backup).await.map_err(store_error)?;
+        let path = local.path().to_owned();
+        let verified = tokio::task::spawn_blocking(move || backup_engine::verify(&path))
+            .await
+            .map_err(|error| ServiceError::internal(format!("verify stopped: {error}")))?;
+        Ok(match verified {
+            Ok(archive) if archive.metadata.tenant.company_id != backup.tenant.company_id => {
+                Verified {
+                    ok: false,
+                    problem: Some(format!(
+                        "the archive holds company {}, but the backup is of company {}",
+                        archive.metadata.tenant.company_id, backup.tenant.company_id
+                    )),
+                }
+            }
+            Ok(_) => Verified {
+                ok: true,
+                problem: None,
+            },
+            Err(error) => Verified {
+                ok: false,
+                problem: Some(error.to_string()),
+            },
+        })
+    }
+
+    pub(crate) async fn delete(&self, backup_id: &str) -> Result<(), ServiceError> {
+        let backup = self.backup(backup_id).await?;
+        if let Some(why) = self.in_use.why(backup_id) {
+            return Err(ServiceError::BackupInUse {
+                backup_id: backup_id.to_owned(),
+                why: why.into(),
+            });
+        }
+        if matches!(backup.status, BackupStatus::Pending | BackupStatus::Running) {
+            return Err(ServiceError::BackupInUse {
+                backup_id: backup_id.to_owned(),
+                why: "being made".into(),
+            });
+        }
+        self.store.delete(backup_id).await.map_err(store_error)?;
+        tracing::info!(%backup_id, "backup deleted");
+        self.mirror.delete(backup_id).await;
+        Ok(())
+    }
+
+    // ---- running a backup ------------------------------------------------------------------
+
+    async fn run_backup(
+        self: &Arc<Self>,
+        file: &JobFile,
+        work_dir: &Path,
+    ) -> (
+        JobState,
+        Option<serde_json::Value>,
+        Option<ErrorInfo>,
+        Option<NotificationStatus>,
+    ) {
+        let Task::Backup {
+            origin,
+            schedule,
+            record_run_on_schedule,
+        } = &file.task
+        else {
+            unreachable!("run_backup is given backup jobs");
+        };
+        let job_id = &file.job.job_id;
+        let backup_id = file.job.backup_id.clone().unwrap_or_default();
+        let mut backup = match self.backup(&backup_id).await {
+            Ok(backup) => backup,
+            Err(error) => return (JobState::Failed, None, Some((&error).into()), None),
+        };
+        backup.status = BackupStatus::Running;
+        if let Err(error) = self.store.save(&backup).await {
+            tracing::warn!(%backup_id, %error, "backup record not updated");
+        }
+        self.mirror.upsert_detached(&backup);
+        if *record_run_on_schedule && let Some(schedule) = schedule {
+            let update = ScheduleUpdate {
+                last_run: Some(self.clock.now()),
+                last_status: Some(LastStatus::Running),
+                ..ScheduleUpdate::default()
+            };
+            if let Err(error) = self.schedules.update(schedule.id, &update).await {
+                tracing::warn!(schedule_id = schedule.id, %error, "schedule run not recorded");
+            }
+        }
+
+        let started = Instant::now();
+        let made = self.make_archive(file, work_dir).await;
+        backup.duration_ms = Some(started.elapsed().as_millis() as u64);
+        let error = match made {
+            Ok(report) => {
+                match self
+                    .store
+                    .put_archive(&backup_id, &backup.file_name, &report.archive)
+                    .await
+                {
+                    Ok(size) => {
+                        backup.status = BackupStatus::Done;
+                        backup.size_bytes = size;
+                        backup.records = report.record_count;
+                        backup.attachments = report.attachment_count;
+                        backup.models = Some(report.models.clone());
+                        for warning in report.warnings() {
+                            tracing::warn!(%job_id, %backup_id, %warning, "backup made with a warning");
+                        }
+                        None
+                    }
+                    Err(error) => Some(store_error(error)),
+                }
+            }
+            Err(error) => Some(error),
+        };
+        if let Some(error) = &error {
+            backup.status = BackupStatus::Failed;
+            backup.error = Some(error.into());
+        }
+        if let Err(error) = self.store.save(&backup).await {
+            tracing::error!(%backup_id, %error, "backup record not saved");
+        }
+        if backup.status == BackupStatus::Done {
+            self.metrics.backup_succeeded(
+                &backup.tenant.code,
+                Utc::now().timestamp(),
+                backup.size_bytes,
+            );
+        }
+
+        // The notice goes first: it needs nothing from Odoo, which may be the thing that failed.
+        let notification = self
+            .notify_backup(&backup, schedule.as_ref(), error.as_ref())
+            .await;
+        self.mirror.upsert(&backup).await;
+        if let Origin::Schedule { schedule_id } = origin {
+            let update = ScheduleUpdate {
+                last_status: Some(if error.is_none() {
+                    LastStatus::Success
+                } else {
+                    LastStatus::Failed
+                }),
+                last_backup_id: Some(backup_id.clone()),
+                ..ScheduleUpdate::default()
+            };
+            if let Err(error) = self.schedules.update(*schedule_id, &update).await {
+                tracing::warn!(schedule_id, %error, "schedule outcome not written back");
+            }
+            if error.is_none() {
+                let retention = match self.schedules.schedule(*schedule_id).await {
+                    Ok(Some(current)) => Some(current.retention_count),
+                    _ => schedule.as_ref().map(|snapshot| snapshot.retention_count),
+                };
+                if let Some(keep) = retention {
+                    self.apply_retention(*schedule_id, keep).await;
+                }
+            }
+        }
+
+        let mut listed = backup.clone();
+        listed.models = None;
+        let result = serde_json::to_value(&listed).ok();
+        match error {
+            None => (JobState::Done, result, None, notification),
+            Some(error) => (
+                JobState::Failed,
+                result,
+                Some((&error).into()),
+                notification,
+            ),
+        }
+    }
+
+    async fn make_archive(
+        self: &Arc<Self>,
+        file: &JobFile,
+        work_dir: &Path,
+    ) -> Result<backup_engine::BackupReport, ServiceError> {
+        tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
+            ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
+        })?;
+        let request = BackupRequest {
+            tenant: TenantSelector::Id(file.job.tenant.company_id),
+            out_dir: work_dir.to_owned(),
+            options: self.settings.backup.clone(),
+        };
+        let progress = self.progress(&file.job.job_id);
+        self.odoo
+            .with_client(|client| async move {
+                on_engine_thread(move || async move {
+                    backup_engine::backup(&client, &request, &progress)
+                        .await
+                        .map_err(ServiceError::from)
+                })
+                .await
+            })
+            .await
+    }
+
+    /// Deletes the backups of the schedule beyond its retention, oldest first.
+    async fn apply_retention(&self, schedule_id: i64, keep: i64) {
+        let Ok(keep) = u32::try_from(keep) else {
+            return;
+        };
+        if keep == 0 {
+            return;
+        }
+        let backups = match self.store.list().await {
+            Ok(backups) => backups,
+            Err(error) => {
+                tracing::warn!(schedule_id, %error, "retention skipped");
+                return;
+            }
+        };
+        let candidates: Vec<RetainedBackup> = backups
+            .iter()
+            .map(|backup| RetainedBackup {
+                id: backup.backup_id.clone(),
+                schedule_id: backup.origin.schedule_id(),
+                created_at: backup.created_at,
+                status: match backup.status {
+                    BackupStatus::Pending => RetentionStatus::Pending,
+                    BackupStatus::Running => RetentionStatus::Running,
+                    BackupStatus::Done => RetentionStatus::Done,
+                    BackupStatus::Failed => RetentionStatus::Failed,
+                },
+                in_use: self.in_use.why(&backup.backup_id).is_some(),
+            })
+            .collect();
+        let doomed = backup_scheduler::select_for_deletion(&candidates, schedule_id, keep);
+        let mut deleted = 0;
+        for backup_id in doomed {
+            // Checked again: a download may have started since the selection.
+            if self.in_use.why(&backup_id).is_some() {
+                continue;
+            }
+            match self.store.delete(&backup_id).await {
+                Ok(()) => {
+                    deleted += 1;
+                    tracing::info!(schedule_id, %backup_id, keep, "backup deleted by retention");
+                    self.mirror.delete(&backup_id).await;
+                }
+                Err(error) => {
+                    tracing::warn!(schedule_id, %backup_id, %error, "retention could not delete")
+                }
+            }
+        }
+        self.metrics.retention_deleted(deleted);
+    }
+
+    async fn notify_backup(
+        &self,
+        backup: &Backup,
+        schedule: Option<&ScheduleSnapshot>,
+        error: Option<&ServiceError>,
+    ) -> Option<NotificationStatus> {
+        let notifier = self.notifier.as_ref()?;
+        let schedule_address = schedule.and_then(|snapshot| snapshot.notification_email.clone());
+        let recipient = schedule_address
+            .clone()
+            .or_else(|| self.settings.mail_default_to.clone())?;
+        let zone = schedule
+            .and_then(|snapshot| snapshot.tz.as_deref())
+            .and_then(|name| name.parse::<Tz>().ok())
+            .unwrap_or(self.settings.default_time_zone);
+        let now = Utc::now().with_timezone(&zone);
+        let notice = match error {
+            None => Notice::Success {
+                tenant_name: backup.tenant.name.clone(),
+                tenant_code: backup.tenant.code.clone(),
+                finished_at: now,
+                size_bytes: backup.size_bytes,
+                records: backup.records,
+                file_name: backup.file_name.clone(),
+                next_run: schedule
+                    .and_then(|snapshot| {
+                        snapshot_schedule(snapshot, self.settings.default_time_zone)
+                    })
+                    .map(|schedule| {
+                        backup_scheduler::next_run_after(&schedule, self.clock.now())
+                            .with_timezone(&zone)
+                    }),
+            },
+            Some(error) => Notice::Failure {
+                tenant_name: backup.tenant.name.clone(),
+                tenant_code: backup.tenant.code.clone(),
+                failed_at: now,
+                error: error.to_string(),
+                hints: hints_for(error, self.odoo.config().url.as_str()),
+            },
+        };
+        let sent = notifier.send(&notice, schedule_address.as_deref()).await;
+        self.metrics.mail(sent.is_ok());
+        Some(match sent {
+            Ok(()) => {
+                tracing::info!(backup_id = %backup.backup_id, to = %recipient, "notice e-mail sent");
+                NotificationStatus {
+                    to: recipient,
+                    sent: true,
+                    error: None,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(backup_id = %backup.backup_id, to = %recipient, %error, "notice e-mail not sent; the backup is not affected");
+                NotificationStatus {
+                    to: recipient,
+                    sent: false,
+                    error: Some(error.to_string()),
+                }
+            }
+        })
+    }
+
+    // ---- running a restore -----------------------------------------------------------------
+
+    async fn run_restore(
+        self: &Arc<Self>,
+        file: &JobFile,
+        work_dir: &Path,
+    ) -> (
+        JobState,
+        Option<serde_json::Value>,
+        Option<ErrorInfo>,
+        Option<NotificationStatus>,
+    ) {
+        let Task::Restore {
+            dry_run,
+            safety_backup,
+        } = file.task
+        else {
+            unreachable!("run_restore is given restore jobs");
+        };
+        let backup_id = file.job.backup_id.clone().unwrap_or_default();
+        let _guard = self.in_use.acquire(&backup_id, "being restored");
+        let mut safety_backup_id = None;
+        let outcome = self
+            .restore(
+                file,
+                &backup_id,
+                work_dir,
+                dry_run,
+                safety_backup,
+                &mut safety_backup_id,
+            )
+            .await;
+        match outcome {
+            Ok(report) => {
+                let state = if report.1 {
+                    JobState::Partial
+                } else {
+                    JobState::Done
+                };
+                (state, serde_json::to_value(&report.0).ok(), None, None)
+            }
+            Err(error) => {
+                let result = safety_backup_id.map(|id| {
+                    serde_json::json!({"dry_run": dry_run, "safety_backup_id": id, "models": [], "refused": [], "failed": []})
+                });
+                (JobState::Failed, result, Some((&error).into()), None)
+            }
+        }
+    }
+
+    /// The report, and whether it is partial.
+    async fn restore(
+        self: &Arc<Self>,
+        file: &JobFile,
+        backup_id: &str,
+        work_dir: &Path,
+        dry_run: bool,
+        safety_backup: bool,
+        safety_backup_id: &mut Option<String>,
+    ) -> Result<(RestoreReportView, bool), ServiceError> {
+        let backup = self.backup(backup_id).await?;
+        let local = self.store.local_copy(&backup).await.map_err(store_error)?;
+        let target = TenantSelector::Id(file.job.tenant.company_id);
+        let progress = self.progress(&file.job.job_id);
+        let client = self.odoo.client().await?;
+        let archive_path = local.path().to_owned();
+        let planned = {
+            let client = client.clone();
+            let progress = self.progress(&file.job.job_id);
+            on_engine_thread(move || async move {
+                tenant_restore::plan(
+                    &client,
+                    &archive_path,
+                    &target,
+                    &PlanOptions::default(),
+                    &progress,
+                )
+                .await
+                .map(Arc::new)
+            })
+            .await
+        };
+        let plan = match planned {
+            Ok(plan) => plan,
+            Err(error) => {
+                let error = ServiceError::from(error);
+                self.odoo.forget_after(&error).await;
+                return Err(error);
+            }
+        };
+        if dry_run {
+            let models = plan.summary().into_iter().map(model_line).collect();
+            let refused = plan
+                .refusals()
+                .map(|refusal| RestoreRefusal {
+                    model: refusal.model.clone(),
+                    record_id: refusal.archive_id,
+                    reason: refusal.reason.clone(),
+                })
+                .collect();
+            return Ok((
+                RestoreReportView {
+                    dry_run: true,
+                    safety_backup_id: None,
+                    models,
+                    refused,
+                    failed: Vec::new(),
+                },
+                false,
+            ));
+        }
+        tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
+            ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
+        })?;
+        let mut options = ExecuteOptions::without_safety_backup();
+        if safety_backup {
+            options.safety_backup = SafetyBackup::Into {
+                directory: work_dir.to_owned(),
+                options: self.settings.backup.clone(),
+            };
+        }
+        let executed = {
+            let plan = plan.clone();
+            on_engine_thread(move || async move {
+                tenant_restore::execute(&client, &plan, &options, &progress).await
+            })
+            .await
+        };
+        // A safety backup made is kept whatever happened next: it is the way back.
+        *safety_backup_id = self
+            .register_safety_backups(&file.job.tenant, &file.job.job_id, work_dir)
+            .await;
+        let report = match executed {
+            Ok(report) => report,
+            Err(error) => {
+                let error = ServiceError::from(error);
+                self.odoo.forget_after(&error).await;
+                return Err(error);
+            }
+        };
+        let partial = report.outcome == RestoreOutcome::Partial;
+        Ok((
+            RestoreReportView {
+                dry_run: false,
+                safety_backup_id: safety_backup_id.clone(),
+                models: report.models.iter().cloned().map(model_line).collect(),
+                refused: report
+                    .refusals
+                    .iter()
+                    .map(|refusal| RestoreRefusal {
+                        model: refusal.model.clone(),
+                        record_id: refusal.archive_id,
+                        reason: refusal.reason.clone(),
+                    })
+                    .collect(),
+                failed: report
+                    .failures
+                    .iter()
+                    .map(|failure| RestoreFailure {
+                        model: failure.model.clone(),
+                        record_id: failure.archive_id,
+                        message: failure.message.clone(),
+                    })
+                    .collect(),
+            },
+            partial,
+        ))
+    }
+
+    /// Takes the safety backups a restore left in its work directory into the store.
+    async fn register_safety_backups(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        work_dir: &Path,
+    ) -> Option<String> {
+        let mut entries = tokio::fs::read_dir(work_dir).await.ok()?;
+        let mut registered = None;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(name.starts_with("backup_") && name.ends_with(".zip")) {
+                continue;
+            }
+            let path = entry.path();
+            let summary = {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || {
+                    backup_engine::read_archive(&path).map(|reader| reader.metadata().clone())
+                })
+                .await
+            };
+            let Ok(Ok(metadata)) = summary else {
+                tracing::warn!(path = %path.display(), "a safety backup could not be read; left out");
+                continue;
+            };
+            let created_at = metadata.created_at;
+            let backup_id = new_backup_id(&tenant.code, created_at);
+            let mut backup = Backup {
+                backup_id: backup_id.clone(),
+                file_name: name.clone(),
+                tenant: tenant.clone(),
+                status: BackupStatus::Done,
+                origin: Origin::Safety,
+                size_bytes: 0,
+                records: metadata.record_count,
+                attachments: metadata.attachment_count,
+                created_at,
+                duration_ms: None,
+                job_id: Some(job_id.to_owned()),
+                error: None,
+                models: Some(metadata.models.clone()),
+            };
+            match self.store.put_archive(&backup_id, &name, &path).await {
+                Ok(size) => backup.size_bytes = size,
+                Err(error) => {
+                    tracing::error!(%error, "safety backup not stored");
+                    continue;
+                }
+            }
+            if let Err(error) = self.store.save(&backup).await {
+                tracing::error!(%error, "safety backup record not saved");
+                continue;
+            }
+            tracing::info!(%backup_id, %job_id, "safety backup stored");
+            self.mirror.upsert_detached(&backup);
+            registered = Some(backup_id);
+        }
+        registered
+    }
+
+    // ---- schedules -------------------------------------------------------------------------
+
+    /// Starts the due scheduled backups and writes every schedule's next run back.
+    pub(crate) async fn tick(self: &Arc<Self>) -> Result<TickResult, ServiceError> {
+        let _one_tick_at_a_time = self.tick_lock.lock().await;
+        let now = self.clock.now();
+        let schedules = self.schedules.active_schedules().await?;
+        let mut result = TickResult {
+            started: Vec::new(),
+            next_runs: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for record in schedules {
+            let schedule = match schedule_of(&record, self.settings.default_time_zone) {
+                Ok(schedule) => schedule,
+                Err(reason) => {
+                    tracing::warn!(schedule_id = record.id, %reason, "schedule skipped");
+                    result.skipped.push(SkippedSchedule {
+                        schedule_id: record.id,
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let decision = backup_scheduler::due(&schedule, record.last_run, record.next_run, now);
+            let mut update = ScheduleUpdate::default();
+            if decision.due {
+                if self.jobs.schedule_busy(record.id) {
+                    tracing::info!(
+                        schedule_id = record.id,
+                        "due, but its previous backup has not ended; this slot is skipped"
+                    );
+                } else {
+                    let tenant = self.tenant_for_schedule(record.company_id).await;
+                    let started = self
+                        .queue_backup(
+                            tenant,
+                            Origin::Schedule {
+                                schedule_id: record.id,
+                            },
+                            Some(snapshot_of(&record)),
+                            false,
+                        )
+                        .await;
+                    match started {
+                        Ok(started) => {
+                            update.last_run = Some(now);
+                            update.last_status = Some(LastStatus::Running);
+                            result.started.push(StartedSchedule {
+                                schedule_id: record.id,
+                                job_id: started.job_id,
+                            });
+                        }
+                        Err(error) => {
+                            tracing::error!(schedule_id = record.id, %error, "scheduled backup not started");
+                            result.skipped.push(SkippedSchedule {
+                                schedule_id: record.id,
+                                reason: error.to_string(),
+                            });
+                            continue;
+                        }
+                    }
+                }
+            }
+            if record.next_run != Some(decision.next_run) || decision.due {
+                update.next_run = Some(Some(decision.next_run));
+            }
+            if update != ScheduleUpdate::default()
+                && let Err(error) = self.schedules.update(record.id, &update).await
+            {
+                tracing::warn!(schedule_id = record.id, %error, "schedule not written back");
+            }
+            result.next_runs.push(NextRun {
+                schedule_id: record.id,
+                next_run: Some(decision.next_run),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Computes a schedule's next run from now and writes it back.
+    pub(crate) async fn next_run(&self, schedule_id: i64) -> Result<NextRun, ServiceError> {
+        let record = self
+            .schedules
+            .schedule(schedule_id)
+            .await?
+            .ok_or(ServiceError::UnknownSchedule { schedule_id })?;
+        let next_run = if record.active {
+            let schedule = schedule_of(&record, self.settings.default_time_zone)
+                .map_err(|reason| ServiceError::invalid("schedule_id", reason))?;
+            Some(backup_scheduler::next_run_after(
+                &schedule,
+                self.clock.now(),
+            ))
+        } else {
+            None
+        };
+        self.schedules
+            .update(
+                schedule_id,
+                &ScheduleUpdate {
+                    next_run: Some(next_run),
+                    ..ScheduleUpdate::default()
+                },
+            )
+            .await?;
+        Ok(NextRun {
+            schedule_id,
+            next_run,
+        })
+    }
+
+    /// The schedule a "run now" names, checked against the tenant.
+    pub(crate) async fn schedule_for_run_now(
+        &self,
+        schedule_id: i64,
+        tenant: &Tenant,
+    ) -> Result<ScheduleSnapshot, ServiceError> {
+        let record = self
+            .schedules
+            .schedule(schedule_id)
+            .await?
+            .ok_or(ServiceError::UnknownSchedule { schedule_id })?;
+        if record.company_id != tenant.company_id {
+            return Err(ServiceError::invalid(
+                "schedule_id",
+                format!(
+                    "schedule {schedule_id} is company {}'s, not {}'s",
+                    record.company_id, tenant.code
+                ),
+            ));
+        }
+        Ok(snapshot_of(&record))
+    }
+
+    /// The schedule's tenant; when Odoo cannot say, a stand-in named after the company id, so
+    /// the run still happens (and fails, and its failure is mailed).
+    async fn tenant_for_schedule(&self, company_id: i64) -> Tenant {
+        match self.odoo.resolve(&TenantSelector::Id(company_id)).await {
+            Ok(tenant) => tenant,
+            Err(error) => {
+                tracing::warn!(company_id, %error, "tenant of a schedule not resolved");
+                Tenant {
+                    company_id,
+                    code: format!("company-{company_id}"),
+                    name: format!("company {company_id}"),
+                }
+            }
+        }
+    }
+
+    // ---- health and metrics ----------------------------------------------------------------
+
+    pub(crate) async fn health(&self) -> Health {
+        const TIMEOUT: Duration = Duration::from_secs(5);
+        let mut odoo = OdooHealth {
+            reachable: false,
+            server_version: None,
+            protocol: None,
+            error: None,
+        };
+        match self.odoo.probe(TIMEOUT).await {
+            Ok(version) => {
+                odoo.reachable = true;
+                odoo.server_version = Some(version);
+                match tokio::time::timeout(TIMEOUT, self.odoo.client()).await {
+                    Ok(Ok(client)) => odoo.protocol = Some(client.protocol().to_string()),
+                    Ok(Err(error)) => odoo.error = Some(error.to_string()),
+                    Err(_) => odoo.error = Some("logging in to Odoo took too long".into()),
+                }
+            }
+            Err(error) => odoo.error = Some(error.to_string()),
+        }
+        let addon = if odoo.reachable && odoo.error.is_none() {
+            match tokio::time::timeout(TIMEOUT, self.odoo.addon_installed()).await {
+                Ok(Ok(installed)) => AddonHealth {
+                    installed: Some(installed),
+                    note: (!installed).then(|| "the addon quelyos_tenant_backup is not installed: schedules are not read and backups are not mirrored into Odoo".into()),
+                },
+                Ok(Err(error)) => AddonHealth {
+                    installed: None,
+                    note: Some(error.to_string()),
+                },
+                Err(_) => AddonHealth {
+                    installed: None,
+                    note: Some("Odoo took too long to say".into()),
+                },
+            }
+        } else {
+            AddonHealth {
+                installed: self.odoo.addon_known(),
+                note: Some("Odoo cannot be asked now".into()),
+            }
+        };
+        let (_, running, queued) = self.jobs.counts();
+        Health {
+            status: if odoo.reachable && odoo.error.is_none() {
+                "ok".into()
+            } else {
+                "degraded".into()
+            },
+            version: env!("CARGO_PKG_VERSION").into(),
+            odoo,
+            addon,
+            jobs: JobCounts {
+                queued: queued as u64,
+                running: running as u64,
+            },
+        }
+    }
+
+    pub(crate) fn render_metrics(&self) -> String {
+        let (by_kind_and_state, running, _) = self.jobs.counts();
+        self.metrics.render(&JobSnapshot {
+            by_kind_and_state,
+            running,
+            limit: self.jobs.limit(),
+        })
+    }
+
+    // ---- shutdown --------------------------------------------------------------------------
+
+    /// Lets running jobs end within `grace`, then interrupts the others. Queued jobs stay
+    /// queued for the next start. Returns the ids of the interrupted jobs.
+    pub(crate) async fn shutdown(&self, grace: Duration) -> Vec<String> {
+        self.jobs.stop_accepting();
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            let ended = self.job_ended.notified();
+            if self.jobs.running_ids().is_empty() {
+                return Vec::new();
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                break;
+            }
+        }
+        let interrupted = self.jobs.running_ids();
+        for job_id in &interrupted {
+            if let Some(handle) = self.tasks.lock().expect("tasks lock").remove(job_id) {
+                handle.abort();
+            }
+            let file = self.jobs.finish(job_id, |job| {
+                job.state = JobState::Interrupted;
+                job.phase = Some("interrupted".into());
+                job.error = Some(ErrorInfo {
+                    code: crate::error::codes::INTERNAL,
+                    message: format!(
+                        "the sidecar was stopped and this job did not end within the {} s grace period; start it again",
+                        grace.as_secs()
+                    ),
+                });
+            });
+            let _ = tokio::fs::remove_dir_all(self.work_dir(job_id)).await;
+            if let Some(file) = file {
+                self.after_interruption(&file).await;
+            }
+            tracing::warn!(%job_id, "job interrupted by the shutdown");
+        }
+        interrupted
+    }
+
+    /// A backup whose job was interrupted failed: its record says so.
+    pub(crate) async fn after_interruption(&self, file: &JobFile) {
+        let Some(backup_id) = &file.job.backup_id else {
+            return;
+        };
+        if file.job.kind != JobKind::Backup {
+            return;
+        }
+        if let Ok(Some(mut backup)) = self.store.get(backup_id).await
+            && backup.status != BackupStatus::Done
+        {
+            backup.status = BackupStatus::Failed;
+            backup.error = file.job.error.clone();
+            if let Err(error) = self.store.save(&backup).await {
+                tracing::warn!(%backup_id, %error, "interrupted backup's record not updated");
+            }
+            self.mirror.upsert_detached(&backup);
+            if let Origin::Schedule { schedule_id } = backup.origin {
+                let update = ScheduleUpdate {
+                    last_status: Some(LastStatus::Failed),
+                    ..ScheduleUpdate::default()
+                };
+                if let Err(error) = self.schedules.update(schedule_id, &update).await {
+                    tracing::warn!(schedule_id, %error, "schedule outcome not written back");
+                }
+            }
+        }
+    }
+}
+
+/// Progress of a job, kept in memory for `job.get`.
+pub(crate) struct JobProgress {
+    core: Arc<Core>,
+    job_id: String,
+}
+
+impl ProgressSink for JobProgress {
+    fn report(&self, progress: Progress<'_>) {
+        self.core.jobs.update(&self.job_id, |job| match progress {
+            Progress::Step(step) => job.phase = Some(step.to_owned()),
+            Progress::Planned { records, .. } => job.records_total = records,
+            Progress::Model { model, .. } => job.phase = Some(format!("exporting {model}")),
+            Progress::Records { count, .. } => job.records_done += count,
+            Progress::Finishing => job.phase = Some("finishing the archive".into()),
+        });
+    }
+}
+
+impl RestoreProgressSink for JobProgress {
+    fn report(&self, progress: RestoreProgress<'_>) {
+        self.core.jobs.update(&self.job_id, |job| match progress {
+            RestoreProgress::Step(step) => job.phase = Some(step.to_owned()),
+            RestoreProgress::Planned {
+                creates, updates, ..
+            } => job.records_total = creates + updates,
+            RestoreProgress::SafetyBackup => job.phase = Some("taking the safety backup".into()),
+            RestoreProgress::Model { model, .. } => job.phase = Some(format!("restoring {model}")),
+            RestoreProgress::Records { count, .. } => job.records_done += count,
+            RestoreProgress::Finished => job.phase = Some("finished".into()),
+        });
+    }
+}
+
+fn model_line(report: tenant_restore::ModelReport) -> RestoreModelLine {
+    RestoreModelLine {
+        model: report.model,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        refused: report.refused,
+        failed: report.failed,
+    }
+}
+
+fn new_job(job_id: &str, kind: JobKind, tenant: Tenant, backup_id: Option<String>) -> Job {
+    Job {
+        job_id: job_id.to_owned(),
+        kind,
+        tenant,
+        state: JobState::Queued,
+        phase: Some("queued".into()),
+        records_done: 0,
+        records_total: 0,
+        created_at: Utc::now(),
+        started_at: None,
+        finished_at: None,
+        result: None,
+        error: None,
+        backup_id,
+        notification: None,
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+fn new_job_id() -> String {
+    format!("j-{}", random_hex(6))
+}
+
+fn new_backup_id(code: &str, created_at: DateTime<Utc>) -> String {
+    format!(
+        "{}-{code}-{}",
+        created_at.format("%Y%m%dT%H%M%SZ"),
+        random_hex(3)
+    )
+}
+
+fn store_error(error: crate::store::StoreError) -> ServiceError {
+    match error {
+        crate::store::StoreError::NotFound { backup_id } => {
+            ServiceError::UnknownBackup { backup_id }
+        }
+        other => ServiceError::internal(other.to_string()),
+    }
+}
+
+fn snapshot_of(record: &ScheduleRecord) -> ScheduleSnapshot {
+    ScheduleSnapshot {
+        id: record.id,
+        frequency: record.frequency.clone(),
+        weekday: record.weekday.clone(),
+        day_of_month: record.day_of_month,
+        hour: record.hour,
+        minute: record.minute,
+        tz: record.tz.clone(),
+        retention_count: record.retention_count,
+        notification_email: record.notification_email.clone(),
+    }
+}
+
+fn schedule_of(record: &ScheduleRecord, default_time_zone: Tz) -> Result<Schedule, String> {
+    let raw = RawSchedule {
+        id: record.id,
+        frequency: &record.frequency,
+        weekday: record.weekday.as_deref(),
+        day_of_month: record.day_of_month,
+        hour: record.hour,
+        minute: record.minute,
+        time_zone: record.tz.as_deref(),
+        retention: record.retention_count,
+    };
+    Schedule::from_raw(&raw, default_time_zone).map_err(|error| error.to_string())
+}
+
+fn snapshot_schedule(snapshot: &ScheduleSnapshot, default_time_zone: Tz) -> Option<Schedule> {
+    let raw = RawSchedule {
+        id: snapshot.id,
+        frequency: &snapshot.frequency,
+        weekday: snapshot.weekday.as_deref(),
+        day_of_month: snapshot.day_of_month,
+        hour: snapshot.hour,
+        minute: snapshot.minute,
+        time_zone: snapshot.tz.as_deref(),
+        retention: snapshot.retention_count,
+    };
+    Schedule::from_raw(&raw, default_time_zone).ok()
+}
+
+/// What to check, for a failure mail.
+fn hints_for(error: &ServiceError, odoo_url: &str) -> Vec<String> {
+    match error {
+        ServiceError::OdooUnreachable { .. } => vec![
+            format!("that Odoo runs and is reachable at {odoo_url}"),
+            "the sidecar's ODOO_URL setting".into(),
+        ],
+        ServiceError::OdooCredentials { .. } => {
+            vec!["the sidecar's ODOO_LOGIN and its password or API key".into()]
+        }
+        ServiceError::OdooRefused { .. } => vec![
+            "the backup user's access rights in Odoo".into(),
+            "the sidecar's log for the model named in the error".into(),
+        ],
+        _ => vec![
+            "the sidecar's log".into(),
+            "free space in the backup store".into(),
+        ],
+    }
+}
+
+/// Runs an engine future to its end on a blocking thread of the runtime.
+///
+/// The engine's and the restore's futures are not provably `Send` to today's compiler (a known
+/// limitation with higher-ranked lifetimes in async closures), so they cannot be spawned as
+/// tasks; driving each on its own blocking thread with the runtime's handle sidesteps that,
+/// and jobs are few (bounded by the concurrency limit).
+async fn on_engine_thread<T, F, Fut>(make: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    let handle = tokio::runtime::Handle::current();
+    match tokio::task::spawn_blocking(move || handle.block_on(make())).await {
+        Ok(value) => value,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => panic!("engine thread cancelled: {error}"),
+    }
+}

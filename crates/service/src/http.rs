@@ -1,0 +1,211 @@
+//! The plain-HTTP side of the server, as a tower layer in front of jsonrpsee: the archive
+//! download (`GET /backups/<backup_id>/download`) and `GET /metrics`, both behind the same
+//! bearer token; everything else goes to JSON-RPC with the token check's answer attached.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body::Frame;
+use http_body_util::StreamBody;
+use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
+use odoo_client::Secret;
+use tokio_util::io::ReaderStream;
+use tower::{Layer, Service};
+
+use crate::auth::{Authorized, is_authorized};
+use crate::core::{Core, InUseGuard};
+use crate::error::ServiceError;
+use crate::wire::BackupStatus;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Read size of the download stream: large enough to be quick, small enough that a download
+/// holds little memory whatever the archive's size.
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub(crate) struct HttpLayer {
+    pub(crate) core: Arc<Core>,
+    pub(crate) token: Arc<Secret>,
+}
+
+impl<S> Layer<S> for HttpLayer {
+    type Service = HttpService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HttpService {
+            inner,
+            core: self.core.clone(),
+            token: self.token.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct HttpService<S> {
+    inner: S,
+    core: Arc<Core>,
+    token: Arc<Secret>,
+}
+
+impl<S, B> Service<HttpRequest> for HttpService<S>
+where
+    S: Service<HttpRequest, Response = HttpResponse<B>, Error = BoxError> + Clone + Send + 'static,
+    S::Future: Send,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = HttpResponse;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, mut request: HttpRequest) -> Self::Future {
+        let authorized = is_authorized(request.headers(), &self.token);
+        if request.method() == Method::GET || request.method() == Method::HEAD {
+            let path = request.uri().path().to_owned();
+            let core = self.core.clone();
+            if path == "/metrics" {
+                return Box::pin(async move {
+                    if !authorized {
+                        return Ok(refusal(
+                            StatusCode::UNAUTHORIZED,
+                            &ServiceError::Unauthorized,
+                        ));
+                    }
+                    let mut response = HttpResponse::new(HttpBody::from(core.render_metrics()));
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                    );
+                    Ok(response)
+                });
+            }
+            if let Some(backup_id) = path
+                .strip_prefix("/backups/")
+                .and_then(|rest| rest.strip_suffix("/download"))
+            {
+                let backup_id = backup_id.to_owned();
+                let head = request.method() == Method::HEAD;
+                return Box::pin(async move {
+                    if !authorized {
+                        tracing::warn!(%backup_id, "refused a download without the right bearer token");
+                        return Ok(refusal(
+                            StatusCode::UNAUTHORIZED,
+                            &ServiceError::Unauthorized,
+                        ));
+                    }
+                    Ok(download(&core, &backup_id, head).await)
+                });
+            }
+        }
+        request.extensions_mut().insert(Authorized(authorized));
+        // The usual tower dance: the ready service is the one that serves this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let response = inner.call(request).await?;
+            Ok(response.map(HttpBody::new))
+        })
+    }
+}
+
+/// An error as JSON, with the API's code, for the plain-HTTP routes.
+fn refusal(status: StatusCode, error: &ServiceError) -> HttpResponse {
+    let body = serde_json::json!({
+        "error": {"code": error.code(), "message": error.to_string()}
+    });
+    let mut response = HttpResponse::new(HttpBody::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse {
+    let backup = match core.backup(backup_id).await {
+        Ok(backup) => backup,
+        Err(error @ ServiceError::UnknownBackup { .. }) => {
+            return refusal(StatusCode::NOT_FOUND, &error);
+        }
+        Err(error) => return refusal(StatusCode::INTERNAL_SERVER_ERROR, &error),
+    };
+    if backup.status != BackupStatus::Done {
+        let error = ServiceError::invalid(
+            "backup_id",
+            format!(
+                "backup {backup_id} is {}, only a finished (done) backup can be downloaded",
+                format!("{:?}", backup.status).to_lowercase()
+            ),
+        );
+        return refusal(StatusCode::CONFLICT, &error);
+    }
+    // Held until the body is dropped: retention and deletion leave the archive alone meanwhile.
+    let guard = core.in_use.acquire(backup_id, "being downloaded");
+    let archive = match core.store.open_archive(&backup).await {
+        Ok(archive) => archive,
+        Err(error) => {
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ServiceError::internal(error.to_string()),
+            );
+        }
+    };
+    tracing::info!(%backup_id, size = archive.size, "download started");
+    let body = if head {
+        HttpBody::empty()
+    } else {
+        let stream = ReaderStream::with_capacity(archive.reader, DOWNLOAD_CHUNK);
+        let guarded = GuardedStream {
+            stream,
+            _guard: guard,
+        };
+        HttpBody::new(StreamBody::new(guarded.map(|chunk| {
+            chunk
+                .map(Frame::data)
+                .map_err(|error| Box::new(error) as BoxError)
+        })))
+    };
+    let mut response = HttpResponse::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(archive.size));
+    if let Ok(disposition) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", archive.file_name))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    response
+}
+
+/// The archive's byte stream, keeping the backup marked in use while it lives.
+struct GuardedStream<S> {
+    stream: S,
+    _guard: InUseGuard,
+}
+
+impl<S: futures::Stream + Unpin> futures::Stream for GuardedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.stream).poll_next(context)
+    }
+}

@@ -1,0 +1,400 @@
+//! Where finished archives and the records that describe them are kept.
+//!
+//! [`BackupStore`] is what the service needs of a backend: keep a record per backup, take a
+//! finished archive in, stream it out, hand a local file to verify and restore, delete both.
+//! [`LocalStore`] keeps them in a directory; an object-storage backend keeps the same two
+//! objects per backup under a prefix (`<backup_id>/backup.json`, `<backup_id>/<file name>`) and
+//! downloads to a temporary file for [`BackupStore::local_copy`].
+//!
+//! Layout of the local directory:
+//!
+//! ```text
+//! <store>/<backup_id>/backup.json                          the record (docs/API.md's Backup)
+//! <store>/<backup_id>/backup_<code>_<YYYYmmdd_HHMMSS>.zip  the archive, once done
+//! ```
+//!
+//! Every file is written under a hidden `.partial` name and renamed when complete, so a crash
+//! leaves at most hidden files, which [`LocalStore::open`] removes.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use tokio::io::AsyncRead;
+
+use crate::wire::Backup;
+
+const RECORD_FILE: &str = "backup.json";
+const DELETING_PREFIX: &str = ".deleting-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("backup store: cannot {action} {path}: {source}")]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("backup store: {path} is not a backup record: {reason}")]
+    BadRecord { path: PathBuf, reason: String },
+
+    #[error("backup store: no backup {backup_id:?}")]
+    NotFound { backup_id: String },
+
+    #[error("backup store: backup {backup_id} has no archive (status {status})")]
+    NoArchive { backup_id: String, status: String },
+}
+
+impl StoreError {
+    fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.to_owned();
+        move |source| StoreError::Io {
+            path,
+            action,
+            source,
+        }
+    }
+}
+
+/// An archive opened for streaming.
+pub struct ArchiveStream {
+    pub reader: Pin<Box<dyn AsyncRead + Send>>,
+    pub size: u64,
+    pub file_name: String,
+}
+
+/// An archive as a file on this machine, for verify and restore. A copy made for the purpose
+/// (object storage) is removed when this is dropped; the local store's own file is not.
+#[derive(Debug)]
+pub struct LocalArchive {
+    path: PathBuf,
+    remove_when_dropped: bool,
+}
+
+impl LocalArchive {
+    /// The store's own file, left in place.
+    pub fn in_place(path: PathBuf) -> LocalArchive {
+        LocalArchive {
+            path,
+            remove_when_dropped: false,
+        }
+    }
+
+    /// A temporary copy, removed when dropped.
+    pub fn temporary(path: PathBuf) -> LocalArchive {
+        LocalArchive {
+            path,
+            remove_when_dropped: true,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for LocalArchive {
+    fn drop(&mut self) {
+        if self.remove_when_dropped {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Keeps archives and their records. Implementations must make every write atomic: a reader
+/// never sees half a record or half an archive.
+#[async_trait]
+pub trait BackupStore: Send + Sync + 'static {
+    /// Creates or replaces the record of `backup.backup_id`.
+    async fn save(&self, backup: &Backup) -> Result<(), StoreError>;
+
+    async fn get(&self, backup_id: &str) -> Result<Option<Backup>, StoreError>;
+
+    /// Every record, in no particular order.
+    async fn list(&self) -> Result<Vec<Backup>, StoreError>;
+
+    /// Takes the finished archive at `source` in as the archive of `backup_id` (the file is
+    /// moved, or copied then removed) and returns its size.
+    async fn put_archive(
+        &self,
+        backup_id: &str,
+        file_name: &str,
+        source: &Path,
+    ) -> Result<u64, StoreError>;
+
+    /// Opens the archive for streaming; the caller has checked the backup is done.
+    async fn open_archive(&self, backup: &Backup) -> Result<ArchiveStream, StoreError>;
+
+    /// The archive as a local file.
+    async fn local_copy(&self, backup: &Backup) -> Result<LocalArchive, StoreError>;
+
+    /// Deletes the archive and the record. Deleting what is not there is not an error.
+    async fn delete(&self, backup_id: &str) -> Result<(), StoreError>;
+}
+
+/// Whether `backup_id` can name a backup: what the service makes (`20260130T164220Z-code-3f9a`),
+/// so that an id from a request can never name a path outside the store.
+pub fn is_valid_backup_id(backup_id: &str) -> bool {
+    !backup_id.is_empty()
+        && backup_id.len() <= 160
+        && !backup_id.starts_with(['.', '-'])
+        && backup_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Archives in a local directory.
+#[derive(Clone, Debug)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    /// Opens (and creates) the directory, and removes what an interrupted write or delete left:
+    /// hidden `.partial` files and half-deleted backups.
+    pub fn open(root: impl Into<PathBuf>) -> Result<LocalStore, StoreError> {
+        let root = root.into();
+        std::fs::create_dir_all(&root).map_err(StoreError::io(&root, "create the directory"))?;
+        let entries = std::fs::read_dir(&root).map_err(StoreError::io(&root, "list"))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if name.starts_with(DELETING_PREFIX) {
+                tracing::info!(path = %path.display(), "removing a backup whose deletion was interrupted");
+                let _ = std::fs::remove_dir_all(&path);
+            } else if is_valid_backup_id(&name) && path.is_dir() {
+                remove_partial_files(&path);
+            } else if name.ends_with(".partial") && path.is_file() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        Ok(LocalStore { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn dir(&self, backup_id: &str) -> Result<PathBuf, StoreError> {
+        if !is_valid_backup_id(backup_id) {
+            return Err(StoreError::NotFound {
+                backup_id: backup_id.to_owned(),
+            });
+        }
+        Ok(self.root.join(backup_id))
+    }
+
+    fn archive_path(&self, backup: &Backup) -> Result<PathBuf, StoreError> {
+        if backup.file_name.contains(['/', '\\']) || backup.file_name.starts_with('.') {
+            return Err(StoreError::BadRecord {
+                path: self.dir(&backup.backup_id)?.join(RECORD_FILE),
+                reason: format!("file name {:?} is not a plain name", backup.file_name),
+            });
+        }
+        Ok(self.dir(&backup.backup_id)?.join(&backup.file_name))
+    }
+}
+
+/// Removes the hidden `.partial` files of one backup directory.
+fn remove_partial_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".partial") {
+            tracing::info!(path = %entry.path().display(), "removing an unfinished file");
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a hidden `.partial` sibling, synced, then renamed.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = dir.join(format!(".{name}.partial"));
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, path)?;
+    // The rename is durable once the directory is synced; not every platform can open one.
+    if let Ok(directory) = std::fs::File::open(dir) {
+        let _ = directory.sync_all();
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl BackupStore for LocalStore {
+    async fn save(&self, backup: &Backup) -> Result<(), StoreError> {
+        let dir = self.dir(&backup.backup_id)?;
+        let path = dir.join(RECORD_FILE);
+        let bytes = serde_json::to_vec_pretty(backup).map_err(|error| StoreError::BadRecord {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
+            write_atomically(&path, &bytes).map_err(StoreError::io(&path, "write"))
+        })
+        .await
+        .map_err(|error| StoreError::Io {
+            path: self.root.clone(),
+            action: "write a record in",
+            source: std::io::Error::other(error.to_string()),
+        })?
+    }
+
+    async fn get(&self, backup_id: &str) -> Result<Option<Backup>, StoreError> {
+        if !is_valid_backup_id(backup_id) {
+            return Ok(None);
+        }
+        read_record(&self.root.join(backup_id).join(RECORD_FILE)).await
+    }
+
+    async fn list(&self) -> Result<Vec<Backup>, StoreError> {
+        let mut entries = tokio::fs::read_dir(&self.root)
+            .await
+            .map_err(StoreError::io(&self.root, "list"))?;
+        let mut backups = Vec::new();
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(StoreError::io(&self.root, "list"))?
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_valid_backup_id(&name) {
+                continue;
+            }
+            match read_record(&entry.path().join(RECORD_FILE)).await {
+                Ok(Some(backup)) => backups.push(backup),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "skipping an unreadable backup record"),
+            }
+        }
+        Ok(backups)
+    }
+
+    async fn put_archive(
+        &self,
+        backup_id: &str,
+        file_name: &str,
+        source: &Path,
+    ) -> Result<u64, StoreError> {
+        let dir = self.dir(backup_id)?;
+        let target = dir.join(file_name);
+        let source = source.to_owned();
+        let file_name = file_name.to_owned();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
+            if std::fs::rename(&source, &target).is_err() {
+                // Another file system: copy under a hidden name, sync, rename, then remove.
+                let partial = dir.join(format!(".{file_name}.partial"));
+                std::fs::copy(&source, &partial)
+                    .map_err(StoreError::io(&partial, "copy the archive to"))?;
+                std::fs::File::open(&partial)
+                    .and_then(|file| file.sync_all())
+                    .map_err(StoreError::io(&partial, "sync"))?;
+                std::fs::rename(&partial, &target)
+                    .map_err(StoreError::io(&target, "rename the archive to"))?;
+                let _ = std::fs::remove_file(&source);
+            }
+            if let Ok(directory) = std::fs::File::open(&dir) {
+                let _ = directory.sync_all();
+            }
+            std::fs::metadata(&target)
+                .map(|metadata| metadata.len())
+                .map_err(StoreError::io(&target, "read the size of"))
+        })
+        .await
+        .map_err(|error| StoreError::Io {
+            path: self.root.clone(),
+            action: "store an archive in",
+            source: std::io::Error::other(error.to_string()),
+        })?
+    }
+
+    async fn open_archive(&self, backup: &Backup) -> Result<ArchiveStream, StoreError> {
+        let path = self.archive_path(backup)?;
+        let file = tokio::fs::File::open(&path).await.map_err(|error| {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                StoreError::NoArchive {
+                    backup_id: backup.backup_id.clone(),
+                    status: format!("{:?}", backup.status).to_lowercase(),
+                }
+            } else {
+                StoreError::Io {
+                    path: path.clone(),
+                    action: "open",
+                    source: error,
+                }
+            }
+        })?;
+        let size = file
+            .metadata()
+            .await
+            .map_err(StoreError::io(&path, "read the size of"))?
+            .len();
+        Ok(ArchiveStream {
+            reader: Box::pin(file),
+            size,
+            file_name: backup.file_name.clone(),
+        })
+    }
+
+    async fn local_copy(&self, backup: &Backup) -> Result<LocalArchive, StoreError> {
+        let path = self.archive_path(backup)?;
+        if tokio::fs::metadata(&path).await.is_err() {
+            return Err(StoreError::NoArchive {
+                backup_id: backup.backup_id.clone(),
+                status: format!("{:?}", backup.status).to_lowercase(),
+            });
+        }
+        Ok(LocalArchive::in_place(path))
+    }
+
+    async fn delete(&self, backup_id: &str) -> Result<(), StoreError> {
+        let dir = self.dir(backup_id)?;
+        // Renamed first, so that a crash mid-way leaves a hidden directory that `open` removes,
+        // never a record whose archive is half gone.
+        let doomed = self.root.join(format!("{DELETING_PREFIX}{backup_id}"));
+        match tokio::fs::rename(&dir, &doomed).await {
+            Ok(()) => tokio::fs::remove_dir_all(&doomed)
+                .await
+                .map_err(StoreError::io(&doomed, "remove")),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(StoreError::Io {
+                path: dir,
+                action: "delete",
+                source: error,
+            }),
+        }
+    }
+}
+
+async fn read_record(path: &Path) -> Result<Option<Backup>, StoreError> {
+    match tokio::fs::read(path).await {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|error| StoreError::BadRecord {
+                    path: path.to_owned(),
+                    reason: error.to_string(),
+                })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(StoreError::Io {
+            path: path.to_owned(),
+            action: "read",
+            source: error,
+        }),
+    }
+}

@@ -1,0 +1,354 @@
+//! The API's objects as they travel (docs/API.md, "Objects"): the boundary between JSON-RPC and
+//! the service. Times are UTC and serialize as `2026-01-30T16:42:20Z`.
+
+use std::collections::BTreeMap;
+
+use backup_engine::{Tenant, TenantSelector};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::error::ErrorInfo;
+
+/// How a request names a tenant: its company id, or its code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TenantParam {
+    Id(i64),
+    Code(String),
+}
+
+impl TenantParam {
+    pub fn selector(&self) -> TenantSelector {
+        match self {
+            TenantParam::Id(id) => TenantSelector::Id(*id),
+            // A code made of digits is taken as the id, as the command line does.
+            TenantParam::Code(code) => code.parse().expect("infallible"),
+        }
+    }
+}
+
+impl From<i64> for TenantParam {
+    fn from(id: i64) -> Self {
+        TenantParam::Id(id)
+    }
+}
+
+impl From<&str> for TenantParam {
+    fn from(code: &str) -> Self {
+        TenantParam::Code(code.to_owned())
+    }
+}
+
+/// Where a backup is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// Why a backup was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Origin {
+    Manual,
+    Schedule {
+        schedule_id: i64,
+    },
+    /// Taken by a restore before its first write.
+    Safety,
+}
+
+impl Origin {
+    pub fn schedule_id(&self) -> Option<i64> {
+        match self {
+            Origin::Schedule { schedule_id } => Some(*schedule_id),
+            _ => None,
+        }
+    }
+}
+
+/// One backup, as `backup.list` and `backup.get` describe it and as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Backup {
+    pub backup_id: String,
+    pub file_name: String,
+    pub tenant: Tenant,
+    pub status: BackupStatus,
+    pub origin: Origin,
+    pub size_bytes: u64,
+    pub records: u64,
+    pub attachments: u64,
+    #[serde(with = "utc")]
+    pub created_at: DateTime<Utc>,
+    pub duration_ms: Option<u64>,
+    pub job_id: Option<String>,
+    pub error: Option<ErrorInfo>,
+    /// Records per model; given by `backup.get`, left out of `backup.list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<BTreeMap<String, u64>>,
+}
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Backup,
+    Restore,
+}
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    /// A restore of which some records failed; they are listed in the result.
+    Partial,
+    Failed,
+    /// The sidecar stopped while the job ran.
+    Interrupted,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 6] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Done,
+        JobState::Partial,
+        JobState::Failed,
+        JobState::Interrupted,
+    ];
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, JobState::Queued | JobState::Running)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Partial => "partial",
+            JobState::Failed => "failed",
+            JobState::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// Whether the notice e-mail of a job went out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationStatus {
+    pub to: String,
+    pub sent: bool,
+    /// Why it could not be sent (the backup itself is not affected).
+    pub error: Option<String>,
+}
+
+/// A backup or restore job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub job_id: String,
+    pub kind: JobKind,
+    pub tenant: Tenant,
+    pub state: JobState,
+    pub phase: Option<String>,
+    pub records_done: u64,
+    pub records_total: u64,
+    #[serde(with = "utc")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "utc_option")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(with = "utc_option")]
+    pub finished_at: Option<DateTime<Utc>>,
+    pub result: Option<Value>,
+    pub error: Option<ErrorInfo>,
+    /// The backup a backup job makes, or the one a restore job restores.
+    pub backup_id: Option<String>,
+    /// The notice e-mail, once the job has ended and one was due.
+    #[serde(default)]
+    pub notification: Option<NotificationStatus>,
+}
+
+/// `health`'s answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`, or `degraded` when Odoo cannot be used.
+    pub status: String,
+    pub version: String,
+    pub odoo: OdooHealth,
+    pub addon: AddonHealth,
+    pub jobs: JobCounts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OdooHealth {
+    pub reachable: bool,
+    pub server_version: Option<String>,
+    pub protocol: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Whether the Odoo addon's models are installed: without them, schedules are not read and job
+/// states are not mirrored into `quelyos.backup` (the API still has them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddonHealth {
+    pub installed: Option<bool>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub queued: u64,
+    pub running: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TenantList {
+    pub tenants: Vec<Tenant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupStarted {
+    pub job_id: String,
+    pub backup_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStarted {
+    pub job_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupList {
+    pub backups: Vec<Backup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    pub ok: bool,
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub deleted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartedSchedule {
+    pub schedule_id: i64,
+    pub job_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextRun {
+    pub schedule_id: i64,
+    /// `null` for a schedule that is switched off.
+    #[serde(with = "utc_option")]
+    pub next_run: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedSchedule {
+    pub schedule_id: i64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickResult {
+    pub started: Vec<StartedSchedule>,
+    pub next_runs: Vec<NextRun>,
+    /// Schedules whose values cannot be used (the reason names the value).
+    #[serde(default)]
+    pub skipped: Vec<SkippedSchedule>,
+}
+
+/// A restore job's result (docs/API.md, "Restore report").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreReportView {
+    pub dry_run: bool,
+    pub safety_backup_id: Option<String>,
+    pub models: Vec<RestoreModelLine>,
+    pub refused: Vec<RestoreRefusal>,
+    pub failed: Vec<RestoreFailure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreModelLine {
+    pub model: String,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub refused: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRefusal {
+    pub model: String,
+    pub record_id: i64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreFailure {
+    pub model: String,
+    pub record_id: i64,
+    pub message: String,
+}
+
+/// Formats a time as the API does: UTC, seconds, `Z`.
+pub fn format_utc(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub(crate) mod utc {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format_utc(time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+pub(crate) mod utc_option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        time: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => serializer.serialize_str(&format_utc(time)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let text = Option::<String>::deserialize(deserializer)?;
+        text.map(|text| {
+            DateTime::parse_from_rfc3339(&text)
+                .map(|time| time.with_timezone(&Utc))
+                .map_err(serde::de::Error::custom)
+        })
+        .transpose()
+    }
+}

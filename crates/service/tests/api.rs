@@ -1,0 +1,509 @@
+//! Every method of the API over real HTTP, against the simulator: backups, download, verify,
+//! restore, delete, per-tenant exclusion, error codes.
+
+mod support;
+
+use std::time::Duration;
+
+use backup_service::{
+    BackupApiClient, BackupStatus, JobKind, JobState, Origin, TenantParam, codes, error_code,
+};
+use support::{Harness, Options, TOKEN};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_downloaded() {
+    let harness = Harness::start(Options::default()).await;
+    let client = &harness.client;
+
+    let health = client.health().await.unwrap();
+    assert_eq!(health.status, "ok", "{health:?}");
+    assert!(health.odoo.reachable);
+    assert_eq!(health.odoo.protocol.as_deref(), Some("web-session"));
+    assert_eq!(
+        health.addon.installed,
+        Some(false),
+        "the simulator has no addon"
+    );
+
+    let tenants = client.tenants_list().await.unwrap().tenants;
+    let sport = tenants
+        .iter()
+        .find(|tenant| tenant.code == "boutique-sport")
+        .expect("Boutique Sport is listed");
+    assert_eq!(sport.company_id, harness.company(0));
+
+    let started = client
+        .backup_start(TenantParam::Code("boutique-sport".into()), None)
+        .await
+        .unwrap();
+    assert!(started.job_id.starts_with("j-"));
+    assert!(
+        started.backup_id.contains("-boutique-sport-"),
+        "{}",
+        started.backup_id
+    );
+    let job = harness.wait(&started.job_id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    assert_eq!(job.kind, JobKind::Backup);
+    assert!(
+        job.records_total > 0 && job.records_done == job.records_total,
+        "{job:?}"
+    );
+    assert!(job.started_at.is_some() && job.finished_at.is_some());
+    let result = job.result.expect("a backup job's result is its backup");
+    assert_eq!(result["backup_id"], started.backup_id.as_str());
+    assert_eq!(result["status"], "done");
+
+    let listed = client.backup_list(None).await.unwrap().backups;
+    assert_eq!(listed.len(), 1);
+    let backup = &listed[0];
+    assert_eq!(backup.status, BackupStatus::Done);
+    assert_eq!(backup.origin, Origin::Manual);
+    assert!(backup.size_bytes > 0 && backup.records > 0 && backup.duration_ms.is_some());
+    assert!(
+        backup.file_name.starts_with("backup_boutique-sport_")
+            && backup.file_name.ends_with(".zip"),
+        "{}",
+        backup.file_name
+    );
+    assert!(backup.models.is_none(), "the list leaves the models out");
+    let of_mode = client
+        .backup_list(Some(TenantParam::Id(harness.company(1))))
+        .await
+        .unwrap();
+    assert!(of_mode.backups.is_empty());
+
+    let described = client.backup_get(started.backup_id.clone()).await.unwrap();
+    let models = described.models.expect("backup.get gives the models");
+    assert!(
+        models.get("res.partner").copied().unwrap_or(0) > 0,
+        "{models:?}"
+    );
+    assert_eq!(models.values().sum::<u64>(), described.records);
+
+    let verified = client
+        .backup_verify(started.backup_id.clone())
+        .await
+        .unwrap();
+    assert!(verified.ok, "{verified:?}");
+
+    // The download streams the archive itself; `unzip -t` accepts it.
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/backups/{}/download",
+            harness.url, started.backup_id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"{}\"", backup.file_name).as_str()
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, backup.size_bytes);
+    let downloaded = harness.dir.path().join(&backup.file_name);
+    std::fs::write(&downloaded, &bytes).unwrap();
+    let unzip = std::process::Command::new("unzip")
+        .arg("-t")
+        .arg(&downloaded)
+        .output()
+        .expect("unzip is installed (tests/run installs it)");
+    assert!(
+        unzip.status.success(),
+        "unzip -t refused the download: {}",
+        String::from_utf8_lossy(&unzip.stdout)
+    );
+    backup_engine::verify(&downloaded).expect("the download is a sound archive");
+
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", harness.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("backupd_jobs{kind=\"backup\",state=\"done\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("backupd_last_success_timestamp_seconds{tenant=\"boutique-sport\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("backupd_archive_size_bytes_count 1"),
+        "{metrics}"
+    );
+
+    let deleted = client
+        .backup_delete(started.backup_id.clone())
+        .await
+        .unwrap();
+    assert!(deleted.deleted);
+    let error = client
+        .backup_get(started.backup_id.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), Some(codes::UNKNOWN_BACKUP), "{error}");
+    assert!(!harness.store_dir().join(&started.backup_id).exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_after_a_safety_backup()
+{
+    let harness = Harness::start(Options::default()).await;
+    let client = &harness.client;
+    let company = harness.company(1);
+    let started = client
+        .backup_start(TenantParam::Id(company), None)
+        .await
+        .unwrap();
+    assert_eq!(harness.wait(&started.job_id).await.state, JobState::Done);
+
+    // Damage the tenant: one of its partners disappears.
+    let sim = harness.sim.as_ref().unwrap();
+    let lost_partner = sim.with_db(|db| {
+        let partner = db
+            .ids("res.partner")
+            .into_iter()
+            .rev()
+            .find(|id| {
+                db.get("res.partner", *id)
+                    .and_then(|record| record.many2one("company_id"))
+                    == Some(company)
+            })
+            .expect("the tenant has partners");
+        let name = db
+            .get("res.partner", partner)
+            .unwrap()
+            .text("name")
+            .unwrap()
+            .to_owned();
+        db.remove_raw("res.partner", partner);
+        name
+    });
+
+    let dry_run = client
+        .restore_start(
+            started.backup_id.clone(),
+            TenantParam::Id(company),
+            Some(true),
+            Some(false),
+        )
+        .await
+        .unwrap();
+    let job = harness.wait(&dry_run.job_id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    let report = job.result.unwrap();
+    assert_eq!(report["dry_run"], true);
+    let partners = report["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["model"] == "res.partner")
+        .expect("res.partner is in the plan")
+        .clone();
+    assert_eq!(partners["created"], 1, "{report}");
+    let still_missing = sim.with_db(|db| {
+        db.ids("res.partner")
+            .into_iter()
+            .all(|id| db.get("res.partner", id).unwrap().text("name") != Some(&lost_partner))
+    });
+    assert!(still_missing, "a dry run writes nothing");
+
+    let restore = client
+        .restore_start(
+            started.backup_id.clone(),
+            TenantParam::Id(company),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let job = harness.wait(&restore.job_id).await;
+    assert!(
+        matches!(job.state, JobState::Done | JobState::Partial),
+        "{job:?}"
+    );
+    let report = job.result.unwrap();
+    let safety_backup_id = report["safety_backup_id"]
+        .as_str()
+        .expect("a safety backup was taken")
+        .to_owned();
+    let back = sim.with_db(|db| {
+        db.ids("res.partner")
+            .into_iter()
+            .any(|id| db.get("res.partner", id).unwrap().text("name") == Some(&lost_partner))
+    });
+    assert!(back, "the restore re-created {lost_partner}");
+
+    let safety = client.backup_get(safety_backup_id).await.unwrap();
+    assert_eq!(safety.origin, Origin::Safety);
+    assert_eq!(safety.status, BackupStatus::Done);
+    assert_eq!(safety.tenant.company_id, company);
+    assert!(
+        client
+            .backup_verify(safety.backup_id.clone())
+            .await
+            .unwrap()
+            .ok
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_carry_the_documented_codes() {
+    let harness = Harness::start(Options::default()).await;
+    let client = &harness.client;
+    let code = |result: Result<_, jsonrpsee::core::ClientError>| {
+        error_code(&result.err().expect("an error"))
+    };
+
+    assert_eq!(
+        code(
+            client
+                .backup_start(TenantParam::Code("no-such-shop".into()), None)
+                .await
+                .map(|_| ())
+        ),
+        Some(codes::UNKNOWN_TENANT)
+    );
+    assert_eq!(
+        code(
+            client
+                .backup_start(TenantParam::Id(harness.company(0)), Some(99))
+                .await
+                .map(|_| ())
+        ),
+        Some(codes::UNKNOWN_SCHEDULE)
+    );
+    assert_eq!(
+        code(client.job_get("j-nope".into()).await.map(|_| ())),
+        Some(codes::UNKNOWN_JOB)
+    );
+    assert_eq!(
+        code(
+            client
+                .backup_get("../../etc/passwd".into())
+                .await
+                .map(|_| ())
+        ),
+        Some(codes::UNKNOWN_BACKUP)
+    );
+    assert_eq!(
+        code(
+            client
+                .backup_verify("20260101T000000Z-x-000000".into())
+                .await
+                .map(|_| ())
+        ),
+        Some(codes::UNKNOWN_BACKUP)
+    );
+    assert_eq!(
+        code(client.schedules_next_run(42).await.map(|_| ())),
+        Some(codes::UNKNOWN_SCHEDULE)
+    );
+
+    // A backup restored into another tenant is refused before any job starts.
+    let started = client
+        .backup_start(TenantParam::Id(harness.company(0)), None)
+        .await
+        .unwrap();
+    harness.wait(&started.job_id).await;
+    assert_eq!(
+        code(
+            client
+                .restore_start(
+                    started.backup_id.clone(),
+                    TenantParam::Id(harness.company(1)),
+                    Some(true),
+                    None
+                )
+                .await
+                .map(|_| ())
+        ),
+        Some(codes::ARCHIVE_OTHER_TENANT)
+    );
+
+    // Named parameters that do not fit get 1002 with the parameter's name.
+    let raw = reqwest::Client::new()
+        .post(&harness.url)
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "job.get", "params": {"job": "x"}}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(raw["error"]["code"], codes::INVALID_PARAMS, "{raw}");
+    assert!(
+        raw["error"]["message"].as_str().unwrap().contains("job_id"),
+        "{raw}"
+    );
+
+    // A download of an unknown backup is a 404 with the same code.
+    let response = reqwest::Client::new()
+        .get(format!("{}/backups/nope/download", harness.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], codes::UNKNOWN_BACKUP);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_of_one_tenant_never_overlap_and_other_tenants_run_in_parallel_within_the_limit() {
+    let harness = Harness::start(Options {
+        tenants: vec![
+            ("Boutique Sport", odoo_sim::datasets::TenantSize::Small),
+            ("Marque Mode", odoo_sim::datasets::TenantSize::Small),
+            ("Admin Quelyos", odoo_sim::datasets::TenantSize::Small),
+        ],
+        concurrency: 2,
+        smtp: None,
+    })
+    .await;
+    let client = &harness.client;
+    // Four triggers of the same tenant and one of each other, all at once.
+    let mut triggers = Vec::new();
+    for index in [0, 0, 0, 0, 1, 2] {
+        let client = client.clone();
+        let company = harness.company(index);
+        triggers.push(tokio::spawn(async move {
+            client
+                .backup_start(TenantParam::Id(company), None)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut started = Vec::new();
+    for trigger in triggers {
+        started.push(trigger.await.unwrap());
+    }
+    let mut jobs = Vec::new();
+    for backup in &started {
+        jobs.push(harness.wait(&backup.job_id).await);
+    }
+    assert!(
+        jobs.iter().all(|job| job.state == JobState::Done),
+        "nothing lost: {jobs:?}"
+    );
+
+    let intervals = |company: i64| {
+        let mut spans: Vec<_> = jobs
+            .iter()
+            .filter(|job| job.tenant.company_id == company)
+            .map(|job| (job.started_at.unwrap(), job.finished_at.unwrap()))
+            .collect();
+        spans.sort();
+        spans
+    };
+    let same_tenant = intervals(harness.company(0));
+    assert_eq!(same_tenant.len(), 4);
+    for pair in same_tenant.windows(2) {
+        assert!(
+            pair[0].1 <= pair[1].0,
+            "two backups of one tenant overlapped: {pair:?}"
+        );
+    }
+    // Never more than the limit at once: at every start, count the jobs running.
+    let all: Vec<_> = jobs
+        .iter()
+        .map(|job| (job.started_at.unwrap(), job.finished_at.unwrap()))
+        .collect();
+    for (start, _) in &all {
+        let running = all.iter().filter(|(s, f)| s <= start && start < f).count();
+        assert!(running <= 2, "{running} jobs ran at once");
+    }
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", harness.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let max_line = metrics
+        .lines()
+        .find(|line| line.starts_with("backupd_jobs_running_max "))
+        .unwrap();
+    let max: usize = max_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&max), "{max_line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_in_use_is_not_deleted_and_an_unfinished_one_is_not_downloaded() {
+    let harness = Harness::start(Options::default()).await;
+    let client = &harness.client;
+    let started = client
+        .backup_start(TenantParam::Id(harness.company(0)), None)
+        .await
+        .unwrap();
+    // Queued or running: not downloadable yet, and not deletable.
+    let early = reqwest::Client::new()
+        .get(format!(
+            "{}/backups/{}/download",
+            harness.url, started.backup_id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let job = harness.wait(&started.job_id).await;
+    assert_eq!(job.state, JobState::Done);
+    assert!(
+        early.status() == 409 || early.status() == 200,
+        "{}",
+        early.status()
+    );
+
+    // A download in progress holds the backup: delete answers 3003 until it ends. The archive
+    // is made large (64 MiB, more than the sockets buffer) so the download is still going while
+    // the client reads nothing.
+    let backup = client.backup_get(started.backup_id.clone()).await.unwrap();
+    let archive = harness
+        .store_dir()
+        .join(&backup.backup_id)
+        .join(&backup.file_name);
+    std::fs::write(&archive, vec![0u8; 64 << 20]).unwrap();
+    let mut download = reqwest::Client::new()
+        .get(format!(
+            "{}/backups/{}/download",
+            harness.url, started.backup_id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let _first_chunk = download.chunk().await.unwrap();
+    let error = client
+        .backup_delete(started.backup_id.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), Some(codes::BACKUP_IN_USE), "{error}");
+    drop(download);
+    // The stream is dropped on the server side once the connection closes.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match client.backup_delete(started.backup_id.clone()).await {
+            Ok(deleted) => {
+                assert!(deleted.deleted);
+                break;
+            }
+            Err(error) => {
+                assert_eq!(error_code(&error), Some(codes::BACKUP_IN_USE));
+                assert!(std::time::Instant::now() < deadline, "still in use");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
