@@ -268,8 +268,10 @@ class QuelyosBackup(models.Model):
 
     def action_refresh_from_sidecar(self):
         """Read every backup's state again from the sidecar."""
+        # Called on an empty selection too: check the rights before asking anything.
+        self.check_access("write")
         sidecar = self.env["quelyos.backup.sidecar"]
-        answer = sidecar.backup_list()
+        answer = sidecar._backup_list()
         listed = self._sync_from_sidecar(answer.get("backups") or [])
         not_listed = self.search([("backup_id", "not in", list(listed))])
         followed = not_listed.filtered(
@@ -277,7 +279,7 @@ class QuelyosBackup(models.Model):
         )
         for backup in followed:
             try:
-                backup._sync_from_job(sidecar.job_get(backup.job_id))
+                backup._sync_from_job(sidecar._job_get(backup.job_id))
             except UserError as error:
                 if sidecar_error_code(error) != ERROR_UNKNOWN_JOB:
                     raise
@@ -320,7 +322,7 @@ class QuelyosBackup(models.Model):
         self._ensure_done()
         # Asking first turns "service down" or "backup deleted" into a message in
         # the web client instead of a page the browser navigates to.
-        self.env["quelyos.backup.sidecar"].backup_get(self.backup_id)
+        self.env["quelyos.backup.sidecar"]._backup_get(self.backup_id)
         return {
             "type": "ir.actions.act_url",
             "url": f"/quelyos_tenant_backup/download/{self.id}",
@@ -348,7 +350,7 @@ class QuelyosBackup(models.Model):
             )
         details = self.env._("Deleted from the backup service.")
         try:
-            self.env["quelyos.backup.sidecar"].backup_delete(self.backup_id)
+            self.env["quelyos.backup.sidecar"]._backup_delete(self.backup_id)
         except UserError as error:
             if sidecar_error_code(error) != ERROR_UNKNOWN_BACKUP:
                 raise

@@ -268,7 +268,7 @@ class QuelyosBackupSchedule(models.Model):
         sidecar = self.env["quelyos.backup.sidecar"]
         for schedule_id in self.ids:
             try:
-                sidecar.schedules_next_run(schedule_id)
+                sidecar._schedules_next_run(schedule_id)
             except UserError as error:
                 _logger.warning(
                     "Next run of backup schedule %s not refreshed: %s",
@@ -290,7 +290,7 @@ class QuelyosBackupSchedule(models.Model):
         # Marked running before asking, so that the sidecar's own report of the
         # result (which waits for this transaction) is the one that stays.
         self.write({"last_status": "running"})
-        answer = self.env["quelyos.backup.sidecar"].backup_start(
+        answer = self.env["quelyos.backup.sidecar"]._backup_start(
             self.company_id.id, schedule_id=self.id
         )
         return {
@@ -337,7 +337,7 @@ class QuelyosBackupSchedule(models.Model):
     def _cron_schedules_tick(self):
         """Every 15 minutes: let the sidecar start the backups that are due."""
         try:
-            answer = self.env["quelyos.backup.sidecar"].schedules_tick()
+            answer = self.env["quelyos.backup.sidecar"]._schedules_tick()
         except UserError as error:
             _logger.warning("Backup schedules tick skipped: %s", error)
             return False

@@ -58,8 +58,8 @@ class ResConfigSettings(models.TransientModel):
         )
         url = sidecar._sidecar_config()[0]
         try:
-            health = sidecar.health()
-            tenants = sidecar.tenants_list().get("tenants") or []
+            health = sidecar._health()
+            tenants = sidecar._tenants_list().get("tenants") or []
         except UserError as error:
             return self._quelyos_backup_notification("danger", str(error))
         odoo_state = health.get("odoo") or {}

@@ -312,26 +312,29 @@ class QuelyosBackupSidecar(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------
-    # The API (docs/API.md), one helper per method
+    # The API (docs/API.md), one helper per method. All private: an abstract
+    # model has no access rights of its own, and Odoo refuses remote calls to
+    # private methods, so only the models' own (access-checked) actions reach
+    # the sidecar.
     # ------------------------------------------------------------------
 
     @api.model
-    def health(self):
+    def _health(self):
         return self._call("health", {})
 
     @api.model
-    def tenants_list(self):
+    def _tenants_list(self):
         return self._call("tenants.list", {})
 
     @api.model
-    def backup_start(self, company_id, schedule_id=None):
+    def _backup_start(self, company_id, schedule_id=None):
         params = {"tenant": company_id}
         if schedule_id:
             params["schedule_id"] = schedule_id
         return self._call("backup.start", params)
 
     @api.model
-    def restore_start(self, backup_id, company_id, dry_run, safety_backup):
+    def _restore_start(self, backup_id, company_id, dry_run, safety_backup):
         return self._call(
             "restore.start",
             {
@@ -343,25 +346,25 @@ class QuelyosBackupSidecar(models.AbstractModel):
         )
 
     @api.model
-    def job_get(self, job_id):
+    def _job_get(self, job_id):
         return self._call("job.get", {"job_id": job_id})
 
     @api.model
-    def backup_list(self, company_id=None):
+    def _backup_list(self, company_id=None):
         return self._call("backup.list", {"tenant": company_id} if company_id else {})
 
     @api.model
-    def backup_get(self, backup_id):
+    def _backup_get(self, backup_id):
         return self._call("backup.get", {"backup_id": backup_id})
 
     @api.model
-    def backup_delete(self, backup_id):
+    def _backup_delete(self, backup_id):
         return self._call("backup.delete", {"backup_id": backup_id})
 
     @api.model
-    def schedules_tick(self):
+    def _schedules_tick(self):
         return self._call("schedules.tick", {})
 
     @api.model
-    def schedules_next_run(self, schedule_id):
+    def _schedules_next_run(self, schedule_id):
         return self._call("schedules.next_run", {"schedule_id": schedule_id})

@@ -2,6 +2,7 @@ import io
 import zipfile
 
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import FakeSidecar, activate_french, closed_port_url, point_at
 
@@ -121,3 +122,25 @@ class TestDownload(HttpCase):
         self.assertEqual(response.status_code, 502)
         self.assertIn(f"Le service de sauvegarde est injoignable ({url})", response.text)
         self.assertIn("Retour à Odoo", response.text)
+
+    def test_a_user_without_settings_rights_cannot_drive_the_service_over_rpc(self):
+        schedule = self.env["quelyos.backup.schedule"].create(
+            {"company_id": self.tenant.id}
+        )
+        self.authenticate("backup_clerk", "backup_clerk_pw")
+        attempts = [
+            ("quelyos.backup.sidecar", "_backup_start", [self.tenant.id]),
+            ("quelyos.backup.sidecar", "_restore_start", ["b", 1, False, False]),
+            ("quelyos.backup.schedule", "action_run_now", [[schedule.id]]),
+            ("quelyos.backup", "action_refresh_from_sidecar", [[]]),
+            ("quelyos.backup", "action_download", [[self.backup.id]]),
+            ("quelyos.backup", "action_delete_from_sidecar", [[self.backup.id]]),
+        ]
+        for model, method, args in attempts:
+            with self.subTest(method=method), self.assertRaises(JsonRpcException):
+                self.make_jsonrpc_request(
+                    f"/web/dataset/call_kw/{model}/{method}",
+                    {"model": model, "method": method, "args": args, "kwargs": {}},
+                )
+        self.assertFalse(self.fake.requests, "the sidecar must not be asked anything")
+        self.assertTrue(self.backup.exists())

@@ -213,7 +213,7 @@ class TestScheduleUnreachableSidecar(TransactionCase):
         point_at(self.env, url)
         sidecar = self.env["quelyos.backup.sidecar"].with_context(lang="fr_FR")
         with self.assertRaises(UserError) as caught:
-            sidecar.backup_list()
+            sidecar._backup_list()
         self.assertEqual(
             str(caught.exception),
             f"Le service de sauvegarde est injoignable ({url}). Vérifiez qu'il est "

@@ -86,10 +86,10 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
         except ValueError:
             wait = DEFAULT_PREVIEW_WAIT
         deadline = time.monotonic() + wait
-        job = sidecar.job_get(job_id)
+        job = sidecar._job_get(job_id)
         while job.get("state") not in FINAL_JOB_STATES and time.monotonic() < deadline:
             time.sleep(POLL_INTERVAL)
-            job = sidecar.job_get(job_id)
+            job = sidecar._job_get(job_id)
         return job
 
     @api.model
@@ -188,7 +188,7 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
         self.ensure_one()
         backup = self.backup_id
         backup._ensure_done()
-        answer = self.env["quelyos.backup.sidecar"].restore_start(
+        answer = self.env["quelyos.backup.sidecar"]._restore_start(
             backup.backup_id, backup.company_id.id, dry_run=True, safety_backup=False
         )
         self.preview_job_id = answer.get("job_id")
@@ -219,7 +219,7 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
             )
         backup = self.backup_id
         backup._ensure_done()
-        answer = self.env["quelyos.backup.sidecar"].restore_start(
+        answer = self.env["quelyos.backup.sidecar"]._restore_start(
             backup.backup_id,
             backup.company_id.id,
             dry_run=False,

@@ -16,7 +16,7 @@ class QuelyosBackupStartWizard(models.TransientModel):
 
     def action_start(self):
         self.ensure_one()
-        answer = self.env["quelyos.backup.sidecar"].backup_start(self.company_id.id)
+        answer = self.env["quelyos.backup.sidecar"]._backup_start(self.company_id.id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
