@@ -179,9 +179,23 @@ impl OdooClient {
         kwargs: Map<String, Value>,
         kind: CallKind,
     ) -> Result<Value, OdooError> {
+        self.call_with(model, method, ids, Vec::new(), kwargs, kind)
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        model: &str,
+        method: &str,
+        ids: Option<&[i64]>,
+        leading: Vec<(&'static str, Value)>,
+        kwargs: Map<String, Value>,
+        kind: CallKind,
+    ) -> Result<Value, OdooError> {
         let call = Call {
             site: CallSite::new(model, method),
             ids,
+            leading,
             kwargs,
             context: self.context.to_json(),
         };
@@ -350,13 +364,10 @@ impl OdooClient {
             return Ok(Vec::new());
         }
         let expected = values.len();
-        let mut kwargs = Map::new();
-        kwargs.insert(
-            "vals_list".into(),
-            Value::Array(values.into_iter().map(Value::Object).collect()),
-        );
+        let vals_list = Value::Array(values.into_iter().map(Value::Object).collect());
+        let leading = vec![("vals_list", vals_list)];
         let value = self
-            .call(model, "create", None, kwargs, CallKind::Write)
+            .call_with(model, "create", None, leading, Map::new(), CallKind::Write)
             .await?;
         // Odoo answers a list for a list, but a lone id for a one-element list on some versions.
         let ids: Vec<i64> = match value {

@@ -69,6 +69,9 @@ pub(crate) struct Call<'a> {
     /// The records a record method applies to (`read`, `write`, `unlink`); `None` for model
     /// methods (`search_read`, `create`, `fields_get`).
     pub ids: Option<&'a [i64]>,
+    /// Arguments that Odoo 16-18's `call_kw` only accepts by position (`create`'s `vals_list`:
+    /// passed by name it fails with "tuple index out of range"). JSON-2 takes them by name.
+    pub leading: Vec<(&'static str, Value)>,
     pub kwargs: Map<String, Value>,
     pub context: Map<String, Value>,
 }
@@ -198,7 +201,9 @@ impl Wire {
     /// Turns a server-side `AccessDenied` into the credentials error that names login and database.
     fn credentials_checked(&self, result: Result<Value, OdooError>) -> Result<Value, OdooError> {
         match result {
-            Err(OdooError::Server { name, .. }) if name.ends_with("AccessDenied") => {
+            Err(OdooError::Server { name, .. })
+                if name.ends_with("AccessDenied") || name.ends_with("Unauthorized") =>
+            {
                 Err(self.access_denied())
             }
             Err(OdooError::Http { status: 401, .. }) => Err(self.access_denied()),
@@ -263,6 +268,7 @@ impl Wire {
         let call = Call {
             site: CallSite::new("res.users", "context_get"),
             ids: None,
+            leading: Vec::new(),
             kwargs: Map::new(),
             context: Map::new(),
         };
@@ -295,10 +301,9 @@ impl Wire {
     }
 
     fn positional_args(call: &Call<'_>) -> Value {
-        match call.ids {
-            Some(ids) => json!([ids]),
-            None => json!([]),
-        }
+        let ids = call.ids.map(|ids| json!(ids));
+        let leading = call.leading.iter().map(|(_, value)| value.clone());
+        Value::Array(ids.into_iter().chain(leading).collect())
     }
 
     fn kwargs_with_context(call: &Call<'_>) -> Value {
@@ -357,6 +362,9 @@ impl Wire {
 
     async fn post_json2(&self, call: &Call<'_>) -> Result<Value, OdooError> {
         let mut body = call.kwargs.clone();
+        for (name, value) in &call.leading {
+            body.insert((*name).to_owned(), value.clone());
+        }
         if let Some(ids) = call.ids {
             body.insert("ids".into(), json!(ids));
         }
