@@ -5,6 +5,7 @@
 //! tenant-backup backup --tenant boutique-sport --out /var/backups
 //! tenant-backup verify /var/backups/backup_boutique-sport_20250101_020000.zip
 //! tenant-backup inspect /var/backups/backup_boutique-sport_20250101_020000.zip
+//! tenant-backup restore /var/backups/backup_boutique-sport_20250101_020000.zip --tenant boutique-sport --dry-run
 //! ```
 //!
 //! Settings come from flags, then `ODOO_*` environment variables, then the TOML file named by
@@ -12,6 +13,7 @@
 //! failure (and for an archive that is not sound), 2 for a usage error.
 
 mod progress;
+mod restore;
 
 /// Prints a line on standard output; a closed pipe (`| head`) ends the command quietly.
 macro_rules! say {
@@ -77,6 +79,9 @@ enum Command {
     Verify { archive: PathBuf },
     /// Summarize an archive: tenant, date, models and counts (checksums are not checked).
     Inspect { archive: PathBuf },
+    /// Restore an archive into its tenant (UPSERT): update what changed, re-create what is
+    /// missing, keep what is new. Exit 0 only for a complete restore.
+    Restore(restore::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +117,10 @@ async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Verify { archive } => verify(archive),
         Command::Inspect { archive } => inspect(archive),
+        Command::Restore(args) => {
+            let (client, settings) = connect(&cli, None).await?;
+            restore::run(&client, settings, args).await
+        }
         Command::Tenants => {
             let (client, _) = connect(&cli, None).await?;
             let tenants = backup_engine::list_tenants(&client).await?;

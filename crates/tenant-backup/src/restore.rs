@@ -1,0 +1,297 @@
+//! `tenant-backup restore`: restore an archive into its tenant (UPSERT), or show what a restore
+//! would do (`--dry-run`). The work is `tenant_restore`'s; this is the command line around it:
+//! options, a progress bar on a terminal, and the report per model.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use backup_engine::config::Settings;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use odoo_client::OdooClient;
+use tenant_restore::{
+    ExecuteOptions, ModelReport, PlanOptions, RestoreOutcome, RestorePlan, RestoreProgress,
+    RestoreProgressSink, SafetyBackup, TenantSelector,
+};
+
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// The archive (backup_<code>_<YYYYmmdd_HHMMSS>.zip).
+    archive: PathBuf,
+    /// The tenant: its company id or its code. Must be the archive's own tenant.
+    #[arg(long)]
+    tenant: String,
+    /// Show what the restore would create and update, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not back the tenant up before the first write (the restore cannot be undone then).
+    #[arg(long, conflicts_with = "safety_dir")]
+    no_safety_backup: bool,
+    /// Where the safety backup goes (default: [backup] out_dir, else the archive's directory).
+    #[arg(long, value_name = "DIR")]
+    safety_dir: Option<PathBuf>,
+}
+
+pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) -> Result<()> {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let sink = CliRestoreProgress::new(terminal);
+    let selector: TenantSelector = args.tenant.parse().expect("infallible");
+    let plan = tenant_restore::plan(
+        client,
+        &args.archive,
+        &selector,
+        &PlanOptions::default(),
+        &sink,
+    )
+    .await;
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => {
+            sink.finish();
+            return Err(error).context("the restore was refused");
+        }
+    };
+    if args.dry_run {
+        sink.finish();
+        print_plan(&plan)?;
+        let refused = plan.refusals().count();
+        let unresolved = plan.unresolved().count();
+        if refused + unresolved > 0 {
+            bail!(
+                "dry run: {refused} records would be refused and {unresolved} values could not be restored (listed above)"
+            );
+        }
+        return Ok(());
+    }
+    let safety_backup = if args.no_safety_backup {
+        SafetyBackup::Disabled
+    } else {
+        SafetyBackup::Into {
+            directory: safety_directory(args, &settings),
+            options: settings.backup.clone(),
+        }
+    };
+    let options = ExecuteOptions {
+        safety_backup,
+        ..ExecuteOptions::without_safety_backup()
+    };
+    let report = tenant_restore::execute(client, &plan, &options, &sink).await;
+    sink.finish();
+    let report = report.context("the restore stopped")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "tenant:        {} (id {}, {})",
+        report.tenant.name, report.tenant.company_id, report.tenant.code
+    )?;
+    writeln!(out, "archive:       {}", report.archive.display())?;
+    match &report.safety_backup {
+        Some(path) => writeln!(out, "safety backup: {}", path.display())?,
+        None if args.no_safety_backup => writeln!(out, "safety backup: none (--no-safety-backup)")?,
+        None => writeln!(out, "safety backup: none (nothing to write)")?,
+    }
+    print_counts(&mut out, &report.models, &report.totals())?;
+    for refusal in &report.refusals {
+        writeln!(
+            out,
+            "refused: {} {}: {}",
+            refusal.model, refusal.archive_id, refusal.reason
+        )?;
+    }
+    for failure in &report.failures {
+        writeln!(
+            out,
+            "failed:  {} {} ({:?}): {}",
+            failure.model, failure.archive_id, failure.operation, failure.message
+        )?;
+    }
+    for value in &report.unresolved {
+        writeln!(
+            out,
+            "not restored: {} {}.{}: {}",
+            value.model, value.archive_id, value.field, value.reason
+        )?;
+    }
+    writeln!(
+        out,
+        "result:        {} in {:.1} s ({} write calls)",
+        match report.outcome {
+            RestoreOutcome::Complete => "complete",
+            RestoreOutcome::Partial => "partial",
+        },
+        report.duration.as_secs_f64(),
+        report.write_calls
+    )?;
+    if report.outcome == RestoreOutcome::Partial {
+        bail!(
+            "the restore is partial: {} refused, {} failed, {} values not restored (listed above)",
+            report.refusals.len(),
+            report.failures.len(),
+            report.unresolved.len()
+        );
+    }
+    Ok(())
+}
+
+fn safety_directory(args: &RestoreArgs, settings: &Settings) -> PathBuf {
+    args.safety_dir
+        .clone()
+        .or_else(|| settings.out_dir.clone())
+        .unwrap_or_else(|| {
+            args.archive
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_owned()
+        })
+}
+
+fn print_plan(plan: &RestorePlan) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "dry run: restore of {} (taken {}) into {}; nothing was written",
+        plan.archive().display(),
+        plan.archive_created_at().format("%Y-%m-%d %H:%M:%S UTC"),
+        plan.tenant()
+    )?;
+    print_counts(&mut out, &plan.summary(), &plan.totals())?;
+    for model in plan.models() {
+        for field in &model.not_restored {
+            writeln!(
+                out,
+                "not written: {}.{} differs on {} records ({})",
+                model.model, field.field, field.differing_records, field.reason
+            )?;
+        }
+    }
+    for refusal in plan.refusals() {
+        writeln!(
+            out,
+            "refused: {} {}: {}",
+            refusal.model, refusal.archive_id, refusal.reason
+        )?;
+    }
+    for value in plan.unresolved() {
+        writeln!(
+            out,
+            "not restorable: {} {}.{}: {}",
+            value.model, value.archive_id, value.field, value.reason
+        )?;
+    }
+    Ok(())
+}
+
+fn print_counts(out: &mut impl Write, models: &[ModelReport], totals: &ModelReport) -> Result<()> {
+    writeln!(
+        out,
+        "{:<40} {:>8} {:>8} {:>9} {:>8} {:>7}",
+        "MODEL", "CREATED", "UPDATED", "UNCHANGED", "REFUSED", "FAILED"
+    )?;
+    for model in models.iter().chain(std::iter::once(totals)) {
+        let touched = model.created + model.updated + model.refused + model.failed;
+        if touched == 0 && model.model != totals.model {
+            continue;
+        }
+        writeln!(
+            out,
+            "{:<40} {:>8} {:>8} {:>9} {:>8} {:>7}",
+            model.model, model.created, model.updated, model.unchanged, model.refused, model.failed
+        )?;
+    }
+    Ok(())
+}
+
+/// A bar on a terminal, log lines otherwise.
+struct CliRestoreProgress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    done: Mutex<u64>,
+}
+
+impl CliRestoreProgress {
+    fn new(terminal: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} records ({per_sec}) {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        CliRestoreProgress {
+            bar,
+            started: Instant::now(),
+            done: Mutex::new(0),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn log(&self, line: &str) {
+        eprintln!("[{:>7.1}s] {line}", self.started.elapsed().as_secs_f64());
+    }
+}
+
+impl RestoreProgressSink for CliRestoreProgress {
+    fn report(&self, progress: RestoreProgress<'_>) {
+        match (&self.bar, progress) {
+            (Some(bar), RestoreProgress::Step(step)) => bar.set_message(step.to_owned()),
+            (
+                Some(bar),
+                RestoreProgress::Planned {
+                    creates, updates, ..
+                },
+            ) => bar.set_length(creates + updates),
+            (Some(bar), RestoreProgress::SafetyBackup) => bar.set_message("safety backup"),
+            (Some(bar), RestoreProgress::Model { model, .. }) => bar.set_message(model.to_owned()),
+            (Some(bar), RestoreProgress::Records { count, .. }) => bar.inc(count),
+            (Some(bar), RestoreProgress::Finished) => bar.set_message("done"),
+            (None, RestoreProgress::Step(step)) => self.log(step),
+            (
+                None,
+                RestoreProgress::Planned {
+                    models,
+                    creates,
+                    updates,
+                },
+            ) => self.log(&format!(
+                "{creates} records to create and {updates} to update in {models} models"
+            )),
+            (None, RestoreProgress::SafetyBackup) => self.log("taking the safety backup"),
+            (
+                None,
+                RestoreProgress::Model {
+                    model,
+                    creates,
+                    updates,
+                },
+            ) => self.log(&format!(
+                "{model}: {creates} to create, {updates} to update"
+            )),
+            (None, RestoreProgress::Records { count, .. }) => {
+                let mut done = self
+                    .done
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                *done += count;
+            }
+            (None, RestoreProgress::Finished) => {
+                let done = *self
+                    .done
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                self.log(&format!("{done} records written"))
+            }
+        }
+    }
+}
