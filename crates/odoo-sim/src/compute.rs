@@ -37,6 +37,9 @@ pub fn domain_value<'a>(
                 .unwrap_or(Value::Bool(false)),
         );
     }
+    if model.name() == "res.partner" && field.name == "partner_share" {
+        return Cow::Owned(Value::Bool(partner_share(db, record)));
+    }
     if field.store {
         return match record.get(field.name) {
             Some(value) => Cow::Borrowed(value),
@@ -44,6 +47,19 @@ pub fn domain_value<'a>(
         };
     }
     Cow::Owned(computed_value(db, model, record, field))
+}
+
+/// `partner_share`: false for the partner of an active internal user, true for every other
+/// partner (customers, company partners). Derived on the fly, so it follows user changes.
+fn partner_share(db: &Database, partner: &Record) -> bool {
+    let id = partner.many2one("id").unwrap_or_default();
+    let users = db
+        .children("res.users", "partner_id", id)
+        .unwrap_or_default();
+    !users.iter().any(|user| {
+        db.get("res.users", *user)
+            .is_some_and(|user| user.flag("active") && !user.flag("share"))
+    })
 }
 
 /// The ids a one2many holds: the co-model's records whose inverse many2one points here.

@@ -62,7 +62,7 @@ impl Env {
         let internal_partners = db
             .table("res.users")
             .values()
-            .filter(|u| !u.flag("share"))
+            .filter(|u| u.flag("active") && !u.flag("share"))
             .filter_map(|u| u.many2one("partner_id"))
             .collect();
         let user_name = user

@@ -1229,3 +1229,42 @@ async fn a_missing_mandatory_field_names_the_field_like_odoo() {
         .await;
     assert!(single.is_i64(), "a dict answers a bare id: {single}");
 }
+
+#[tokio::test]
+async fn partner_share_tells_internal_users_partners_from_customers() {
+    let (sim, a, b) = two_tenants().await;
+    let wire = Wire::new(&sim);
+    let admin_partner = wire
+        .ok(
+            "res.partner",
+            "read",
+            json!([[3], ["partner_share"]]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(admin_partner, json!([{"id": 3, "partner_share": false}]));
+    let customers_of_b = wire
+        .ok(
+            "res.partner",
+            "search_count",
+            json!([[
+                ["company_id", "=", b.company_id],
+                ["partner_share", "=", true]
+            ]]),
+            json!({"context": pinned(a.company_id)}),
+        )
+        .await;
+    assert_eq!(customers_of_b, json!(0), "B's customers stay hidden from A");
+    let shared = wire
+        .ok(
+            "res.partner",
+            "search_count",
+            json!([[
+                ["partner_share", "=", true],
+                ["company_id", "=", a.company_id]
+            ]]),
+            json!({}),
+        )
+        .await;
+    assert!(shared.as_i64().unwrap() > 0);
+}

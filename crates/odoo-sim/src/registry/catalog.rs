@@ -553,6 +553,14 @@ pub(super) static MODELS: &[ModelDef] = &[
                 ..FieldDef::BASE
             },
             FieldDef {
+                name: "partner_share",
+                kind: FieldKind::Boolean,
+                string: "Share Partner",
+                readonly: true,
+                depends: &["user_ids.share", "user_ids.active"],
+                ..FieldDef::BASE
+            },
+            FieldDef {
                 name: "company_id",
                 kind: FieldKind::Many2one,
                 string: "Company",
