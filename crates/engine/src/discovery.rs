@@ -95,7 +95,12 @@ pub const DENIED_MODELS: &[(&str, &str)] = &[
 ];
 
 /// Name patterns of models never backed up.
-const DENIED_PREFIXES: &[(&str, &str)] = &[("report.", "SQL-view report (by naming convention)")];
+const DENIED_PREFIXES: &[(&str, &str)] = &[
+    ("report.", "SQL-view report (by naming convention)"),
+    // The backup tool's own records (schedules, backup list, audit log): restoring them would
+    // bring back old schedules and rows whose archives are gone.
+    ("quelyos.backup", "the backup tool's own bookkeeping"),
+];
 const DENIED_SUFFIXES: &[(&str, &str)] = &[
     (".report", "SQL-view report (by naming convention)"),
     (".mixin", "abstract mixin, no records of its own"),
@@ -565,6 +570,14 @@ fn plan_model(model: &str, rule: Rule, fields: &Fields) -> ModelPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_backup_tools_own_models_are_never_tenant_data() {
+        for model in ["quelyos.backup", "quelyos.backup.schedule", "quelyos.backup.audit"] {
+            assert!(denied_reason(model).is_some(), "{model} must be denied");
+        }
+        assert!(denied_reason("res.partner").is_none());
+    }
 
     fn field(json: Value) -> FieldInfo {
         serde_json::from_value(json).unwrap()
