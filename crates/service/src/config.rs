@@ -432,7 +432,7 @@ impl ServiceConfig {
     pub fn describe(&self) -> String {
         let mut text = String::new();
         let mut line = |name: &str, value: &dyn std::fmt::Display| {
-            let _ = writeln!(text, "{name:<22} {value}");
+            let _ = writeln!(text, "{name:<24} {value}");
         };
         let config_file = self
             .config_file

@@ -14,6 +14,7 @@
 
 mod progress;
 mod restore;
+mod serve;
 
 /// Prints a line on standard output; a closed pipe (`| head`) ends the command quietly.
 macro_rules! say {
@@ -82,17 +83,26 @@ enum Command {
     /// Restore an archive into its tenant (UPSERT): update what changed, re-create what is
     /// missing, keep what is new. Exit 0 only for a complete restore.
     Restore(restore::RestoreArgs),
+    /// Run the sidecar: the JSON-RPC API the Odoo addon calls, background jobs, schedules.
+    Serve(serve::ServeArgs),
+    /// The sidecar's configuration.
+    #[command(subcommand)]
+    Config(serve::ConfigCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // The sidecar sets up its own log (text or JSON) from its configuration.
+    let serving = matches!(cli.command, Command::Serve(_));
+    if !serving {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -115,6 +125,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
+        Command::Serve(args) => serve::serve(&cli.config, args).await,
+        Command::Config(command) => serve::config(&cli.config, command),
         Command::Verify { archive } => verify(archive),
         Command::Inspect { archive } => inspect(archive),
         Command::Restore(args) => {
