@@ -763,3 +763,46 @@ fn protocol_names_parse_back() {
             .contains("json2, jsonrpc, web-session")
     );
 }
+
+/// Odoo 16-18's `call_kw` reads `create`'s first positional argument to shape its answer, so
+/// `vals_list` given by name fails (and creates nothing). The client sends it by position.
+#[tokio::test]
+async fn create_needs_its_values_by_position_outside_json2() {
+    for_each_protocol!(|target, client| {
+        if client.protocol() == Protocol::Json2 {
+            return;
+        }
+        let (tenant, _) = target.two_tenants(&client).await;
+        let scoped = client.with_context(Context::company(tenant.id));
+        let name = unique_name("contract named vals_list");
+        let mut kwargs = serde_json::Map::new();
+        kwargs.insert(
+            "vals_list".into(),
+            json!([{"name": name, "company_id": tenant.id}]),
+        );
+        let error = scoped
+            .call(
+                "res.partner",
+                "create",
+                None,
+                kwargs,
+                odoo_client::CallKind::Write,
+            )
+            .await
+            .expect_err("a named vals_list is refused");
+        assert!(
+            matches!(&error, OdooError::Server { name, .. } if name.ends_with("IndexError")),
+            "{}: {error:?}",
+            target.label
+        );
+        let created = scoped
+            .search_count("res.partner", &Domain::leaf("name", "=", name.as_str()))
+            .await
+            .unwrap();
+        assert_eq!(
+            created, 0,
+            "{}: the failed create left a record",
+            target.label
+        );
+    });
+}

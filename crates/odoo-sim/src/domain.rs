@@ -271,6 +271,24 @@ pub fn id_floor(node: &Node) -> Option<i64> {
     }
 }
 
+/// The ids a domain is limited to by an `id in [...]` (or `id = n`) term at its top level, so
+/// a search can look those rows up instead of scanning the table — as PostgreSQL would use
+/// the primary key. `None` when no such term exists.
+pub fn id_set(node: &Node) -> Option<std::collections::BTreeSet<i64>> {
+    match node {
+        Node::Leaf(leaf) if leaf.field.is_none() && leaf.rest.is_none() => match leaf.operator {
+            Operator::In => Some(ids_of(&leaf.value).into_iter().collect()),
+            Operator::Eq => leaf.value.as_i64().map(|id| [id].into_iter().collect()),
+            _ => None,
+        },
+        Node::And(terms) => terms
+            .iter()
+            .filter_map(id_set)
+            .reduce(|left, right| left.intersection(&right).copied().collect()),
+        _ => None,
+    }
+}
+
 /// Whether `record` (of `model`) satisfies `node`.
 pub fn matches(db: &Database, model: &Model, record: &Record, node: &Node) -> bool {
     match node {

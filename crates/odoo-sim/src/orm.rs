@@ -106,6 +106,12 @@ fn prepare(request: &Request) -> Result<Prepared, OdooException> {
         OdooException::user_error(format!("Object {} doesn't exist", request.model))
     })?;
     check_method_name(&request.method)?;
+    // Odoo 16-18's call_kw looks at create's first positional argument to shape its answer:
+    // vals_list given by name fails with IndexError (and the transaction is rolled back).
+    // JSON-2 (ids given apart) takes it by name.
+    if request.method == "create" && request.ids.is_none() && request.args.is_empty() {
+        return Err(OdooException::new_index_error("tuple index out of range"));
+    }
     let signature = signature(model.name(), &request.method).ok_or_else(|| {
         OdooException::attribute_error(format!(
             "The method '{}' does not exist on the model '{}'",
@@ -416,9 +422,15 @@ pub fn search(
     let order = parse_order(model, params.order.as_deref())?;
     let floor = domain::id_floor(&node).unwrap_or(i64::MIN);
     let table = db.table(model.name());
-    let candidates = table
-        .range(floor..)
-        .map(|(_, record)| record)
+    let rows: Box<dyn Iterator<Item = &Record>> = match domain::id_set(&node) {
+        Some(ids) => Box::new(
+            ids.into_iter()
+                .filter(|id| *id >= floor)
+                .filter_map(|id| table.get(&id)),
+        ),
+        None => Box::new(table.range(floor..).map(|(_, record)| record)),
+    };
+    let candidates = rows
         .filter(|record| domain::matches(db, model, record, &node))
         .filter(|record| rules::allowed(db, env, model, record));
     // Ordered by id, a page is the first matches after the offset: stop scanning there.
