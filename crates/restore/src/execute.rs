@@ -156,6 +156,7 @@ pub async fn execute(
         failures: Vec::new(),
         unresolved: Vec::new(),
         deferred: Vec::new(),
+        sent: Vec::new(),
         write_calls: 0,
         progress,
     };
@@ -165,6 +166,7 @@ pub async fn execute(
         }
     }
     run.write_deferred().await?;
+    run.settle_created().await?;
     for model_plan in plan.models() {
         if !model_plan.updates.is_empty() {
             run.update_model(model_plan).await?;
@@ -264,6 +266,8 @@ struct Run<'a> {
     failures: Vec<RecordFailure>,
     unresolved: Vec<UnresolvedValue>,
     deferred: Vec<Deferred>,
+    /// What was sent to create each record: (model, archive id, new id, values).
+    sent: Vec<(String, i64, i64, Record)>,
     write_calls: u64,
     progress: &'a dyn RestoreProgressSink,
 }
@@ -436,7 +440,16 @@ impl Run<'_> {
         };
         let mut new_mappings: Vec<(i64, i64)> = Vec::new();
         for (index, target_id) in &created {
-            let (archive_id, _, waiting) = &prepared[*index];
+            let (archive_id, sent_values, waiting) = &prepared[*index];
+            let mut sent_values = sent_values.clone();
+            // Binaries are compared by the plan of a later run, not read back here.
+            sent_values.retain(|name, _| {
+                self.plan.internals.schemas[model]
+                    .field(name)
+                    .is_some_and(|field| !field.info.field_type.is_binary())
+            });
+            self.sent
+                .push((model.to_owned(), *archive_id, *target_id, sent_values));
             self.targets
                 .created
                 .insert((model.to_owned(), *archive_id), *target_id);
@@ -542,6 +555,69 @@ impl Run<'_> {
                 odoo_message(error)
             ),
         });
+    }
+
+    /// Reads the created records back and writes again the fields where Odoo kept a value of
+    /// its own instead of the one given (a company-dependent default applied at creation, say):
+    /// written on an existing record, the archive's value sticks, and a second run of the same
+    /// restore then finds nothing to do.
+    async fn settle_created(&mut self) -> Result<(), RestoreError> {
+        let sent = std::mem::take(&mut self.sent);
+        let mut by_model: BTreeMap<String, Vec<(i64, i64, Record)>> = BTreeMap::new();
+        for (model, archive_id, target_id, values) in sent {
+            by_model
+                .entry(model)
+                .or_default()
+                .push((archive_id, target_id, values));
+        }
+        for (model, records) in by_model {
+            let schema = self.schema(&model).clone();
+            let mut fields: Vec<String> = records
+                .iter()
+                .flat_map(|(_, _, values)| values.keys().cloned())
+                .collect::<std::collections::BTreeSet<String>>()
+                .into_iter()
+                .collect();
+            fields.push("id".into());
+            let ids: Vec<i64> = records.iter().map(|(_, target, _)| *target).collect();
+            let current = crate::reads::read_current(&self.writer, &model, &ids, &fields, 500, 2)
+                .await
+                .map_err(self.odoo_error(format!("read back the created {model} records")))?;
+            let mut groups: BTreeMap<String, WriteGroup> = BTreeMap::new();
+            for (archive_id, target_id, values) in records {
+                let Some(row) = current.rows.get(&target_id) else {
+                    continue;
+                };
+                let differing: Record = values
+                    .into_iter()
+                    .filter(|(name, value)| {
+                        let Some(field) = schema.field(name) else {
+                            return false;
+                        };
+                        let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                        !crate::values::same_value(
+                            field,
+                            &now,
+                            &crate::values::sent_to_compared(value),
+                        )
+                    })
+                    .collect();
+                if differing.is_empty() {
+                    continue;
+                }
+                let signature = serde_json::to_string(&differing).unwrap_or_default();
+                groups
+                    .entry(signature)
+                    .or_insert_with(|| (differing, Vec::new()))
+                    .1
+                    .push((archive_id, target_id));
+            }
+            for (_, (values, records)) in groups {
+                self.write_group(&model, values, &records, Operation::Create)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes the links of created records that pointed to records created after them.

@@ -756,42 +756,49 @@ impl Planner {
             .resolve_external_ids(&names)
             .await
             .map_err(self.odoo("resolve the external ids of shared records"))?;
+        let name_of: HashMap<&Key, &String> =
+            by_name.iter().map(|(name, key)| (key, name)).collect();
+        let installed = self.installed_modules().await?;
         let mut targets: BTreeMap<String, Vec<(Key, i64)>> = BTreeMap::new();
         for key in referrers.keys() {
-            match by_name
-                .iter()
-                .find(|(_, named)| *named == key)
-                .map(|(name, _)| name)
-            {
-                Some(name) => match found.get(name) {
-                    Some((model, target)) if *model == key.0 => {
-                        targets
-                            .entry(key.0.clone())
-                            .or_default()
-                            .push((key.clone(), *target));
-                    }
-                    Some((model, _)) => {
-                        outside.insert(
-                            key.clone(),
-                            Resolved::Unavailable(format!(
-                                "external id {name} names a {model} record here, not a {}",
-                                key.0
-                            )),
-                        );
-                    }
-                    None => {
-                        outside.insert(
-                            key.clone(),
-                            Resolved::Unavailable(format!(
-                                "external id {name} does not exist in this database"
-                            )),
-                        );
-                    }
-                },
-                None => targets
+            let Some(name) = name_of.get(key) else {
+                targets
                     .entry(key.0.clone())
                     .or_default()
-                    .push((key.clone(), key.1)),
+                    .push((key.clone(), key.1));
+                continue;
+            };
+            match found.get(*name) {
+                // Data a module defines (countries, currencies, units, OdooBot, the admin...)
+                // is shared by every tenant, whatever company Odoo stamped on it. External ids
+                // made at run time (`__export__`, `__import__`, a restore's own) prove nothing:
+                // those records are checked by their company like records referred to by id.
+                Some((model, target)) if *model == key.0 && is_module_data(name, &installed) => {
+                    outside.insert(key.clone(), Resolved::Target(*target));
+                }
+                Some((model, target)) if *model == key.0 => {
+                    targets
+                        .entry(key.0.clone())
+                        .or_default()
+                        .push((key.clone(), *target));
+                }
+                Some((model, _)) => {
+                    outside.insert(
+                        key.clone(),
+                        Resolved::Unavailable(format!(
+                            "external id {name} names a {model} record here, not a {}",
+                            key.0
+                        )),
+                    );
+                }
+                None => {
+                    outside.insert(
+                        key.clone(),
+                        Resolved::Unavailable(format!(
+                            "external id {name} does not exist in this database"
+                        )),
+                    );
+                }
             }
         }
         for (model, keys) in targets {
@@ -834,6 +841,24 @@ impl Planner {
             }
         }
         Ok(outside)
+    }
+
+    /// The modules installed in the target database.
+    async fn installed_modules(&self) -> Result<HashSet<String>, RestoreError> {
+        let rows = self
+            .client
+            .search_read(
+                "ir.module.module",
+                &Domain::leaf("state", "=", "installed"),
+                &["name".to_owned()],
+                &SearchOptions::default(),
+            )
+            .await
+            .map_err(self.odoo("list the installed modules (ir.module.module)"))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect())
     }
 
     /// The ids earlier restores gave to re-created records: archive key → (mapping row, id).
@@ -1315,6 +1340,14 @@ impl Resolver for PlanResolver<'_> {
             .cloned()
             .unwrap_or_else(|| Resolved::Unavailable(format!("{model} {archive_id} is unknown")))
     }
+}
+
+/// Whether an external id is data of an installed module (`base.partner_root`), as opposed to
+/// one made at run time (`__export__.res_partner_7`, a restore's own mapping).
+fn is_module_data(external_id: &str, installed: &HashSet<String>) -> bool {
+    external_id
+        .split_once('.')
+        .is_some_and(|(module, _)| !module.starts_with("__") && installed.contains(module))
 }
 
 /// The prefix of this database's mapping names: `r<uuid without dashes>_`.

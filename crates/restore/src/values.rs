@@ -211,6 +211,17 @@ pub(crate) fn write_value(field: &FieldSchema, translated: Value) -> Value {
     }
 }
 
+/// A value as sent in `create`/`write`, back in the form [`same_value`] compares: the ids of a
+/// "replace by these ids" command.
+pub(crate) fn sent_to_compared(value: &Value) -> Value {
+    match value.as_array().and_then(|commands| commands.first()) {
+        Some(Value::Array(command)) if command.len() == 3 && command[0] == json!(6) => {
+            command[2].clone()
+        }
+        _ => value.clone(),
+    }
+}
+
 /// The file reference of a binary value, if it has one.
 pub(crate) fn file_reference(value: &Value) -> Option<FileReference> {
     FileReference::from_value(value)

@@ -159,6 +159,29 @@ fn print_plan(plan: &RestorePlan) -> Result<()> {
     )?;
     print_counts(&mut out, &plan.summary(), &plan.totals())?;
     for model in plan.models() {
+        for update in &model.updates {
+            let fields: Vec<String> = update
+                .changes
+                .iter()
+                .map(|(field, change)| {
+                    format!("{field}: {} -> {}", change.current, change.restored)
+                })
+                .collect();
+            writeln!(
+                out,
+                "update: {} {} ({})",
+                model.model,
+                update.target_id,
+                fields.join(", ")
+            )?;
+        }
+        for create in &model.creates {
+            writeln!(
+                out,
+                "create: {} {} (archive id)",
+                model.model, create.archive_id
+            )?;
+        }
         for field in &model.not_restored {
             writeln!(
                 out,
