@@ -65,6 +65,7 @@ pub struct BackupSection {
     pub concurrency: Option<usize>,
     pub batch_size: Option<usize>,
     pub binary_batch_size: Option<usize>,
+    pub binary_batch_bytes: Option<u64>,
     /// Replaces the default list of optional models.
     pub optional_models: Option<Vec<String>>,
     pub compression_level: Option<i64>,
@@ -214,6 +215,10 @@ fn resolve(
         binary_batch_size: section
             .binary_batch_size
             .unwrap_or(defaults.binary_batch_size)
+            .max(1),
+        binary_batch_bytes: section
+            .binary_batch_bytes
+            .unwrap_or(defaults.binary_batch_bytes)
             .max(1),
         optional_models: section.optional_models.unwrap_or(defaults.optional_models),
         compression_level: section

@@ -573,7 +573,11 @@ mod tests {
 
     #[test]
     fn the_backup_tools_own_models_are_never_tenant_data() {
-        for model in ["quelyos.backup", "quelyos.backup.schedule", "quelyos.backup.audit"] {
+        for model in [
+            "quelyos.backup",
+            "quelyos.backup.schedule",
+            "quelyos.backup.audit",
+        ] {
             assert!(denied_reason(model).is_some(), "{model} must be denied");
         }
         assert!(denied_reason("res.partner").is_none());

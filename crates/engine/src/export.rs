@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{SubsecRound, Utc};
@@ -34,8 +35,12 @@ pub struct BackupOptions {
     pub concurrency: usize,
     /// Records per page.
     pub batch_size: usize,
-    /// Records per binary read: small, so that large images never pile up in memory.
+    /// Most records per binary read.
     pub binary_batch_size: usize,
+    /// Most bytes of binary content per read, from the sizes Odoo reports (`bin_size`): a page
+    /// of small thumbnails is read in one call, large files a few at a time (one alone if it is
+    /// larger), so memory holds at most about `2 ×` this much binary content, whatever the sizes.
+    pub binary_batch_bytes: u64,
     /// Models whose read failure is reported instead of failing the backup.
     pub optional_models: Vec<String>,
     /// Deflate level (0-9) of `data.json` and of binaries that are not already compressed.
@@ -47,7 +52,8 @@ impl Default for BackupOptions {
         BackupOptions {
             concurrency: 4,
             batch_size: 500,
-            binary_batch_size: 8,
+            binary_batch_size: 100,
+            binary_batch_bytes: 8 << 20,
             optional_models: DEFAULT_OPTIONAL_MODELS
                 .iter()
                 .map(|model| (*model).to_owned())
@@ -100,6 +106,7 @@ pub async fn backup(
         code: exporter.tenant.code.clone(),
         created_at,
         compression_level: request.options.compression_level.clamp(0, 9),
+        planned: plan.ids.clone(),
     };
     let (sender, handle) =
         writer::spawn(settings, WRITER_QUEUE).map_err(|source| exporter.write_error(source))?;
@@ -176,7 +183,7 @@ impl From<BackupError> for Failure {
 struct Plan {
     models: Vec<ModelPlan>,
     /// Ids per model, ascending.
-    ids: HashMap<String, Vec<i64>>,
+    ids: Arc<HashMap<String, Vec<i64>>>,
     excluded: Vec<crate::archive::format::ExcludedModel>,
     skipped: Vec<SkippedModel>,
     skipped_attachments: Vec<SkippedAttachment>,
@@ -233,34 +240,46 @@ impl<'a> Exporter<'a> {
             .any(|optional| optional == model)
     }
 
+    /// The server's version, the database uuid and the installed modules. A server without
+    /// `ir.config_parameter` or `ir.module.module` (a stripped-down test double) gives no uuid
+    /// and no modules; any other failure fails the backup.
     async fn odoo_info(&self) -> Result<OdooInfo, BackupError> {
-        let uuid = self
-            .scoped
-            .search_read(
-                "ir.config_parameter",
-                &Domain::leaf("key", "=", "database.uuid"),
-                &["value".to_owned()],
-                &SearchOptions::default(),
-            )
-            .await
-            .map_err(self.odoo_error(
-                "read the database uuid (ir.config_parameter; the backup user must be a Settings administrator)",
-            ))?;
+        let absent_model = |result: Result<Vec<Record>, OdooError>| match result {
+            Err(OdooError::UnknownModel { call, .. }) => {
+                tracing::warn!(model = %call.model, "the server has no such model; metadata.json leaves it out");
+                Ok(Vec::new())
+            }
+            other => other,
+        };
+        let uuid = absent_model(
+            self.scoped
+                .search_read(
+                    "ir.config_parameter",
+                    &Domain::leaf("key", "=", "database.uuid"),
+                    &["value".to_owned()],
+                    &SearchOptions::default(),
+                )
+                .await,
+        )
+        .map_err(self.odoo_error(
+            "read the database uuid (ir.config_parameter; the backup user must be a Settings administrator)",
+        ))?;
         let database_uuid = uuid
             .first()
             .and_then(|row| row.get("value"))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let modules = self
-            .scoped
-            .search_read(
-                "ir.module.module",
-                &Domain::leaf("state", "=", "installed"),
-                &["name".to_owned(), "latest_version".to_owned()],
-                &SearchOptions::ordered_by("name"),
-            )
-            .await
-            .map_err(self.odoo_error("list the installed modules (ir.module.module)"))?;
+        let modules = absent_model(
+            self.scoped
+                .search_read(
+                    "ir.module.module",
+                    &Domain::leaf("state", "=", "installed"),
+                    &["name".to_owned(), "latest_version".to_owned()],
+                    &SearchOptions::ordered_by("name"),
+                )
+                .await,
+        )
+        .map_err(self.odoo_error("list the installed modules (ir.module.module)"))?;
         let modules = modules
             .iter()
             .filter_map(|row| {
@@ -293,7 +312,7 @@ impl<'a> Exporter<'a> {
         })?;
         let mut plan = Plan {
             models: Vec::new(),
-            ids: HashMap::new(),
+            ids: Arc::new(HashMap::new()),
             excluded: discovery.excluded,
             skipped: discovery
                 .skipped
@@ -321,7 +340,7 @@ impl<'a> Exporter<'a> {
                 Ok(mut ids) => {
                     ids.sort_unstable();
                     ids.dedup();
-                    plan.ids.insert(model, ids);
+                    Arc::make_mut(&mut plan.ids).insert(model, ids);
                 }
                 Err(error) if self.is_optional(&model) => {
                     plan.skipped.push(SkippedModel {
@@ -343,7 +362,7 @@ impl<'a> Exporter<'a> {
         if let Some(attachments) = models.iter().find(|model| model.rule == Rule::Attachments) {
             progress.report(Progress::Step("collecting attachments"));
             let attachment_ids = self.attachment_ids(&models, &mut plan).await?;
-            plan.ids.insert(attachments.model.clone(), attachment_ids);
+            Arc::make_mut(&mut plan.ids).insert(attachments.model.clone(), attachment_ids);
         }
         models.retain(|model| plan.ids.contains_key(&model.model));
         plan.models = models;
@@ -479,7 +498,7 @@ impl<'a> Exporter<'a> {
                 .unwrap_or_default()
                 .into_iter()
                 .collect();
-            plan.ids.insert(child.clone(), ids);
+            Arc::make_mut(&mut plan.ids).insert(child.clone(), ids);
         }
         models.retain(|model| !failed.contains(&model.model));
         Ok(())
@@ -715,15 +734,17 @@ impl<'a> Exporter<'a> {
         } else {
             HashMap::new()
         };
-        let mut to_fetch: Vec<i64> = Vec::new();
+        let mut to_fetch: Vec<(i64, u64)> = Vec::new();
         for record in page.iter_mut() {
             let Some(id) = record.get("id").and_then(Value::as_i64) else {
                 continue;
             };
-            let mut fetch = false;
+            let mut fetch: Option<u64> = None;
             for field in &model.binary_fields {
                 match record.remove(field) {
-                    Some(Value::String(text)) if is_size_text(&text) => fetch = true,
+                    Some(Value::String(text)) if size_from_text(&text).is_some() => {
+                        *fetch.get_or_insert(0) += size_from_text(&text).unwrap_or(0);
+                    }
                     // A server that ignores `bin_size` sent the content itself.
                     Some(Value::String(base64)) if !base64.is_empty() => {
                         let file_name = attachment_names.get(&id).cloned();
@@ -740,22 +761,23 @@ impl<'a> Exporter<'a> {
                     _ => {}
                 }
             }
-            if fetch {
-                to_fetch.push(id);
+            if let Some(size) = fetch {
+                to_fetch.push((id, size));
             }
         }
-        let binaries = futures::stream::iter(
-            to_fetch
-                .chunks(self.options.binary_batch_size.max(1))
-                .map(<[i64]>::to_vec),
-        )
-        .map(|chunk| {
-            let client = self.scoped.clone();
-            let name = model.model.clone();
-            let fields = model.binary_fields.clone();
-            tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await })
-        })
-        .buffered(BINARY_CONCURRENCY);
+        let batches = binary_batches(
+            &to_fetch,
+            self.options.binary_batch_size.max(1),
+            self.options.binary_batch_bytes,
+        );
+        let binaries = futures::stream::iter(batches)
+            .map(|chunk| {
+                let client = self.scoped.clone();
+                let name = model.model.clone();
+                let fields = model.binary_fields.clone();
+                tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await })
+            })
+            .buffered(BINARY_CONCURRENCY);
         let mut binaries = std::pin::pin!(binaries);
         while let Some(joined) = binaries.next().await {
             let rows = joined
@@ -923,16 +945,39 @@ fn many2one_id(value: Option<&Value>) -> Option<i64> {
     }
 }
 
-/// Odoo's answer for a binary field under `bin_size`: "12.34 Kb", "830 bytes".
-fn is_size_text(text: &str) -> bool {
-    let Some((number, unit)) = text.split_once(' ') else {
-        return false;
+/// Odoo's answer for a binary field under `bin_size` ("12.34 Kb", "830 bytes"), in bytes.
+fn size_from_text(text: &str) -> Option<u64> {
+    let (number, unit) = text.split_once(' ')?;
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit {
+        "bytes" | "b" => 1.0,
+        "Kb" | "KB" => 1024.0,
+        "Mb" | "MB" => 1024.0 * 1024.0,
+        "Gb" | "GB" => 1024.0 * 1024.0 * 1024.0,
+        "Tb" | "TB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
     };
-    number.parse::<f64>().is_ok()
-        && matches!(
-            unit,
-            "bytes" | "Kb" | "Mb" | "Gb" | "Tb" | "b" | "KB" | "MB" | "GB"
-        )
+    Some((number * scale).ceil() as u64)
+}
+
+/// Groups `(id, size)` into reads of at most `max_records` records and `max_bytes` bytes; a
+/// record larger than `max_bytes` is read alone.
+fn binary_batches(items: &[(i64, u64)], max_records: usize, max_bytes: u64) -> Vec<Vec<i64>> {
+    let mut batches: Vec<Vec<i64>> = Vec::new();
+    let mut current: Vec<i64> = Vec::new();
+    let mut bytes = 0_u64;
+    for &(id, size) in items {
+        if !current.is_empty() && (current.len() >= max_records || bytes + size > max_bytes) {
+            batches.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(id);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
 }
 
 #[cfg(test)]
@@ -941,9 +986,30 @@ mod tests {
 
     #[test]
     fn size_answers_are_told_apart_from_contents() {
-        assert!(is_size_text("12.34 Kb"));
-        assert!(is_size_text("830 bytes"));
-        assert!(!is_size_text("iVBORw0KGgo="));
-        assert!(!is_size_text("not a size"));
+        assert_eq!(size_from_text("12.00 Kb"), Some(12 * 1024));
+        assert_eq!(size_from_text("830 bytes"), Some(830));
+        assert_eq!(size_from_text("iVBORw0KGgo="), None);
+        assert_eq!(size_from_text("not a size"), None);
+    }
+
+    #[test]
+    fn binary_reads_are_bounded_by_bytes_and_records() {
+        let items = [
+            (1, 3_000),
+            (2, 3_000),
+            (3, 3_000),
+            (4, 50_000),
+            (5, 10),
+            (6, 10),
+            (7, 10),
+        ];
+        assert_eq!(
+            binary_batches(&items, 2, 7_000),
+            vec![vec![1, 2], vec![3], vec![4], vec![5, 6], vec![7]]
+        );
+        assert_eq!(
+            binary_batches(&items, 100, 100_000),
+            vec![vec![1, 2, 3, 4, 5, 6, 7]]
+        );
     }
 }

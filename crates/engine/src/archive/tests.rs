@@ -63,6 +63,7 @@ async fn write_sample(out_dir: &Path) -> PathBuf {
         code: "boutique-sport".into(),
         created_at: created_at(),
         compression_level: 6,
+        planned: Default::default(),
     };
     let (sender, handle) = writer::spawn(settings, 2).unwrap();
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -410,6 +411,7 @@ async fn an_abandoned_backup_leaves_no_file_behind() {
         code: "marque-mode".into(),
         created_at: created_at(),
         compression_level: 6,
+        planned: Default::default(),
     };
     let (sender, handle) = writer::spawn(settings, 2).unwrap();
     sender

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -106,6 +107,10 @@ pub(crate) struct WriterSettings {
     pub created_at: DateTime<Utc>,
     /// Deflate level of `data.json` and other compressible entries (0-9).
     pub compression_level: i64,
+    /// The ids the backup is about to write, by model: references to them are not collected
+    /// (they are in the archive), which keeps the collection as small as the set of shared
+    /// records referred to.
+    pub planned: Arc<HashMap<String, Vec<i64>>>,
 }
 
 /// Starts the writer thread. It ends when `Finish` is done (Ok with the archive) or when the
@@ -415,6 +420,7 @@ impl ArchiveWriter {
                 continue;
             };
             let referenced_by = || format!("{}.{}", current.shape.model, relation.field);
+            let planned = &*self.settings.planned;
             match relation.kind {
                 RelationKind::Many2one => {
                     let id = match value {
@@ -423,25 +429,24 @@ impl ArchiveWriter {
                         _ => None,
                     };
                     *value = id.map_or(Value::Null, Value::from);
-                    if let Some(id) = id {
-                        let references =
-                            self.referenced.entry(relation.comodel.clone()).or_default();
-                        references.ids.insert(id);
-                        if references.referenced_by.len() < 32 {
-                            references.referenced_by.insert(referenced_by());
-                        }
-                    }
+                    note_references(
+                        &mut self.referenced,
+                        planned,
+                        &relation.comodel,
+                        id,
+                        referenced_by,
+                    );
                 }
                 RelationKind::X2many => {
-                    if let Value::Array(ids) = value
-                        && !ids.is_empty()
-                    {
-                        let references =
-                            self.referenced.entry(relation.comodel.clone()).or_default();
-                        references.ids.extend(ids.iter().filter_map(Value::as_i64));
-                        if references.referenced_by.len() < 32 {
-                            references.referenced_by.insert(referenced_by());
-                        }
+                    if let Value::Array(ids) = value {
+                        let ids = ids.iter().filter_map(Value::as_i64);
+                        note_references(
+                            &mut self.referenced,
+                            planned,
+                            &relation.comodel,
+                            ids,
+                            referenced_by,
+                        );
                     }
                 }
                 RelationKind::Reference => {
@@ -453,11 +458,13 @@ impl ArchiveWriter {
                         })
                         && id > 0
                     {
-                        let references = self.referenced.entry(model).or_default();
-                        references.ids.insert(id);
-                        if references.referenced_by.len() < 32 {
-                            references.referenced_by.insert(referenced_by());
-                        }
+                        note_references(
+                            &mut self.referenced,
+                            planned,
+                            &model,
+                            Some(id),
+                            referenced_by,
+                        );
                     }
                 }
             }
@@ -628,6 +635,29 @@ fn sync_directory(directory: &Path) -> Result<(), WriteError> {
             action: "sync the directory",
             source,
         })
+}
+
+/// Remembers the referred ids that the archive will not hold.
+fn note_references(
+    referenced: &mut BTreeMap<String, OutsideReferences>,
+    planned: &HashMap<String, Vec<i64>>,
+    comodel: &str,
+    ids: impl IntoIterator<Item = i64>,
+    referenced_by: impl FnOnce() -> String,
+) {
+    let in_archive = planned.get(comodel);
+    let mut outside = ids
+        .into_iter()
+        .filter(|id| in_archive.is_none_or(|planned| planned.binary_search(id).is_err()))
+        .peekable();
+    if outside.peek().is_none() {
+        return;
+    }
+    let references = referenced.entry(comodel.to_owned()).or_default();
+    references.ids.extend(outside);
+    if references.referenced_by.len() < 32 {
+        references.referenced_by.insert(referenced_by());
+    }
 }
 
 fn decode_base64(text: &str) -> Result<Vec<u8>, String> {

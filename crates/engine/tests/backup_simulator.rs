@@ -1,0 +1,546 @@
+//! End-to-end: back up tenants of a simulated multi-company Odoo and check what a user would
+//! check — the archive holds exactly the tenant's records, nothing of the others, binaries
+//! byte for byte, and a model that cannot be read fails the backup unless it is optional.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use backup_engine::{
+    BackupError, BackupOptions, BackupReport, BackupRequest, FileReference, NoProgress,
+    TenantSelector,
+};
+use base64::Engine;
+use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
+use odoo_sim::datasets::{TenantInfo, TenantSize, TenantSpec, add_shop_tenant};
+use odoo_sim::{SimConfig, Simulator};
+use serde_json::{Map, Value, json};
+
+/// A tenant the tests back up.
+struct Tenant {
+    company_id: i64,
+    name: String,
+}
+
+/// The Odoo the tests run against: a simulator with three shop tenants, or the real Odoo named
+/// by `ODOO_URL` (`ODOO_DB`, `ODOO_LOGIN`, `ODOO_PASSWORD`) and up to three of its companies
+/// that hold partners. Only reads are made on a real Odoo.
+struct World {
+    /// Keeps the simulator serving while the test runs.
+    _simulator: Option<Simulator>,
+    url: String,
+    database: String,
+    login: String,
+    password: String,
+    tenants: Vec<Tenant>,
+}
+
+async fn world() -> World {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    if let Some(url) = var("ODOO_URL") {
+        let mut world = World {
+            _simulator: None,
+            url,
+            database: var("ODOO_DB").expect("ODOO_DB"),
+            login: var("ODOO_LOGIN").expect("ODOO_LOGIN"),
+            password: var("ODOO_PASSWORD").expect("ODOO_PASSWORD"),
+            tenants: Vec::new(),
+        };
+        let client = world.client().await;
+        let mut by_size = Vec::new();
+        for tenant in backup_engine::list_tenants(&client).await.unwrap() {
+            let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
+            let partners = scoped
+                .search_count(
+                    "res.partner",
+                    &Domain::leaf("company_id", "=", tenant.company_id),
+                )
+                .await
+                .unwrap();
+            if partners > 0 {
+                by_size.push((partners, tenant));
+            }
+        }
+        // The largest first: the tests that need a shop look at the first tenant.
+        by_size.sort_by_key(|(partners, tenant)| (std::cmp::Reverse(*partners), tenant.company_id));
+        world.tenants = by_size
+            .into_iter()
+            .take(3)
+            .map(|(_, tenant)| Tenant {
+                company_id: tenant.company_id,
+                name: tenant.name,
+            })
+            .collect();
+        assert!(
+            world.tenants.len() >= 2,
+            "the live Odoo needs two companies with partners"
+        );
+        return world;
+    }
+    let simulator = Simulator::start(SimConfig::default())
+        .await
+        .expect("start the simulator");
+    let tenants: Vec<TenantInfo> = simulator.with_db(|db| {
+        ["Boutique Sport", "Marque Mode", "Café Thé"]
+            .into_iter()
+            .enumerate()
+            .map(|(seed, name)| {
+                add_shop_tenant(
+                    db,
+                    &TenantSpec {
+                        name: name.into(),
+                        size: TenantSize::Small,
+                        with_images: true,
+                        seed: seed as u64 + 1,
+                    },
+                )
+            })
+            .collect()
+    });
+    let config = simulator.config().clone();
+    World {
+        url: simulator.url(),
+        database: config.database.clone(),
+        login: config.login.clone(),
+        password: config.password.clone(),
+        _simulator: Some(simulator),
+        tenants: tenants
+            .into_iter()
+            .map(|tenant| Tenant {
+                company_id: tenant.company_id,
+                name: tenant.name,
+            })
+            .collect(),
+    }
+}
+
+impl World {
+    fn config(&self, url: &str) -> ClientConfig {
+        ClientConfig::new(
+            url.parse().unwrap(),
+            self.database.clone(),
+            self.login.clone(),
+            Credential::Password(Secret::new(self.password.clone())),
+        )
+    }
+
+    async fn client(&self) -> OdooClient {
+        OdooClient::connect(self.config(&self.url))
+            .await
+            .expect("connect")
+    }
+}
+
+async fn backup(
+    client: &OdooClient,
+    company_id: i64,
+    out_dir: &Path,
+    options: BackupOptions,
+) -> Result<BackupReport, BackupError> {
+    let request = BackupRequest {
+        tenant: TenantSelector::Id(company_id),
+        out_dir: out_dir.to_owned(),
+        options,
+    };
+    backup_engine::backup(client, &request, &NoProgress).await
+}
+
+/// Every record of the archive, by model.
+fn records_of(archive: &Path) -> BTreeMap<String, Vec<Map<String, Value>>> {
+    let mut reader = backup_engine::read_archive(archive).unwrap();
+    let mut records: BTreeMap<String, Vec<Map<String, Value>>> = BTreeMap::new();
+    reader
+        .for_each_record(|model, record| {
+            records.entry(model.to_owned()).or_default().push(record);
+            Ok(())
+        })
+        .unwrap();
+    records
+}
+
+fn ids(records: &[Map<String, Value>]) -> BTreeSet<i64> {
+    records
+        .iter()
+        .filter_map(|record| record["id"].as_i64())
+        .collect()
+}
+
+/// The ids a direct query finds for a tenant: what the archive must hold, model by model.
+async fn direct_ids(client: &OdooClient, model: &str, company_id: i64) -> Option<BTreeSet<i64>> {
+    let scoped = client.with_context(Context::company(company_id).with_archived());
+    let fields = scoped.fields_get(model).await.ok()?;
+    let domain = if fields.get("company_id").is_some_and(|field| field.store) {
+        Domain::leaf("company_id", "=", company_id)
+    } else if model == "account.account" {
+        Domain::leaf("company_ids", "in", json!([company_id]))
+    } else if model == "mail.message" {
+        Domain::leaf("record_company_id", "=", company_id)
+    } else {
+        return None;
+    };
+    let found = scoped
+        .search(model, &domain, &SearchOptions::ordered_by("id"))
+        .await
+        .ok()?;
+    Some(found.into_iter().collect())
+}
+
+#[tokio::test]
+async fn the_archive_holds_exactly_the_tenants_records_and_nothing_of_the_others() {
+    let world = world().await;
+    let client = world.client().await;
+    let out = tempfile::tempdir().unwrap();
+    let mut archives = BTreeMap::new();
+    for tenant in &world.tenants {
+        let report = backup(
+            &client,
+            tenant.company_id,
+            out.path(),
+            BackupOptions::default(),
+        )
+        .await
+        .unwrap();
+        let verified = backup_engine::verify(&report.archive).unwrap();
+        assert_eq!(verified.metadata.record_count, report.record_count);
+        assert_eq!(verified.metadata.tenant.company_id, tenant.company_id);
+        let unzip = std::process::Command::new("unzip")
+            .arg("-t")
+            .arg(&report.archive)
+            .output()
+            .expect("unzip installed");
+        assert!(
+            unzip.status.success(),
+            "unzip -t: {}",
+            String::from_utf8_lossy(&unzip.stdout)
+        );
+        archives.insert(tenant.company_id, (report, records_of(&verified.path)));
+    }
+
+    for tenant in &world.tenants {
+        let (report, records) = &archives[&tenant.company_id];
+        // Per model, the archive holds what a direct search of the tenant finds.
+        for (model, count) in &report.models {
+            let archived = ids(records.get(model).map(Vec::as_slice).unwrap_or_default());
+            assert_eq!(archived.len() as u64, *count, "{model}: metadata count");
+            if model == "ir.attachment" {
+                continue; // Checked below by what they are attached to.
+            }
+            let Some(expected) = direct_ids(&client, model, tenant.company_id).await else {
+                continue;
+            };
+            if model == "res.partner" {
+                // Plus the company's own partner and its users' partners.
+                assert!(
+                    archived.is_superset(&expected),
+                    "res.partner: a partner of the tenant is missing"
+                );
+                continue;
+            }
+            assert_eq!(
+                archived, expected,
+                "{model}: archive vs direct search of company {}",
+                tenant.company_id
+            );
+        }
+        // The shop's main models are there and not empty (the first tenant is a shop).
+        let shop_models = [
+            "res.partner",
+            "product.template",
+            "product.product",
+            "sale.order",
+            "sale.order.line",
+        ];
+        for model in shop_models
+            .iter()
+            .filter(|_| tenant.company_id == world.tenants[0].company_id)
+        {
+            assert!(
+                report.models.get(*model).copied().unwrap_or(0) > 0,
+                "{model} missing from {}",
+                tenant.name
+            );
+        }
+        let empty = Vec::new();
+        let variants: BTreeSet<i64> = records
+            .get("product.template")
+            .unwrap_or(&empty)
+            .iter()
+            .filter_map(|r| r["id"].as_i64())
+            .collect();
+        for variant in records.get("product.product").unwrap_or(&empty) {
+            let template = variant["product_tmpl_id"].as_i64().unwrap();
+            assert!(
+                variants.contains(&template),
+                "variant {} of a template not in the archive",
+                variant["id"]
+            );
+        }
+
+        // Attachments hang on the tenant's records (or on none), whatever their company says.
+        for attachment in records
+            .get("ir.attachment")
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let res_model = attachment["res_model"].as_str().unwrap_or_default();
+            let res_id = attachment["res_id"].as_i64().unwrap_or(0);
+            if !res_model.is_empty() && res_id != 0 && records.contains_key(res_model) {
+                assert!(
+                    ids(&records[res_model]).contains(&res_id),
+                    "attachment {} hangs on {res_model},{res_id}, not in the archive",
+                    attachment["id"]
+                );
+            }
+        }
+
+        // Nothing of another tenant: no record id that a direct search gives to another company.
+        for other in world
+            .tenants
+            .iter()
+            .filter(|other| other.company_id != tenant.company_id)
+        {
+            for (model, archived) in records
+                .iter()
+                .filter(|(model, _)| *model != "ir.attachment")
+            {
+                let Some(theirs) = direct_ids(&client, model, other.company_id).await else {
+                    continue;
+                };
+                let leaked: Vec<_> = ids(archived).intersection(&theirs).copied().collect();
+                assert!(
+                    leaked.is_empty(),
+                    "{model} records {leaked:?} of {} in the archive of {}",
+                    other.name,
+                    tenant.name
+                );
+            }
+            for record in records.values().flatten() {
+                if let Some(company) = record.get("company_id").and_then(Value::as_i64) {
+                    assert_ne!(
+                        company, other.company_id,
+                        "a record of {} in the archive of {}: {record:?}",
+                        other.name, tenant.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn binaries_come_back_byte_for_byte() {
+    let world = world().await;
+    let client = world.client().await;
+    let out = tempfile::tempdir().unwrap();
+    let tenant = &world.tenants[0];
+    let report = backup(
+        &client,
+        tenant.company_id,
+        out.path(),
+        BackupOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut reader = backup_engine::read_archive(&report.archive).unwrap();
+    let mut references = Vec::new();
+    reader
+        .for_each_record(|model, record| {
+            for (field, value) in &record {
+                if let Some(reference) = FileReference::from_value(value) {
+                    references.push((
+                        model.to_owned(),
+                        record["id"].as_i64().unwrap(),
+                        field.clone(),
+                        reference,
+                    ));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        references
+            .iter()
+            .any(|(model, ..)| model == "product.template"),
+        "the tenant has product images"
+    );
+    let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
+    for (model, id, field, reference) in &references {
+        let archived = reader.read_file(reference).unwrap();
+        let rows = scoped
+            .read(model, &[*id], std::slice::from_ref(field))
+            .await
+            .unwrap();
+        let original = base64::engine::general_purpose::STANDARD
+            .decode(rows[0][field].as_str().expect("Odoo has the content"))
+            .unwrap();
+        assert!(
+            archived == original,
+            "{model} {id} {field}: {} bytes archived, {} in Odoo",
+            archived.len(),
+            original.len()
+        );
+    }
+    assert_eq!(report.file_count as usize, references.len());
+}
+
+/// A proxy in front of the simulator that answers every call on `model` with Odoo's AccessError.
+async fn refusing_proxy(upstream: String, model: &'static str) -> SocketAddr {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, Uri};
+    use axum::response::IntoResponse;
+
+    async fn forward(
+        State((upstream, model, http)): State<(String, &'static str, reqwest::Client)>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> axum::response::Response {
+        let text = String::from_utf8_lossy(&body);
+        let calls_model =
+            text.contains(&format!("\"{model}\"")) || uri.path().contains(&format!("/{model}/"));
+        if calls_model && !text.contains("fields_get") {
+            let error = json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error",
+                "data": {"name": "odoo.exceptions.AccessError", "message": format!("You are not allowed to access ({model}) records."),
+                         "arguments": [], "context": {}}}});
+            return axum::Json(error).into_response();
+        }
+        let mut request = http.request(
+            method,
+            format!(
+                "{upstream}{}",
+                uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+            ),
+        );
+        for (name, value) in &headers {
+            if name != "host" && name != "content-length" {
+                request = request.header(name, value);
+            }
+        }
+        let response = request.body(body.to_vec()).send().await.unwrap();
+        let status = response.status();
+        let response_headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let mut answer = (status, bytes).into_response();
+        for (name, value) in &response_headers {
+            if name != "content-length" && name != "transfer-encoding" {
+                answer.headers_mut().insert(name, value.clone());
+            }
+        }
+        answer
+    }
+
+    let app = axum::Router::new().fallback(forward).with_state((
+        upstream.trim_end_matches('/').to_owned(),
+        model,
+        reqwest::Client::new(),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
+
+#[tokio::test]
+async fn a_model_that_cannot_be_read_fails_the_backup_unless_it_is_optional() {
+    let world = world().await;
+    let proxy = refusing_proxy(world.url.clone(), "crm.lead").await;
+    let client = OdooClient::connect(world.config(&format!("http://{proxy}")))
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let tenant = &world.tenants[0];
+
+    let error = backup(
+        &client,
+        tenant.company_id,
+        out.path(),
+        BackupOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, BackupError::ModelUnreadable { model, .. } if model == "crm.lead"),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("crm.lead") && message.contains("optional_models"),
+        "{message}"
+    );
+    let left: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "a failed backup left {left:?}");
+
+    let mut options = BackupOptions::default();
+    options.optional_models.push("crm.lead".into());
+    let report = backup(&client, tenant.company_id, out.path(), options)
+        .await
+        .unwrap();
+    let skipped: Vec<_> = report
+        .skipped_models
+        .iter()
+        .filter(|skipped| skipped.model == "crm.lead")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{:?}", report.skipped_models);
+    assert!(
+        skipped[0].reason.contains("not allowed"),
+        "{}",
+        skipped[0].reason
+    );
+    let verified = backup_engine::verify(&report.archive).unwrap();
+    assert!(!verified.metadata.models.contains_key("crm.lead"));
+    assert_eq!(verified.metadata.skipped_models, report.skipped_models);
+}
+
+#[tokio::test]
+async fn shared_records_are_referenced_by_external_id_not_copied() {
+    let world = world().await;
+    let client = world.client().await;
+    let out = tempfile::tempdir().unwrap();
+    let report = backup(
+        &client,
+        world.tenants[0].company_id,
+        out.path(),
+        BackupOptions::default(),
+    )
+    .await
+    .unwrap();
+    let mut reader = backup_engine::read_archive(&report.archive).unwrap();
+    let mut currencies = BTreeSet::new();
+    let external_ids = reader
+        .for_each_record(|model, record| {
+            if model == "res.partner" || model == "sale.order" || model == "res.company" {
+                if let Some(currency) = record.get("currency_id").and_then(Value::as_i64) {
+                    currencies.insert(currency);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        !report.models.contains_key("res.currency"),
+        "shared currencies are not copied"
+    );
+    assert!(
+        !currencies.is_empty(),
+        "the tenant's records refer to a currency"
+    );
+    for currency in currencies {
+        let named = external_ids
+            .get("res.currency")
+            .and_then(|ids| ids.get(&currency));
+        let listed = report
+            .unresolved_references
+            .iter()
+            .any(|reference| reference.model == "res.currency" && reference.id == currency);
+        assert!(
+            named.is_some() || listed,
+            "currency {currency} is neither named by external id nor reported"
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! The `tenant-backup` binary as a user runs it, against a simulated Odoo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use odoo_sim::datasets::{TenantInfo, TenantSize, TenantSpec, add_shop_tenant};
+use odoo_sim::{SimConfig, Simulator};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_tenant-backup");
+
+async fn simulator_with(sizes: &[(&str, TenantSize)]) -> (Simulator, Vec<TenantInfo>) {
+    let simulator = Simulator::start(SimConfig::default())
+        .await
+        .expect("start the simulator");
+    let tenants = simulator.with_db(|db| {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(seed, (name, size))| {
+                add_shop_tenant(
+                    db,
+                    &TenantSpec {
+                        name: (*name).into(),
+                        size: *size,
+                        with_images: true,
+                        seed: seed as u64 + 11,
+                    },
+                )
+            })
+            .collect()
+    });
+    (simulator, tenants)
+}
+
+/// The binary, configured for the simulator through the environment only.
+fn tenant_backup(simulator: &Simulator) -> Command {
+    let config = simulator.config();
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("ODOO_URL", simulator.url())
+        .env("ODOO_DB", &config.database)
+        .env("ODOO_LOGIN", &config.login)
+        .env("ODOO_PASSWORD", &config.password)
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a command on a blocking thread, so the simulator keeps answering meanwhile.
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("run tenant-backup"))
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn finished_archives(directory: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("backup_") && name.ends_with(".zip")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tenants_backup_verify_and_inspect_work_from_the_command_line() {
+    let (simulator, tenants) = simulator_with(&[
+        ("Boutique Sport", TenantSize::Small),
+        ("Marque Mode", TenantSize::Small),
+    ])
+    .await;
+    let out = tempfile::tempdir().unwrap();
+
+    let listed = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("tenants");
+        command
+    })
+    .await;
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("boutique-sport") && listing.contains("marque-mode"),
+        "{listing}"
+    );
+
+    let backed_up = run({
+        let mut command = tenant_backup(&simulator);
+        command
+            .args(["backup", "--tenant", "marque-mode", "--out"])
+            .arg(out.path());
+        command
+    })
+    .await;
+    assert!(backed_up.status.success(), "{}", text(&backed_up.stderr));
+    let summary = text(&backed_up.stdout);
+    let archives = finished_archives(out.path());
+    assert_eq!(archives.len(), 1, "{archives:?}");
+    let archive = &archives[0];
+    assert!(
+        summary.contains(&archive.display().to_string()),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("records:     {}", tenants[1].record_count))
+            || summary.contains("records:"),
+        "{summary}"
+    );
+    for label in ["attachments:", "size:", "duration:"] {
+        assert!(summary.contains(label), "{label} missing from {summary}");
+    }
+    assert!(
+        archive
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("backup_marque-mode_"),
+        "{}",
+        archive.display()
+    );
+
+    let verified = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("verify").arg(archive);
+        command
+    })
+    .await;
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(
+        text(&verified.stdout).starts_with("OK"),
+        "{}",
+        text(&verified.stdout)
+    );
+
+    let inspected = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("inspect").arg(archive);
+        command
+    })
+    .await;
+    assert!(inspected.status.success(), "{}", text(&inspected.stderr));
+    let inspection = text(&inspected.stdout);
+    assert!(
+        inspection.contains("Marque Mode") && inspection.contains("sale.order"),
+        "{inspection}"
+    );
+
+    // The same archive with one byte of data.json flipped is refused, naming data.json.
+    let damaged = out.path().join("damaged.zip");
+    let (start, length) = {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(archive).unwrap()).unwrap();
+        let entry = zip.by_name("data.json").unwrap();
+        (entry.data_start().unwrap(), entry.compressed_size())
+    };
+    let mut bytes = std::fs::read(archive).unwrap();
+    bytes[(start + length / 3) as usize] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let refused = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("verify").arg(&damaged);
+        command
+    })
+    .await;
+    assert!(!refused.status.success(), "a damaged archive passed verify");
+    assert!(
+        text(&refused.stderr).contains("data.json"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_setting_is_named_with_how_to_set_it() {
+    let output = run({
+        let mut command = Command::new(BINARY);
+        command
+            .env_clear()
+            .env("ODOO_URL", "http://127.0.0.1:9")
+            .arg("tenants");
+        command
+    })
+    .await;
+    assert!(!output.status.success());
+    let message = text(&output.stderr);
+    assert!(
+        message.contains("database") && message.contains("ODOO_DB"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_tenant_fails_with_the_list_of_tenants() {
+    let (simulator, _) = simulator_with(&[("Boutique Sport", TenantSize::Small)]).await;
+    let out = tempfile::tempdir().unwrap();
+    let output = run({
+        let mut command = tenant_backup(&simulator);
+        command
+            .args(["backup", "--tenant", "no-such-shop", "--out"])
+            .arg(out.path());
+        command
+    })
+    .await;
+    assert!(!output.status.success());
+    let message = text(&output.stderr);
+    assert!(
+        message.contains("no-such-shop") && message.contains("boutique-sport"),
+        "{message}"
+    );
+    assert!(finished_archives(out.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_killed_midway_leaves_no_finished_looking_file() {
+    let (simulator, tenants) = simulator_with(&[("Boutique Sport", TenantSize::Large)]).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut command = tenant_backup(&simulator);
+    command
+        .args([
+            "backup",
+            "--tenant",
+            &tenants[0].company_id.to_string(),
+            "--out",
+        ])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+
+    // Wait until the archive is being written and has grown, then kill -9.
+    let started = Instant::now();
+    let partial = loop {
+        let partial = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.to_string_lossy().ends_with(".zip.partial"));
+        if let Some(path) = partial
+            && std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0) > 64 * 1024
+        {
+            break path;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the backup ended before it could be killed"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the backup never started writing"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the backup ended before it could be killed"
+    );
+    child.kill().unwrap(); // SIGKILL: no destructor, no cleanup runs.
+    child.wait().unwrap();
+
+    assert!(
+        finished_archives(out.path()).is_empty(),
+        "a killed backup left a finished-looking archive"
+    );
+    let name = partial.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(".backup_"), "{name}");
+    // What is left is not mistaken for a backup by verify either.
+    let verified = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("verify").arg(&partial);
+        command
+    })
+    .await;
+    assert!(!verified.status.success());
+}
