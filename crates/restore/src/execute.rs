@@ -160,10 +160,28 @@ pub async fn execute(
         write_calls: 0,
         progress,
     };
-    for model_plan in plan.models() {
-        if !model_plan.creates.is_empty() {
-            run.create_model(model_plan).await?;
+    // Models in dependency order; records whose required links point to records of a model
+    // created later (a cycle) wait for the next round. When a round creates nothing, the rest
+    // is created anyway and Odoo says what it refuses.
+    let mut waiting: Vec<(&ModelPlan, Vec<&PlannedCreate>)> = plan
+        .models()
+        .iter()
+        .filter(|model| !model.creates.is_empty())
+        .map(|model| (model, model.creates.iter().collect()))
+        .collect();
+    let mut force = false;
+    while !waiting.is_empty() {
+        let before: usize = waiting.iter().map(|(_, creates)| creates.len()).sum();
+        let mut next = Vec::new();
+        for (model_plan, creates) in waiting {
+            let left = run.create_model(model_plan, creates, force).await?;
+            if !left.is_empty() {
+                next.push((model_plan, left));
+            }
         }
+        let after: usize = next.iter().map(|(_, creates)| creates.len()).sum();
+        force = after == before;
+        waiting = next;
     }
     run.write_deferred().await?;
     run.settle_created().await?;
@@ -343,32 +361,44 @@ impl Run<'_> {
         Ok((sent, waiting))
     }
 
-    async fn create_model(&mut self, model_plan: &ModelPlan) -> Result<(), RestoreError> {
+    /// Creates the records of `creates` that can be created now: those whose required links
+    /// and links into their own model point to records that exist. Returns the others. With
+    /// `force`, creates them all (the links that wait are written later; a required one that
+    /// waits makes Odoo refuse the record, which is reported).
+    async fn create_model<'p>(
+        &mut self,
+        model_plan: &ModelPlan,
+        creates: Vec<&'p PlannedCreate>,
+        force: bool,
+    ) -> Result<Vec<&'p PlannedCreate>, RestoreError> {
         let model = model_plan.model.as_str();
         self.progress.report(RestoreProgress::Model {
             model,
-            creates: model_plan.creates.len() as u64,
-            updates: model_plan.updates.len() as u64,
+            creates: creates.len() as u64,
+            updates: 0,
         });
         let schema = self.schema(model).clone();
-        // Fields pointing into the same model (a partner's parent): a record is created after
-        // the records it points to, level by level; what is left of a cycle waits.
-        let self_fields: Vec<&String> = schema
-            .written_fields()
+        // Links that must exist first: required many2one fields, and fields pointing into the
+        // same model (a partner's parent), created level by level.
+        let waiting_fields: Vec<&String> = schema
+            .create_fields()
             .filter(|(_, field)| {
-                field.comodel() == Some(model)
+                let to_self = field.comodel() == Some(model)
                     && matches!(
                         field.info.field_type,
                         FieldType::Many2one | FieldType::Many2many
-                    )
+                    );
+                let required = field.info.required && field.info.field_type == FieldType::Many2one;
+                to_self || required
             })
             .map(|(name, _)| name)
             .collect();
-        let mut remaining: Vec<&PlannedCreate> = model_plan.creates.iter().collect();
+        let mut remaining = creates;
+        let mut forced = false;
         while !remaining.is_empty() {
             let (mut ready, mut later): (Vec<&PlannedCreate>, Vec<&PlannedCreate>) =
                 remaining.iter().partition(|create| {
-                    self_fields.iter().all(|name| {
+                    waiting_fields.iter().all(|name| {
                         let Some(value) = create.values.get(*name) else {
                             return true;
                         };
@@ -378,15 +408,19 @@ impl Run<'_> {
                     })
                 });
             if ready.is_empty() {
-                // A cycle inside the model: create them all, the links wait.
+                if !force || forced {
+                    return Ok(later);
+                }
+                // A cycle: create them all, the links wait.
                 ready = std::mem::take(&mut later);
+                forced = true;
             }
             for batch in ready.chunks(self.options.create_batch_size.max(1)) {
                 self.create_batch(model, batch).await?;
             }
             remaining = later;
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     /// Creates a batch in one call. A failing batch was rolled back as a whole by Odoo (one call

@@ -31,7 +31,7 @@ pub(crate) fn dependency_order(
         let schema = &schemas[*model];
         let depends = edges.entry(model.as_str()).or_default();
         let must = required.entry(model.as_str()).or_default();
-        for (_, field) in schema.written_fields() {
+        for (_, field) in schema.create_fields() {
             let Some(comodel) = field.comodel() else {
                 continue;
             };

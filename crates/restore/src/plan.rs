@@ -719,7 +719,7 @@ impl Planner {
                     let Some(field) = schema.field(name) else {
                         continue;
                     };
-                    if !field.is_written() || !holds_references(&field.info) {
+                    if !field.is_given_on_create() || !holds_references(&field.info) {
                         continue;
                     }
                     // An attachment's own company is not trusted (Odoo stamps some wrongly) and
@@ -1258,7 +1258,7 @@ fn creatable_values(schema: &ModelSchema, record: &Record, attached: bool, tenan
             .attached_by
             .iter()
             .any(|(_, model_field)| model_field == name);
-        if !field.is_written() && !is_model_field {
+        if !field.is_given_on_create() && !is_model_field {
             continue;
         }
         // An attachment takes the tenant's company, not another one Odoo stamped it with.

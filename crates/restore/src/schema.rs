@@ -116,6 +116,19 @@ impl FieldSchema {
         self.not_written.is_none()
     }
 
+    /// Whether the field is given when a record is re-created: the written fields, and the
+    /// read-only ones Odoo requires at creation and never computes (a journal item's entry,
+    /// `move_id`): read-only only means the user cannot change them afterwards, and without
+    /// them the record cannot exist. They are never written to an existing record.
+    pub fn is_given_on_create(&self) -> bool {
+        self.is_written()
+            || (self.not_written == Some(NotWritten::Readonly)
+                && self.info.required
+                && self.info.store
+                && self.info.depends.is_empty()
+                && self.info.related.is_none())
+    }
+
     pub fn comodel(&self) -> Option<&str> {
         self.info
             .relation
@@ -142,6 +155,13 @@ impl ModelSchema {
     /// Fields written on restore.
     pub fn written_fields(&self) -> impl Iterator<Item = (&String, &FieldSchema)> {
         self.fields.iter().filter(|(_, field)| field.is_written())
+    }
+
+    /// Fields given when a record is re-created.
+    pub fn create_fields(&self) -> impl Iterator<Item = (&String, &FieldSchema)> {
+        self.fields
+            .iter()
+            .filter(|(_, field)| field.is_given_on_create())
     }
 
     /// The stored many2one fields through which a record of this model can belong to a record

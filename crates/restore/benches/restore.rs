@@ -1,0 +1,237 @@
+//! Restore throughput next to Odoo's own batched `create` and `write`.
+//!
+//! `cargo bench -p tenant-restore --bench restore` generates a large shop tenant in the
+//! simulator (`BENCH_RECORDS=n` for another size), backs it up, then measures:
+//! - the restore into the unchanged tenant (it must write nothing);
+//! - the restore into the emptied tenant (every record of the archive deleted but the company
+//!   and its partner): everything is re-created;
+//! - Odoo's batched `create` (100 per call) and `write` of the same values (1,000 ids per call)
+//!   of partners, the baseline.
+//!
+//! With `ODOO_URL` (`ODOO_DB`, `ODOO_LOGIN`, `ODOO_PASSWORD`) set it measures the unchanged
+//! restore and the baseline on that Odoo's tenant `BENCH_TENANT` (a company id, default 4); it
+//! never empties a real tenant.
+
+use std::time::{Duration, Instant};
+
+use backup_engine::{BackupOptions, BackupRequest, NoProgress, TenantSelector};
+use odoo_client::{ClientConfig, Context, Credential, OdooClient, Record, Secret};
+use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
+use odoo_sim::{SimConfig, Simulator};
+use serde_json::{Value, json};
+use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions};
+
+fn main() {
+    if std::env::args().any(|arg| arg == "--list" || arg == "--test") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let (simulator, client, tenant, label) = match var("ODOO_URL") {
+        Some(url) => {
+            let config = ClientConfig::new(
+                url.parse().expect("ODOO_URL"),
+                var("ODOO_DB").expect("ODOO_DB"),
+                var("ODOO_LOGIN").expect("ODOO_LOGIN"),
+                Credential::Password(Secret::new(var("ODOO_PASSWORD").expect("ODOO_PASSWORD"))),
+            );
+            let client = OdooClient::connect(config).await.expect("connect");
+            let tenant = var("BENCH_TENANT").map_or(4, |id| id.parse().expect("a company id"));
+            (None, client, tenant, format!("live {url}"))
+        }
+        None => {
+            let size = var("BENCH_RECORDS").map_or(TenantSize::Large, |count| {
+                TenantSize::Records(count.parse().expect("a record count"))
+            });
+            let simulator = Simulator::start(SimConfig::default())
+                .await
+                .expect("simulator");
+            let started = Instant::now();
+            let tenant = simulator.with_db(|db| {
+                add_shop_tenant(db, &TenantSpec::new("Other Shop", TenantSize::Small, 1));
+                add_shop_tenant(
+                    db,
+                    &TenantSpec {
+                        name: "Big Shop".into(),
+                        size,
+                        with_images: true,
+                        seed: 2,
+                    },
+                )
+                .company_id
+            });
+            eprintln!(
+                "generated the tenant in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            let config = simulator.config().clone();
+            let client = OdooClient::connect(ClientConfig::new(
+                simulator.url().parse().unwrap(),
+                config.database,
+                config.login,
+                Credential::Password(Secret::new(config.password)),
+            ))
+            .await
+            .expect("connect");
+            (Some(simulator), client, tenant, "simulator".to_owned())
+        }
+    };
+    let directory = tempfile::tempdir().expect("temp dir");
+    let backup = backup_engine::backup(
+        &client,
+        &BackupRequest {
+            tenant: TenantSelector::Id(tenant),
+            out_dir: directory.path().to_owned(),
+            options: BackupOptions::default(),
+        },
+        &NoProgress,
+    )
+    .await
+    .expect("back up");
+    let records = backup.record_count;
+    println!("target: {label}, tenant {tenant}, {records} records in the archive");
+
+    let (unchanged, unchanged_writes) = restore(&client, &backup.archive, tenant).await;
+    assert_eq!(unchanged_writes, 0, "the unchanged restore wrote");
+    if let Some(simulator) = &simulator {
+        assert_eq!(simulator.stats().writes(), 0, "the unchanged restore wrote");
+    }
+    println!(
+        "restore, unchanged tenant: {:>8.2} s  {:>9.0} records/s checked, 0 writes",
+        unchanged.as_secs_f64(),
+        records as f64 / unchanged.as_secs_f64()
+    );
+
+    let (create_rate, write_rate) = baseline(&client, tenant).await;
+    println!("Odoo batched create (100/call, partners): {create_rate:>9.0} records/s");
+    println!("Odoo batched write (same values, 1,000 ids/call): {write_rate:>9.0} records/s");
+
+    let Some(simulator) = simulator else {
+        println!("(a real tenant is never emptied: the emptied case runs on the simulator)");
+        return;
+    };
+    let deleted = simulator.with_db(|db| {
+        let archive = backup_engine::read_archive(&backup.archive);
+        let mut reader = archive.expect("open the archive");
+        let company_partner = db
+            .get("res.company", tenant)
+            .and_then(|company| company.many2one("partner_id"));
+        let mut doomed: Vec<(String, i64)> = Vec::new();
+        reader
+            .for_each_record(|model, record| {
+                let id = record["id"].as_i64().unwrap();
+                let keep = model == "res.company"
+                    || (model == "res.partner" && Some(id) == company_partner);
+                if !keep {
+                    doomed.push((model.to_owned(), id));
+                }
+                Ok(())
+            })
+            .expect("read the archive");
+        doomed
+            .iter()
+            .filter(|(model, id)| db.remove_raw(model, *id))
+            .count()
+    });
+    simulator.reset_stats();
+    let (emptied, writes) = restore(&client, &backup.archive, tenant).await;
+    println!(
+        "restore, emptied tenant:   {:>8.2} s  {:>9.0} records/s re-created ({deleted} deleted, {writes} write calls)",
+        emptied.as_secs_f64(),
+        deleted as f64 / emptied.as_secs_f64()
+    );
+    let ratio = emptied.as_secs_f64() / unchanged.as_secs_f64();
+    println!("unchanged is {ratio:.1}x faster than emptied (target: at least 10x)");
+    assert!(
+        ratio >= 10.0,
+        "the unchanged restore is only {ratio:.1}x faster"
+    );
+}
+
+/// Plans and executes a restore without safety backup; returns its duration and write calls.
+async fn restore(client: &OdooClient, archive: &std::path::Path, tenant: i64) -> (Duration, u64) {
+    let started = Instant::now();
+    let plan = tenant_restore::plan(
+        client,
+        archive,
+        &TenantSelector::Id(tenant),
+        &PlanOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan");
+    let report = tenant_restore::execute(
+        client,
+        &plan,
+        &ExecuteOptions::without_safety_backup(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("execute");
+    let mut by_model: std::collections::BTreeMap<&str, (usize, &str)> = Default::default();
+    for failure in &report.failures {
+        by_model
+            .entry(failure.model.as_str())
+            .or_insert((0, failure.message.as_str()))
+            .0 += 1;
+    }
+    assert!(
+        report.failures.is_empty(),
+        "failures by model: {by_model:#?}\nunresolved: {:#?}",
+        &report.unresolved[..report.unresolved.len().min(3)]
+    );
+    (started.elapsed(), report.write_calls)
+}
+
+/// Odoo's own throughput: batched creates of partners, then one write of the same values to
+/// all of them, 1,000 ids per call; the partners are deleted again.
+async fn baseline(client: &OdooClient, tenant: i64) -> (f64, f64) {
+    let scoped = client.with_context(
+        Context::company(tenant)
+            .with("tracking_disable", true)
+            .with("mail_create_nolog", true),
+    );
+    let count = 2_000;
+    let values: Vec<Record> = (0..count)
+        .map(|index| {
+            json!({"name": format!("Baseline partner {index}"), "company_id": tenant, "email": format!("b{index}@example.com"), "city": "Lyon"})
+                .as_object()
+                .cloned()
+                .unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for batch in values.chunks(100) {
+        ids.extend(
+            scoped
+                .create("res.partner", batch.to_vec())
+                .await
+                .expect("create"),
+        );
+    }
+    let create_rate = count as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for chunk in ids.chunks(1_000) {
+        let values = json!({"city": "Nantes", "comment": Value::Null})
+            .as_object()
+            .cloned()
+            .unwrap();
+        scoped
+            .write("res.partner", chunk, values)
+            .await
+            .expect("write");
+    }
+    let write_rate = count as f64 / started.elapsed().as_secs_f64();
+    for chunk in ids.chunks(1_000) {
+        scoped.unlink("res.partner", chunk).await.expect("unlink");
+    }
+    (create_rate, write_rate)
+}
