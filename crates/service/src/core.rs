@@ -88,6 +88,18 @@ pub(crate) struct CoreSettings {
     pub(crate) mail_default_to: Option<String>,
 }
 
+/// What a core is made of.
+pub(crate) struct CoreParts {
+    pub(crate) settings: CoreSettings,
+    pub(crate) odoo: Arc<Odoo>,
+    pub(crate) store: Arc<dyn BackupStore>,
+    pub(crate) schedules: Arc<dyn ScheduleSource>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) mirror: Mirror,
+    pub(crate) notifier: Option<Notifier>,
+    pub(crate) jobs: JobTable,
+}
+
 pub(crate) struct Core {
     pub(crate) settings: CoreSettings,
     pub(crate) odoo: Arc<Odoo>,
@@ -106,26 +118,17 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(
-        settings: CoreSettings,
-        odoo: Arc<Odoo>,
-        store: Arc<dyn BackupStore>,
-        schedules: Arc<dyn ScheduleSource>,
-        clock: Arc<dyn Clock>,
-        mirror: Mirror,
-        notifier: Option<Notifier>,
-        jobs: JobTable,
-    ) -> Core {
+    pub(crate) fn new(parts: CoreParts) -> Core {
         Core {
-            settings,
-            odoo,
-            store,
-            schedules,
-            clock,
-            mirror,
-            notifier,
+            settings: parts.settings,
+            odoo: parts.odoo,
+            store: parts.store,
+            schedules: parts.schedules,
+            clock: parts.clock,
+            mirror: parts.mirror,
+            notifier: parts.notifier,
             metrics: Metrics::default(),
-            jobs,
+            jobs: parts.jobs,
             in_use: Arc::new(InUse::default()),
             tick_lock: tokio::sync::Mutex::new(()),
             tasks: Mutex::new(HashMap::new()),

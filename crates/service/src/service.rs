@@ -16,7 +16,7 @@ use crate::api::{Api, BackupApiServer};
 use crate::auth::RequireToken;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServiceConfig;
-use crate::core::{Core, CoreSettings};
+use crate::core::{Core, CoreParts, CoreSettings};
 use crate::http::HttpLayer;
 use crate::jobs::JobTable;
 use crate::mirror::Mirror;
@@ -123,8 +123,8 @@ impl ServiceBuilder {
             Some(settings) => Some(Notifier::new(settings.clone())?.with_language(config.lang)),
             None => None,
         };
-        let core = Arc::new(Core::new(
-            CoreSettings {
+        let core = Arc::new(Core::new(CoreParts {
+            settings: CoreSettings {
                 backup: config.backup.clone(),
                 default_time_zone: config.default_time_zone,
                 state_dir: config.state_dir.clone(),
@@ -133,14 +133,14 @@ impl ServiceBuilder {
                     .as_ref()
                     .and_then(|smtp| smtp.default_to.clone()),
             },
-            odoo.clone(),
-            store.clone(),
+            odoo: odoo.clone(),
+            store: store.clone(),
             schedules,
-            self.clock,
-            Mirror::start(Some(odoo)),
+            clock: self.clock,
+            mirror: Mirror::start(Some(odoo)),
             notifier,
             jobs,
-        ));
+        }));
         for file in &recovered.interrupted {
             tracing::warn!(job_id = %file.job.job_id, "job interrupted by the previous stop");
             core.after_interruption(file).await;

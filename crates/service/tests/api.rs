@@ -261,7 +261,7 @@ async fn errors_carry_the_documented_codes() {
     let harness = Harness::start(Options::default()).await;
     let client = &harness.client;
     let code = |result: Result<_, jsonrpsee::core::ClientError>| {
-        error_code(&result.err().expect("an error"))
+        error_code(&result.expect_err("an error"))
     };
 
     assert_eq!(

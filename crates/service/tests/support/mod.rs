@@ -85,8 +85,10 @@ pub fn service_config(
     concurrency: usize,
     smtp: Option<SmtpSettings>,
 ) -> ServiceConfig {
-    let mut backup = backup_engine::BackupOptions::default();
-    backup.concurrency = 2;
+    let backup = backup_engine::BackupOptions {
+        concurrency: 2,
+        ..Default::default()
+    };
     ServiceConfig {
         odoo: Some(odoo),
         backup,
