@@ -72,6 +72,8 @@ pub struct BackupRequest {
     pub options: BackupOptions,
 }
 
+/// Ids per `search` when collecting a model's ids.
+const ID_PAGE: usize = 50_000;
 /// Ids at most per `in` domain when collecting children.
 const CHILD_QUERY_CHUNK: usize = 5_000;
 /// Pages and binaries queued towards the writer thread.
@@ -372,9 +374,25 @@ impl<'a> Exporter<'a> {
     async fn direct_ids(&self, model: &ModelPlan) -> Result<Vec<i64>, OdooError> {
         let company = self.tenant.company_id;
         let order = SearchOptions::ordered_by("id");
-        let search = |domain: Domain| {
-            let order = order.clone();
-            async move { self.scoped.search(&model.model, &domain, &order).await }
+        // Ids in pages walked by id, so that a model of millions of records never arrives as
+        // one answer.
+        let search = |domain: Domain| async move {
+            let mut ids = Vec::new();
+            let mut last = 0_i64;
+            loop {
+                let page_domain = domain.clone().and(Domain::leaf("id", ">", last));
+                let options = SearchOptions::ordered_by("id").limit(ID_PAGE as u64);
+                let page = self
+                    .scoped
+                    .search(&model.model, &page_domain, &options)
+                    .await?;
+                let complete = page.len() < ID_PAGE;
+                last = page.last().copied().unwrap_or(last);
+                ids.extend(page);
+                if complete {
+                    return Ok(ids);
+                }
+            }
         };
         match &model.rule {
             Rule::Company => search(Domain::leaf("company_id", "=", company)).await,
