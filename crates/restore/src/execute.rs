@@ -331,7 +331,8 @@ impl Run<'_> {
     ) -> Result<(Record, Vec<String>), RestoreError> {
         let mut sent = Map::new();
         let mut waiting = Vec::new();
-        let schema = self.schema(model).clone();
+        let plan = self.plan;
+        let schema = &plan.internals.schemas[model];
         let mut context = context.clone();
         for (name, value) in values {
             context.entry(name.clone()).or_insert_with(|| value.clone());

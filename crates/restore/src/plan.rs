@@ -45,6 +45,10 @@ pub struct PlanOptions {
     pub binary_batch_size: usize,
     /// Bounds on the archive's entries (sizes, compression ratios).
     pub archive_limits: ReadLimits,
+    /// Compare field by field even the records whose `write_date` shows they were not written
+    /// since the backup. Odoo sets `write_date` on every write through its ORM; only a database
+    /// changed behind Odoo's back (SQL) needs this.
+    pub compare_unmodified_records: bool,
 }
 
 impl Default for PlanOptions {
@@ -54,6 +58,7 @@ impl Default for PlanOptions {
             concurrency: 4,
             binary_batch_size: 8,
             archive_limits: ReadLimits::default(),
+            compare_unmodified_records: false,
         }
     }
 }
@@ -370,18 +375,92 @@ impl Planner {
             let mut ids: Vec<i64> = target_of.values().copied().collect();
             ids.sort_unstable();
             ids.dedup();
-            let fields = self.fields_to_read(schema, &records.records);
+            // First only what tells whether a record changed and whom it belongs to; then every
+            // compared field of the records written since the backup.
+            let mut light_fields = self.ownership_fields(schema);
+            if schema.has_field("write_date") {
+                light_fields.push("write_date".into());
+            }
             let current = read_current(
                 &self.client,
                 model,
                 &ids,
-                &fields,
+                &light_fields,
                 self.options.read_batch_size,
                 self.options.concurrency,
             )
             .await
             .map_err(self.odoo(format!("read the current {model} records")))?;
             current_by_model.insert(model.clone(), (target_of, current));
+        }
+        // A record whose write_date is the archive's may still differ: deleting a record it
+        // points to clears or removes the link in the database, without a write. So a record
+        // pointing to an archive record that is gone is compared too.
+        let gone = |model: &str, archive_id: i64| {
+            current_by_model
+                .get(model)
+                .is_some_and(|(target_of, current)| {
+                    target_of
+                        .get(&archive_id)
+                        .is_none_or(|target| !current.rows.contains_key(target))
+                })
+        };
+        let mut unmodified_by_model: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
+        for (model, (target_of, current)) in &current_by_model {
+            let schema = &schemas[model];
+            if self.options.compare_unmodified_records || !schema.has_field("write_date") {
+                continue;
+            }
+            let records = &self.archive.models[model];
+            let mut unmodified = self.unmodified(records, target_of, current);
+            for record in &records.records {
+                let Some(target) = target_of.get(&record_id(record)) else {
+                    continue;
+                };
+                if !unmodified.contains(target) {
+                    continue;
+                }
+                let points_to_gone = record.iter().any(|(name, value)| {
+                    schema.field(name).is_some_and(|field| {
+                        field.is_given_on_create()
+                            && crate::values::referenced_records(field, value, record)
+                                .iter()
+                                .any(|(model, id)| {
+                                    self.archive.contains(model, *id) && gone(model, *id)
+                                })
+                    })
+                });
+                if points_to_gone {
+                    unmodified.remove(target);
+                }
+            }
+            unmodified_by_model.insert(model.clone(), unmodified);
+        }
+        for (model, (_, current)) in current_by_model.iter_mut() {
+            current.unmodified = unmodified_by_model.remove(model).unwrap_or_default();
+            let mut to_compare: Vec<i64> = current
+                .rows
+                .keys()
+                .copied()
+                .filter(|id| !current.unmodified.contains(id))
+                .collect();
+            if to_compare.is_empty() {
+                continue;
+            }
+            to_compare.sort_unstable();
+            let fields = self.fields_to_read(&schemas[model], &self.archive.models[model].records);
+            let full = read_current(
+                &self.client,
+                model,
+                &to_compare,
+                &fields,
+                self.options.read_batch_size,
+                self.options.concurrency,
+            )
+            .await
+            .map_err(self.odoo(format!("read the current {model} records")))?;
+            current.rows.extend(full.rows);
+            current.foreign.extend(full.foreign);
         }
 
         progress.report(RestoreProgress::Step(
@@ -523,6 +602,55 @@ impl Planner {
             }
         }
         Ok((schemas, refused))
+    }
+
+    /// Target ids of records not written since the backup: their `write_date` is the archive's,
+    /// and earlier than the second the backup started (`write_date` has whole seconds, so a
+    /// write in that second could carry the same value and is compared instead).
+    fn unmodified(
+        &self,
+        records: &crate::archive::ArchiveModel,
+        target_of: &HashMap<i64, i64>,
+        current: &CurrentRecords,
+    ) -> HashSet<i64> {
+        let backup_started = self
+            .archive
+            .metadata
+            .created_at
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        records
+            .records
+            .iter()
+            .filter_map(|record| {
+                let archived = record.get("write_date")?.as_str()?;
+                let target = target_of.get(&record_id(record))?;
+                let now = current.rows.get(target)?.get("write_date")?.as_str()?;
+                (archived == now && archived < backup_started.as_str()).then_some(*target)
+            })
+            .collect()
+    }
+
+    /// The fields that tell whom a record belongs to: company, parent and attachment fields.
+    fn ownership_fields(&self, schema: &ModelSchema) -> Vec<String> {
+        let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
+        let mut fields: BTreeSet<String> = BTreeSet::new();
+        fields.insert("id".into());
+        for name in ["company_id", "company_ids", "record_company_id"] {
+            if schema.has_field(name) {
+                fields.insert(name.into());
+            }
+        }
+        for (name, _) in schema.parent_links(&archive_models) {
+            fields.insert(name.clone());
+        }
+        for (id_field, model_field) in &schema.attached_by {
+            fields.insert(id_field.clone());
+            if schema.has_field(model_field) {
+                fields.insert(model_field.clone());
+            }
+        }
+        fields.into_iter().collect()
     }
 
     /// The fields read to compare and to judge ownership: the archive's fields that exist in
@@ -1007,6 +1135,10 @@ impl Planner {
                 plan.creates.push(PlannedCreate { archive_id, values });
                 continue;
             };
+            if current.unmodified.contains(&target_id) {
+                plan.unchanged += 1;
+                continue;
+            }
             let row = &current.rows[&target_id];
             let mut changes = BTreeMap::new();
             let mut has_binary = false;

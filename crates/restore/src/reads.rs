@@ -14,6 +14,8 @@ pub(crate) struct CurrentRecords {
     pub rows: HashMap<i64, Record>,
     /// Records that exist but that Odoo refuses to show to the tenant: another company's.
     pub foreign: BTreeSet<i64>,
+    /// Records not written since the backup read them (set by the planner): compared no further.
+    pub unmodified: std::collections::HashSet<i64>,
 }
 
 /// Reads the records with these ids, `batch` at a time, `concurrency` requests in flight, through
