@@ -16,7 +16,8 @@ use crate::ownership::Key;
 use crate::plan::{MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name};
 use crate::progress::{RestoreProgress, RestoreProgressSink, SafetyBackupProgress};
 use crate::report::{
-    ModelReport, Operation, RecordFailure, RestoreOutcome, RestoreReport, UnresolvedValue,
+    ModelReport, NotRestored, Operation, RecordFailure, RestoreOutcome, RestoreReport,
+    UnresolvedValue,
 };
 use crate::schema::ModelSchema;
 use crate::values::{Resolved, Resolver, Translated, file_reference, translate, write_value};
@@ -157,6 +158,7 @@ pub async fn execute(
         unresolved: Vec::new(),
         deferred: Vec::new(),
         sent: Vec::new(),
+        not_restored: BTreeMap::new(),
         write_calls: 0,
         progress,
     };
@@ -198,8 +200,37 @@ pub async fn execute(
         failures,
         unresolved,
         write_calls,
+        not_restored: not_restored_created,
         ..
     } = run;
+    let mut not_restored_counts: BTreeMap<(String, String), (&'static str, u64)> = BTreeMap::new();
+    for model in plan.models() {
+        for field in &model.not_restored {
+            not_restored_counts
+                .entry((model.model.clone(), field.field.clone()))
+                .or_insert((field.reason, 0))
+                .1 += field.differing_records;
+        }
+    }
+    for ((model, field), records) in not_restored_created {
+        let reason = plan.internals.schemas[&model]
+            .field(&field)
+            .and_then(|schema| schema.not_written)
+            .map_or("not written", crate::schema::NotWritten::describe);
+        not_restored_counts
+            .entry((model, field))
+            .or_insert((reason, 0))
+            .1 += records;
+    }
+    let not_restored: Vec<NotRestored> = not_restored_counts
+        .into_iter()
+        .map(|((model, field), (reason, records))| NotRestored {
+            model,
+            field,
+            reason,
+            records,
+        })
+        .collect();
     let mut recreated: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
     for ((model, archive_id), target) in targets.created {
         recreated
@@ -228,6 +259,7 @@ pub async fn execute(
         refusals,
         failures,
         unresolved,
+        not_restored,
         recreated,
         write_calls,
         duration: started.elapsed(),
@@ -265,6 +297,10 @@ impl Resolver for Targets<'_> {
 /// Values written alike to records `(archive id, target id)`.
 type WriteGroup = (Record, Vec<(i64, i64)>);
 
+/// A created record: model, archive id, new id, the values sent, the archive's values of the
+/// fields never written.
+type SentRecord = (String, i64, i64, Record, Record);
+
 /// Fields of a created record that wait for the record they point to.
 struct Deferred {
     model: String,
@@ -284,8 +320,10 @@ struct Run<'a> {
     failures: Vec<RecordFailure>,
     unresolved: Vec<UnresolvedValue>,
     deferred: Vec<Deferred>,
-    /// What was sent to create each record: (model, archive id, new id, values).
-    sent: Vec<(String, i64, i64, Record)>,
+    /// What was sent to create each record, and its archive values never written.
+    sent: Vec<SentRecord>,
+    /// Fields never written that differ after creation: (model, field) → records.
+    not_restored: BTreeMap<(String, String), u64>,
     write_calls: u64,
     progress: &'a dyn RestoreProgressSink,
 }
@@ -483,8 +521,13 @@ impl Run<'_> {
                     .field(name)
                     .is_some_and(|field| !field.info.field_type.is_binary())
             });
-            self.sent
-                .push((model.to_owned(), *archive_id, *target_id, sent_values));
+            self.sent.push((
+                model.to_owned(),
+                *archive_id,
+                *target_id,
+                sent_values,
+                batch[*index].unwritten.clone(),
+            ));
             self.targets
                 .created
                 .insert((model.to_owned(), *archive_id), *target_id);
@@ -598,31 +641,50 @@ impl Run<'_> {
     /// restore then finds nothing to do.
     async fn settle_created(&mut self) -> Result<(), RestoreError> {
         let sent = std::mem::take(&mut self.sent);
-        let mut by_model: BTreeMap<String, Vec<(i64, i64, Record)>> = BTreeMap::new();
-        for (model, archive_id, target_id, values) in sent {
+        let mut by_model: BTreeMap<String, Vec<(i64, i64, Record, Record)>> = BTreeMap::new();
+        for (model, archive_id, target_id, values, unwritten) in sent {
             by_model
                 .entry(model)
                 .or_default()
-                .push((archive_id, target_id, values));
+                .push((archive_id, target_id, values, unwritten));
         }
         for (model, records) in by_model {
             let schema = self.schema(&model).clone();
             let mut fields: Vec<String> = records
                 .iter()
-                .flat_map(|(_, _, values)| values.keys().cloned())
+                .flat_map(|(_, _, values, unwritten)| {
+                    values.keys().chain(unwritten.keys()).cloned()
+                })
                 .collect::<std::collections::BTreeSet<String>>()
                 .into_iter()
                 .collect();
             fields.push("id".into());
-            let ids: Vec<i64> = records.iter().map(|(_, target, _)| *target).collect();
+            let ids: Vec<i64> = records.iter().map(|(_, target, _, _)| *target).collect();
             let current = crate::reads::read_current(&self.writer, &model, &ids, &fields, 500, 2)
                 .await
                 .map_err(self.odoo_error(format!("read back the created {model} records")))?;
             let mut groups: BTreeMap<String, WriteGroup> = BTreeMap::new();
-            for (archive_id, target_id, values) in records {
+            for (archive_id, target_id, values, unwritten) in records {
                 let Some(row) = current.rows.get(&target_id) else {
                     continue;
                 };
+                for (name, value) in &unwritten {
+                    let Some(field) = schema.field(name) else {
+                        continue;
+                    };
+                    let Translated::Ready(expected) =
+                        translate(field, value, &unwritten, &self.targets)
+                    else {
+                        continue;
+                    };
+                    let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                    if !crate::values::same_value(field, &now, &expected) {
+                        *self
+                            .not_restored
+                            .entry((model.clone(), name.clone()))
+                            .or_default() += 1;
+                    }
+                }
                 let differing: Record = values
                     .into_iter()
                     .filter(|(name, value)| {

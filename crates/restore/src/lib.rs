@@ -60,6 +60,7 @@ pub use plan::{
 };
 pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
 pub use report::{
-    ModelReport, Operation, RecordFailure, Refusal, RestoreOutcome, RestoreReport, UnresolvedValue,
+    ModelReport, NotRestored, Operation, RecordFailure, Refusal, RestoreOutcome, RestoreReport,
+    UnresolvedValue,
 };
 pub use schema::{NEVER_RESTORED_FIELDS, NotWritten};

@@ -89,6 +89,10 @@ pub struct PlannedCreate {
     pub archive_id: i64,
     /// The values written, with the archive's ids (remapped when written).
     pub values: Record,
+    /// The archive's values of the fields a restore never writes (read-only, related): compared
+    /// after creation, to report what Odoo set otherwise.
+    #[serde(skip)]
+    pub(crate) unwritten: Record,
 }
 
 /// A field of the archive that a restore does not write, and on how many existing records its
@@ -1132,7 +1136,12 @@ impl Planner {
             let attached = internals.attached.contains(&key);
             let Some(&target_id) = internals.existing.get(&key) else {
                 let values = creatable_values(schema, record, attached, self.tenant.company_id);
-                plan.creates.push(PlannedCreate { archive_id, values });
+                let unwritten = unwritten_values(schema, record);
+                plan.creates.push(PlannedCreate {
+                    archive_id,
+                    values,
+                    unwritten,
+                });
                 continue;
             };
             if current.unmodified.contains(&target_id) {
@@ -1153,7 +1162,10 @@ impl Planner {
                 if let Some(reason) = field.not_written {
                     if matches!(
                         reason,
-                        NotWritten::Readonly | NotWritten::Related | NotWritten::Denied
+                        NotWritten::Readonly
+                            | NotWritten::Related
+                            | NotWritten::Denied
+                            | NotWritten::FollowsOtherRecord
                     ) && let Some(now) = row.get(name)
                         && matches!(translate(field, value, record, &resolver), Translated::Ready(ref restored) if !same_value(field, now, restored))
                     {
@@ -1400,6 +1412,25 @@ fn creatable_values(schema: &ModelSchema, record: &Record, attached: bool, tenan
         values.insert(name.clone(), value.clone());
     }
     values
+}
+
+/// The archive's values of the fields a restore does not write but that hold entered data
+/// (read-only workflow fields such as an order's `state`, related and denied fields).
+fn unwritten_values(schema: &ModelSchema, record: &Record) -> Record {
+    record
+        .iter()
+        .filter(|(name, _)| {
+            schema.field(name).is_some_and(|field| {
+                !field.is_given_on_create()
+                    && !field.info.field_type.is_binary()
+                    && matches!(
+                        field.not_written,
+                        Some(NotWritten::Readonly | NotWritten::Related | NotWritten::Denied)
+                    )
+            })
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
 }
 
 /// The values of the model fields of the record's many2one_reference fields.

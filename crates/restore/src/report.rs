@@ -66,6 +66,17 @@ pub struct UnresolvedValue {
     pub reason: String,
 }
 
+/// A field a restore never writes (read-only, related, counters) whose value differs from the
+/// archive's on some records after the restore: what the restore could not bring back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotRestored {
+    pub model: String,
+    pub field: String,
+    pub reason: &'static str,
+    /// Records on which it differs.
+    pub records: u64,
+}
+
 /// Whether everything in the archive is back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +101,9 @@ pub struct RestoreReport {
     pub refusals: Vec<Refusal>,
     pub failures: Vec<RecordFailure>,
     pub unresolved: Vec<UnresolvedValue>,
+    /// Fields never written that differ from the archive (on updated and re-created records):
+    /// by design, not a failure — an order re-created as a quotation, say.
+    pub not_restored: Vec<NotRestored>,
     /// Re-created records: model → archive id → new id.
     pub recreated: BTreeMap<String, BTreeMap<i64, i64>>,
     /// `create` and `write` calls made (record mappings included).

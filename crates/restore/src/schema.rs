@@ -67,6 +67,11 @@ pub enum NotWritten {
     Unknown,
     /// Neither stored nor computed: nothing to restore.
     NotStored,
+    /// Computed from another record and written back to it (a lead's `email_from` follows its
+    /// partner's e-mail): writing it would change that other record, and Odoo would then
+    /// recompute it on every record that follows the same one. Given when a record is
+    /// re-created, never written to an existing record.
+    FollowsOtherRecord,
 }
 
 impl NotWritten {
@@ -81,6 +86,9 @@ impl NotWritten {
             NotWritten::Denied => "never restored (credential, storage detail or counter)",
             NotWritten::Unknown => "field not in this database",
             NotWritten::NotStored => "field neither stored nor computed",
+            NotWritten::FollowsOtherRecord => {
+                "computed from another record, which writing it would change too"
+            }
         }
     }
 }
@@ -122,6 +130,7 @@ impl FieldSchema {
     /// them the record cannot exist. They are never written to an existing record.
     pub fn is_given_on_create(&self) -> bool {
         self.is_written()
+            || self.not_written == Some(NotWritten::FollowsOtherRecord)
             || (self.not_written == Some(NotWritten::Readonly)
                 && self.info.required
                 && self.info.store
@@ -316,6 +325,9 @@ fn not_written(
     // read-only has an inverse (an attachment's `datas`) and is written.
     if !info.store && info.depends.is_empty() {
         return Some(NotWritten::NotStored);
+    }
+    if info.store && info.depends.iter().any(|path| path.contains('.')) {
+        return Some(NotWritten::FollowsOtherRecord);
     }
     None
 }

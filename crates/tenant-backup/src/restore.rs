@@ -107,6 +107,13 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
             failure.model, failure.archive_id, failure.operation, failure.message
         )?;
     }
+    for field in &report.not_restored {
+        writeln!(
+            out,
+            "not written:  {}.{} differs from the archive on {} records ({})",
+            field.model, field.field, field.records, field.reason
+        )?;
+    }
     for value in &report.unresolved {
         writeln!(
             out,

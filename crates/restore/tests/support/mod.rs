@@ -205,6 +205,9 @@ pub fn restorable(name: &str, info: &FieldInfo) -> bool {
         && info.related.is_none()
         && info.field_type != FieldType::One2many
         && (info.store || !info.depends.is_empty())
+        // Computed from another record (a lead's e-mail from its partner's): it follows that
+        // record, a restore does not write it to an existing one.
+        && !(info.store && info.depends.iter().any(|path| path.contains('.')))
         && !tenant_restore::NEVER_RESTORED_FIELDS
             .iter()
             .any(|(_, field, _)| *field == name)
