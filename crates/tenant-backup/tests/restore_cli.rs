@@ -1,0 +1,158 @@
+//! `tenant-backup restore` as a user runs it, against a simulated Odoo: a dry run that writes
+//! nothing, a restore that brings deleted records back and names its safety backup, exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
+use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
+use odoo_sim::{SimConfig, Simulator};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_tenant-backup");
+
+fn tenant_backup(simulator: &Simulator) -> Command {
+    let config = simulator.config();
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("ODOO_URL", simulator.url())
+        .env("ODOO_DB", &config.database)
+        .env("ODOO_LOGIN", &config.login)
+        .env("ODOO_PASSWORD", &config.password)
+        .stdin(Stdio::null());
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("run tenant-backup"))
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing() {
+    let simulator = Simulator::start(SimConfig::default()).await.unwrap();
+    let tenants: Vec<i64> = simulator.with_db(|db| {
+        ["Boutique Sport", "Marque Mode"]
+            .iter()
+            .enumerate()
+            .map(|(seed, name)| {
+                add_shop_tenant(
+                    db,
+                    &TenantSpec::new(*name, TenantSize::Small, seed as u64 + 3),
+                )
+                .company_id
+            })
+            .collect()
+    });
+    let tenant = tenants[1];
+    let out = tempfile::tempdir().unwrap();
+    let backup = run({
+        let mut command = tenant_backup(&simulator);
+        command.args(["backup", "--tenant", &tenant.to_string(), "--out"]);
+        command.arg(out.path());
+        command
+    })
+    .await;
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    let archive: PathBuf = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .expect("an archive");
+
+    let config = simulator.config();
+    let client = OdooClient::connect(ClientConfig::new(
+        simulator.url().parse().unwrap(),
+        config.database.clone(),
+        config.login.clone(),
+        Credential::Password(Secret::new(config.password.clone())),
+    ))
+    .await
+    .unwrap()
+    .with_context(Context::company(tenant).with_archived());
+    let leads = client
+        .search(
+            "crm.lead",
+            &Domain::leaf("company_id", "=", tenant),
+            &SearchOptions::ordered_by("id").limit(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 2, "the shop tenant has leads");
+    client.unlink("crm.lead", &leads).await.unwrap();
+
+    simulator.reset_stats();
+    let dry_run = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenant.to_string(), "--dry-run"]);
+        command
+    })
+    .await;
+    let stdout = text(&dry_run.stdout);
+    assert!(
+        dry_run.status.success(),
+        "{stdout}{}",
+        text(&dry_run.stderr)
+    );
+    assert!(
+        stdout.contains("nothing was written") && stdout.contains("crm.lead"),
+        "{stdout}"
+    );
+    assert_eq!(simulator.stats().writes(), 0, "the dry run wrote");
+
+    let safety = tempfile::tempdir().unwrap();
+    let restore = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenant.to_string(), "--safety-dir"]);
+        command.arg(safety.path());
+        command
+    })
+    .await;
+    let stdout = text(&restore.stdout);
+    assert!(
+        restore.status.success(),
+        "{stdout}{}",
+        text(&restore.stderr)
+    );
+    assert!(stdout.contains("result:        complete"), "{stdout}");
+    let safety_line = stdout
+        .lines()
+        .find(|line| line.starts_with("safety backup: "))
+        .expect("the report names the safety backup");
+    let safety_path = PathBuf::from(safety_line.trim_start_matches("safety backup: "));
+    assert!(
+        safety_path.starts_with(safety.path()) && safety_path.exists(),
+        "{safety_line}"
+    );
+    let leads_now = client
+        .search_count("crm.lead", &Domain::leaf("company_id", "=", tenant))
+        .await
+        .unwrap();
+    let leads_in_archive = backup_engine::read_archive(&archive)
+        .unwrap()
+        .metadata()
+        .models["crm.lead"];
+    assert_eq!(leads_now, leads_in_archive);
+
+    // The archive of one tenant is refused for another, with a non-zero exit.
+    let refused = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenants[0].to_string(), "--no-safety-backup"]);
+        command
+    })
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("not the target tenant"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
