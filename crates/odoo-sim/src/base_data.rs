@@ -262,6 +262,32 @@ pub fn load(db: &mut Database, config: &SimConfig) {
 fn load_metadata(db: &mut Database) {
     let registry = Registry::get();
     for name in registry.model_names() {
+        if registry.optional_module(name).is_none() {
+            load_model_metadata(db, name);
+        }
+    }
+}
+
+/// Installs an optional module: its `ir.module.module` row and the metadata of its models.
+pub(crate) fn install_module(db: &mut Database, module: &str) {
+    let mut record = Record::default();
+    record.put("name", json!(module));
+    record.put("state", json!("installed"));
+    record.put("latest_version", json!("18.0.1.0.0"));
+    compute::fill_defaults(db, "ir.module.module", &mut record, None);
+    db.insert("ir.module.module", record);
+    let registry = Registry::get();
+    for name in registry.model_names() {
+        if registry.optional_module(name) == Some(module) {
+            load_model_metadata(db, name);
+        }
+    }
+}
+
+/// The `ir.model` row of one model and the `ir.model.fields` rows of its fields.
+fn load_model_metadata(db: &mut Database, name: &str) {
+    let registry = Registry::get();
+    {
         let model = registry.model(name).expect("listed model");
         let def = model.def;
         let module = def.modules.split(", ").next().unwrap_or("base").to_owned();

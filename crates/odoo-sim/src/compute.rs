@@ -352,6 +352,32 @@ pub fn fill_defaults(db: &mut Database, model: &str, record: &mut Record, env: O
             let currency = company_currency(db, record.many2one("company_id").unwrap_or(company));
             default!("currency_id", currency);
         }
+        "quelyos.backup" => {
+            default!("origin", json!("manual"));
+            default!("status", json!("pending"));
+        }
+        "quelyos.backup.schedule" => {
+            default!("frequency", json!("daily"));
+            default!("hour", json!(2));
+            default!("minute", json!(0));
+            default!("day_of_month", json!(1));
+            default!("retention_count", json!(7));
+            default!("last_status", json!("never"));
+            // `_compute_tz`: the tenant's partner's time zone, else Europe/Paris.
+            let tz = record
+                .many2one("company_id")
+                .and_then(|company| db.get("res.company", company))
+                .and_then(|company| company.many2one("partner_id"))
+                .and_then(|partner| db.get("res.partner", partner))
+                .and_then(|partner| partner.text("tz").map(str::to_owned))
+                .filter(|tz| !tz.is_empty())
+                .unwrap_or_else(|| "Europe/Paris".to_owned());
+            default!("tz", json!(tz));
+        }
+        "quelyos.backup.audit" => {
+            default!("date", Value::from(now.clone()));
+            default!("user_id", json!(uid));
+        }
         "account.move.line" => {
             default!("display_type", json!("product"));
             default!("debit", json!(0.0));

@@ -63,6 +63,10 @@ pub struct SimConfig {
     pub password: String,
     /// Accepted by `/jsonrpc` in place of the password and by JSON-2; refused by the web login.
     pub api_key: String,
+    /// Starts with the backup addon (`quelyos_tenant_backup`) installed: its models
+    /// `quelyos.backup`, `quelyos.backup.schedule` and `quelyos.backup.audit` exist. Off by
+    /// default, as on a fresh database; [`Database::install_backup_addon`] installs it later.
+    pub with_backup_addon: bool,
 }
 
 impl Default for SimConfig {
@@ -73,6 +77,7 @@ impl Default for SimConfig {
             login: "admin".into(),
             password: "admin".into(),
             api_key: "sim-api-key".into(),
+            with_backup_addon: false,
         }
     }
 }
@@ -118,6 +123,9 @@ impl Simulator {
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         let mut database = Database::empty();
         base_data::load(&mut database, &config);
+        if config.with_backup_addon {
+            database.install_backup_addon();
+        }
         let shared = Arc::new(server::Shared {
             config,
             db: RwLock::new(database),

@@ -100,11 +100,14 @@ struct Prepared {
 }
 
 /// Checks the model and method and binds the arguments.
-fn prepare(request: &Request) -> Result<Prepared, OdooException> {
+fn prepare(db: &Database, request: &Request) -> Result<Prepared, OdooException> {
     let registry = Registry::get();
-    let model = registry.model(&request.model).ok_or_else(|| {
-        OdooException::user_error(format!("Object {} doesn't exist", request.model))
-    })?;
+    let model = registry
+        .model(&request.model)
+        .filter(|_| db.has_model(&request.model))
+        .ok_or_else(|| {
+            OdooException::user_error(format!("Object {} doesn't exist", request.model))
+        })?;
     check_method_name(&request.method)?;
     // Odoo 16-18's call_kw looks at create's first positional argument to shape its answer:
     // vals_list given by name fails with IndexError (and the transaction is rolled back).
@@ -229,7 +232,7 @@ pub fn execute_read(db: &Database, uid: i64, request: &Request) -> Result<Value,
         model,
         bound,
         context,
-    } = prepare(request)?;
+    } = prepare(db, request)?;
     let env = Env::new(db, uid, context)?;
     read_method(db, &env, model, &request.method, &bound)
 }
@@ -244,7 +247,7 @@ pub fn execute_write(
         model,
         bound,
         context,
-    } = prepare(request)?;
+    } = prepare(db, request)?;
     let env = Env::new(db, uid, context)?;
     if !is_write_method(&request.method) {
         return read_method(db, &env, model, &request.method, &bound);

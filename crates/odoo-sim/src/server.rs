@@ -512,7 +512,7 @@ async fn call_kw(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         return rpc_error(&id, &missing_arguments("DataSet.call_kw", &missing));
     }
     let model = params["model"].as_str().unwrap_or_default().to_owned();
-    if crate::registry::Registry::get().model(&model).is_none() {
+    if !shared.db.read().expect("database lock").has_model(&model) {
         return rpc_error(
             &id,
             &OdooException::not_found(
@@ -618,7 +618,7 @@ async fn json2(
             }
         }
     };
-    if crate::registry::Registry::get().model(&model).is_none() {
+    if !shared.db.read().expect("database lock").has_model(&model) {
         return json2_error(&OdooException::not_found(format!(
             "the model '{model}' does not exist"
         )));

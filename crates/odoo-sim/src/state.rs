@@ -82,6 +82,8 @@ pub struct Database {
     pub(crate) database_uuid: String,
     /// Advances on every write, so `write_date` grows even within one second.
     clock_tick: u64,
+    /// Optional modules installed (the backup addon): their models exist only once installed.
+    installed_modules: BTreeSet<&'static str>,
 }
 
 impl Database {
@@ -104,10 +106,37 @@ impl Database {
             api_keys: HashMap::new(),
             database_uuid: String::new(),
             clock_tick: 0,
+            installed_modules: BTreeSet::new(),
         }
     }
 
     // ---- helpers documented for tests -------------------------------------------------------
+
+    /// Installs the backup addon (`quelyos_tenant_backup`): its models `quelyos.backup`,
+    /// `quelyos.backup.schedule` and `quelyos.backup.audit` appear in `ir.model`,
+    /// `ir.model.fields` and `fields_get`, and can be read and written. Installing it twice
+    /// does nothing.
+    pub fn install_backup_addon(&mut self) {
+        const MODULE: &str = "quelyos_tenant_backup";
+        if self.installed_modules.insert(MODULE) {
+            crate::base_data::install_module(self, MODULE);
+        }
+    }
+
+    /// Whether the backup addon is installed.
+    pub fn backup_addon_installed(&self) -> bool {
+        self.installed_modules.contains("quelyos_tenant_backup")
+    }
+
+    /// Whether the database has the model: every registered model, except those of optional
+    /// modules that are not installed.
+    pub fn has_model(&self, model: &str) -> bool {
+        let registry = Registry::get();
+        registry.model(model).is_some()
+            && registry
+                .optional_module(model)
+                .is_none_or(|module| self.installed_modules.contains(module))
+    }
 
     /// Records of `model` that belong to `company_id`, archived ones included: by `company_id`,
     /// by `company_ids` (`account.account`), by the template's company (`product.product`) or

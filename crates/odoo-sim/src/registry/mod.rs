@@ -4,6 +4,7 @@
 //! The field metadata in `catalog.rs` is data copied from a real Odoo 18; the behaviour below is
 //! what the ORM and the record rules of that Odoo do with those models.
 
+mod addon;
 mod catalog;
 
 use std::collections::HashMap;
@@ -285,6 +286,11 @@ fn behaviour_of(model: &str) -> Behaviour {
         | "res.partner.category"
         | "res.company" => {}
         "product.product" => behaviour.rule = CompanyRule::CompanyField,
+        // The addon defines no record rule: its models are for administrators, who see every
+        // tenant's backups and schedules.
+        "quelyos.backup" => behaviour.rec_name = Some("file_name"),
+        "quelyos.backup.schedule" => behaviour.rec_name = None,
+        "quelyos.backup.audit" => behaviour.rec_name = Some("backup_ref"),
         _ => {}
     }
     if model == "ir.model.data" {
@@ -330,6 +336,8 @@ impl Model {
 pub struct Registry {
     models: HashMap<&'static str, Model>,
     names: Vec<&'static str>,
+    /// Models of modules a database has only once they are installed, to their module.
+    optional: HashMap<&'static str, &'static str>,
 }
 
 impl Registry {
@@ -338,7 +346,11 @@ impl Registry {
         static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
             let mut models = HashMap::new();
             let mut names = Vec::new();
-            for def in catalog::MODELS {
+            let mut optional = HashMap::new();
+            for def in addon::MODELS {
+                optional.insert(def.name, addon::MODULE);
+            }
+            for def in catalog::MODELS.iter().chain(addon::MODELS) {
                 let by_name = def.fields.iter().map(|field| (field.name, field)).collect();
                 models.insert(
                     def.name,
@@ -351,7 +363,11 @@ impl Registry {
                 names.push(def.name);
             }
             names.sort_unstable();
-            Registry { models, names }
+            Registry {
+                models,
+                names,
+                optional,
+            }
         });
         &REGISTRY
     }
@@ -360,7 +376,13 @@ impl Registry {
         self.models.get(name)
     }
 
-    /// Model names in alphabetical order.
+    /// The module a model comes from when a database has it only once that module is installed
+    /// (the backup addon's models); `None` for the models every database has.
+    pub fn optional_module(&self, name: &str) -> Option<&'static str> {
+        self.optional.get(name).copied()
+    }
+
+    /// Model names in alphabetical order, optional ones included.
     pub fn model_names(&self) -> &[&'static str] {
         &self.names
     }
