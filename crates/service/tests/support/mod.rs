@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use backup_notify::{Lang, SmtpSecurity, SmtpSettings};
 use backup_service::{
-    BackupApiClient, InMemorySchedules, Job, LogFormat, ManualClock, RunningService,
+    BackupApiClient, BackupStore, InMemorySchedules, Job, LogFormat, ManualClock, RunningService,
     ServiceBuilder, ServiceConfig,
 };
 use chrono::{TimeZone, Utc};
@@ -25,6 +25,11 @@ pub struct Options {
     pub tenants: Vec<(&'static str, TenantSize)>,
     pub concurrency: usize,
     pub smtp: Option<SmtpSettings>,
+    /// The simulator has the backup addon installed, and the service reads its schedules from
+    /// Odoo's `quelyos.backup.schedule` records instead of [`Harness::schedules`].
+    pub backup_addon: bool,
+    /// Where archives are kept, in place of the service's own local store.
+    pub store: Option<Arc<dyn BackupStore>>,
 }
 
 impl Default for Options {
@@ -36,6 +41,8 @@ impl Default for Options {
             ],
             concurrency: 2,
             smtp: None,
+            backup_addon: false,
+            store: None,
         }
     }
 }
@@ -53,9 +60,14 @@ pub struct Harness {
 }
 
 pub async fn start_sim(tenants: &[(&'static str, TenantSize)]) -> (Simulator, Vec<TenantInfo>) {
-    let sim = Simulator::start(SimConfig::default())
-        .await
-        .expect("simulator starts");
+    start_sim_with(tenants, SimConfig::default()).await
+}
+
+pub async fn start_sim_with(
+    tenants: &[(&'static str, TenantSize)],
+    config: SimConfig,
+) -> (Simulator, Vec<TenantInfo>) {
+    let sim = Simulator::start(config).await.expect("simulator starts");
     let infos = sim.with_db(|db| {
         tenants
             .iter()
@@ -124,24 +136,31 @@ pub fn client(url: &str, token: Option<&str>) -> HttpClient {
 
 impl Harness {
     pub async fn start(options: Options) -> Harness {
-        let (sim, tenants) = start_sim(&options.tenants).await;
+        let sim_config = SimConfig {
+            with_backup_addon: options.backup_addon,
+            ..SimConfig::default()
+        };
+        let (sim, tenants) = start_sim_with(&options.tenants, sim_config).await;
         let odoo = odoo_config(&sim.url());
         let dir = tempfile::tempdir().unwrap();
         let schedules = InMemorySchedules::new();
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 1, 30, 16, 42, 0).unwrap(),
         ));
-        let service = ServiceBuilder::new(service_config(
+        let mut builder = ServiceBuilder::new(service_config(
             odoo.clone(),
             dir.path(),
             options.concurrency,
             options.smtp,
         ))
-        .schedules(schedules.clone())
-        .clock(clock.clone())
-        .start()
-        .await
-        .expect("service starts");
+        .clock(clock.clone());
+        if !options.backup_addon {
+            builder = builder.schedules(schedules.clone());
+        }
+        if let Some(store) = options.store {
+            builder = builder.store(store);
+        }
+        let service = builder.start().await.expect("service starts");
         let url = service.url();
         Harness {
             sim: Some(sim),
