@@ -368,7 +368,7 @@ async fn backups_of_one_tenant_never_overlap_and_other_tenants_run_in_parallel_w
             ("Admin Quelyos", odoo_sim::datasets::TenantSize::Small),
         ],
         concurrency: 2,
-        smtp: None,
+        ..Options::default()
     })
     .await;
     let client = &harness.client;
