@@ -33,6 +33,19 @@ const TECHNICAL_PREFIXES: &[&str] = &["message_", "activity_"];
 /// Fields that are data but must never be moved back to an older value, with the reason.
 /// Reviewed by hand: add to it when a module brings such a field, and say why.
 pub const NEVER_RESTORED_FIELDS: &[(&str, &str, &str)] = &[
+    // Which companies and groups a user may work with is access control, not tenant data: a
+    // restore must never widen a user's reach into another tenant, and the main company's users
+    // legitimately list other companies, which would otherwise make its archive look tampered.
+    (
+        "res.users",
+        "company_ids",
+        "access rights: the companies a user may work in are never restored",
+    ),
+    (
+        "res.users",
+        "groups_id",
+        "access rights: a user's groups are never restored",
+    ),
     (
         "ir.sequence",
         "number_next",
@@ -83,7 +96,9 @@ impl NotWritten {
             NotWritten::Readonly => "read-only field: computed or set by Odoo's own workflow",
             NotWritten::One2many => "one2many: restored through the children's many2one",
             NotWritten::ResizedImage => "resized image: derived from the full-size image",
-            NotWritten::Denied => "never restored (credential, storage detail or counter)",
+            NotWritten::Denied => {
+                "never restored (credential, access right, storage detail or counter)"
+            }
             NotWritten::Unknown => "field not in this database",
             NotWritten::NotStored => "field neither stored nor computed",
             NotWritten::FollowsOtherRecord => {

@@ -452,3 +452,44 @@ async fn a_dry_run_writes_nothing_and_an_unchanged_tenant_needs_no_write() {
         "the dry run lists every model"
     );
 }
+
+/// Regression: the main company's users legitimately list other companies in `company_ids`
+/// (Odoo adds every new company to the superuser's), which once made every archive of such a
+/// tenant look tampered. Which companies a user may work in is access control and is never
+/// restored, so it neither refuses the archive nor gets written.
+#[tokio::test]
+async fn a_user_allowed_in_other_companies_does_not_make_the_archive_look_tampered() {
+    let world = simulated_world(TenantSize::Small).await;
+    let other = world.others[0];
+    let tenant = world.tenant;
+    world.simulator.as_ref().unwrap().with_db(|db| {
+        let partner = db.insert_raw(
+            "res.partner",
+            json!({"name": "Tenant clerk", "company_id": tenant}),
+        );
+        db.insert_raw(
+            "res.users",
+            json!({"login": "clerk", "name": "Tenant clerk", "partner_id": partner,
+                    "company_id": tenant, "company_ids": [tenant, other], "active": true, "share": false}),
+        );
+    });
+    let directory = tempfile::tempdir().unwrap();
+    let archive = world.backup(tenant, directory.path()).await;
+    let data = support::archive_records(&archive);
+    assert!(
+        data.get("res.users").is_some_and(|users| !users.is_empty()),
+        "the tenant's user is in its archive"
+    );
+    world.reset_stats();
+    let plan = tenant_restore::plan(
+        &world.client,
+        &archive,
+        &TenantSelector::Id(tenant),
+        &PlanOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("a user's other companies are not tampering");
+    assert!(plan.writes_nothing(), "{:?}", plan.summary());
+    assert_eq!(world.writes(), Some(0));
+}
