@@ -853,6 +853,15 @@ impl Core {
                 continue;
             };
             let created_at = metadata.created_at;
+            // The restore reports only the archive's path: its duration is from the backup's
+            // start (in its metadata) to the moment the archive was finished (its mtime).
+            let finished_at = tokio::fs::metadata(&path)
+                .await
+                .and_then(|file| file.modified())
+                .ok()
+                .map(chrono::DateTime::<chrono::Utc>::from);
+            let duration_ms = finished_at
+                .map(|finished| (finished - created_at).num_milliseconds().max(0) as u64);
             let backup_id = new_backup_id(&tenant.code, created_at);
             let mut backup = Backup {
                 backup_id: backup_id.clone(),
@@ -864,7 +873,7 @@ impl Core {
                 records: metadata.record_count,
                 attachments: metadata.attachment_count,
                 created_at,
-                duration_ms: None,
+                duration_ms,
                 job_id: Some(job_id.to_owned()),
                 error: None,
                 models: Some(metadata.models.clone()),

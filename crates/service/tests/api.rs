@@ -247,6 +247,11 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
     assert_eq!(safety.origin, Origin::Safety);
     assert_eq!(safety.status, BackupStatus::Done);
     assert_eq!(safety.tenant.company_id, company);
+    // Regression: safety backups were listed with no duration (shown as 0 s in Odoo).
+    assert!(
+        safety.duration_ms.is_some(),
+        "a finished safety backup has a duration: {safety:?}"
+    );
     assert!(
         client
             .backup_verify(safety.backup_id.clone())
