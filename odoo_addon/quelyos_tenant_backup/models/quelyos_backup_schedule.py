@@ -288,8 +288,12 @@ class QuelyosBackupSchedule(models.Model):
         """"Run now": start a backup of this schedule's tenant immediately."""
         self.ensure_one()
         # Marked running before asking, so that the sidecar's own report of the
-        # result (which waits for this transaction) is the one that stays.
+        # result (which waits for this transaction) is the one that stays. The
+        # flush takes the row lock now: were the UPDATE left for the commit, the
+        # sidecar's job could write the row first, Odoo would retry the whole
+        # request after a serialization failure, and ask for a second backup.
         self.write({"last_status": "running"})
+        self.flush_recordset(["last_status"])
         answer = self.env["quelyos.backup.sidecar"]._backup_start(
             self.company_id.id, schedule_id=self.id
         )
