@@ -746,7 +746,17 @@ fn read_value(db: &Database, env: &Env, model: &Model, record: &Record, field: &
         FieldKind::Integer | FieldKind::Many2oneReference => {
             json!(value.as_i64().unwrap_or(0))
         }
-        FieldKind::Float | FieldKind::Monetary => json!(value.as_f64().unwrap_or(0.0)),
+        FieldKind::Float | FieldKind::Monetary => {
+            let number = value.as_f64().unwrap_or(0.0);
+            match field.digits {
+                // Stored rounded, as Odoo's float_round does on write.
+                Some(digits) => {
+                    let scale = 10f64.powi(digits as i32);
+                    json!((number * scale).round() / scale)
+                }
+                None => json!(number),
+            }
+        }
         FieldKind::Boolean => json!(value.as_bool().unwrap_or(false)),
         FieldKind::Binary => match &*value {
             Value::String(content) if !content.is_empty() => {

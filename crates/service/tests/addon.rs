@@ -1,6 +1,8 @@
-//! Against a simulated Odoo with the addon installed: schedules come from its
-//! `quelyos.backup.schedule` records and their outcome is written back there, and every backup's
-//! states are mirrored into a `quelyos.backup` record.
+//! Against an Odoo with the addon installed (a simulator, or the real Odoo named by `ODOO_URL`
+//! through tests/live, which must have `quelyos_tenant_backup` installed): schedules come from
+//! its `quelyos.backup.schedule` records and their outcome is written back there, and every
+//! backup's states are mirrored into a `quelyos.backup` record. What the tests create there is
+//! removed at the end.
 
 mod support;
 
@@ -37,7 +39,7 @@ const BACKUP_FIELDS: [&str; 12] = [
 async fn odoo(harness: &Harness) -> OdooClient {
     OdooClient::connect(harness.odoo.clone())
         .await
-        .expect("connect to the simulator")
+        .expect("connect to the Odoo under test")
 }
 
 /// The `quelyos.backup` record of `backup_id`, if mirrored.
@@ -174,10 +176,21 @@ async fn a_schedule_recorded_in_odoo_is_ticked_run_and_written_back() {
     harness
         .clock
         .set(Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap());
+    // A real Odoo may hold other schedules: only this one is looked at.
     let tick = client.schedules_tick().await.unwrap();
-    assert!(tick.started.is_empty(), "{tick:?}");
-    assert_eq!(tick.next_runs.len(), 1, "{tick:?}");
-    assert_eq!(tick.next_runs[0].schedule_id, schedule_id);
+    assert!(
+        !tick
+            .started
+            .iter()
+            .any(|run| run.schedule_id == schedule_id),
+        "{tick:?}"
+    );
+    assert!(
+        tick.next_runs
+            .iter()
+            .any(|next| next.schedule_id == schedule_id),
+        "{tick:?}"
+    );
     let row = read_schedule().await;
     assert_eq!(row["next_run"], json!("2026-03-11 01:30:00"), "02:30 CET");
     assert_eq!(row["last_status"], json!("never"));
@@ -187,9 +200,13 @@ async fn a_schedule_recorded_in_odoo_is_ticked_run_and_written_back() {
         .clock
         .set(Utc.with_ymd_and_hms(2026, 3, 11, 1, 31, 0).unwrap());
     let tick = client.schedules_tick().await.unwrap();
-    assert_eq!(tick.started.len(), 1, "{tick:?}");
-    assert_eq!(tick.started[0].schedule_id, schedule_id);
-    let job = harness.wait(&tick.started[0].job_id).await;
+    let started: Vec<_> = tick
+        .started
+        .iter()
+        .filter(|run| run.schedule_id == schedule_id)
+        .collect();
+    assert_eq!(started.len(), 1, "{tick:?}");
+    let job = harness.wait(&started[0].job_id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     let backup_id = job.backup_id.clone().unwrap();
     let backup = mirrored_as(&odoo, &backup_id, "done").await;
@@ -204,7 +221,16 @@ async fn a_schedule_recorded_in_odoo_is_ticked_run_and_written_back() {
         "the schedule points to the mirrored backup"
     );
     let again = client.schedules_tick().await.unwrap();
-    assert!(again.started.is_empty(), "{again:?}");
+    assert!(
+        !again
+            .started
+            .iter()
+            .any(|run| run.schedule_id == schedule_id),
+        "{again:?}"
+    );
+    odoo.unlink("quelyos.backup.schedule", &[schedule_id])
+        .await
+        .expect("remove the test's schedule");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,7 +275,8 @@ async fn a_manual_backups_states_are_mirrored_into_quelyos_backup() {
     assert_eq!(done["records"], json!(reported.records));
     assert!(reported.records > 0);
     let duration = done["duration"].as_f64().unwrap();
-    let expected = reported.duration_ms.unwrap() as f64 / 1000.0;
+    // Seconds, kept to the hundredth (the field's digits).
+    let expected = (reported.duration_ms.unwrap() as f64 / 10.0).round() / 100.0;
     assert!(
         (duration - expected).abs() < 1e-9,
         "{duration} vs {expected}"
@@ -262,6 +289,9 @@ async fn a_manual_backups_states_are_mirrored_into_quelyos_backup() {
     // Deleting the backup deletes its mirror.
     client.backup_delete(first.backup_id.clone()).await.unwrap();
     assert!(mirrored(&odoo, &first.backup_id).await.is_none());
+    support::forget_mirrors(harness.odoo.clone(), vec![second.backup_id.clone()])
+        .await
+        .expect("remove the test's mirror");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,4 +322,7 @@ async fn a_failed_backup_is_mirrored_as_failed_with_its_error() {
         Some(error),
         reported.error.as_ref().map(|e| e.message.as_str())
     );
+    support::forget_mirrors(harness.odoo.clone(), vec![started.backup_id.clone()])
+        .await
+        .expect("remove the test's mirror");
 }

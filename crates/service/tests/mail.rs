@@ -1,5 +1,6 @@
 //! Notice e-mails received by a real SMTP server (aiosmtpd): success to the schedule's address,
 //! failure even when Odoo is unreachable, and an SMTP failure that never fails the backup.
+//! Against the simulator, or the real Odoo named by `ODOO_URL` (tests/live).
 
 mod support;
 
@@ -49,7 +50,7 @@ async fn a_scheduled_success_is_mailed_to_the_schedules_address_and_a_manual_one
         .unwrap();
     let parsed = mail_subject(raw);
     assert!(
-        parsed.contains("Boutique Sport"),
+        parsed.contains(&harness.tenants[0].name),
         "{subject_line} / {parsed}"
     );
     assert!(
@@ -73,7 +74,7 @@ async fn a_failure_is_mailed_even_when_odoo_is_unreachable() {
     harness.schedules.insert(schedule);
 
     // Odoo stops; the schedule is due at the next tick.
-    harness.sim.take();
+    harness.cut_odoo().await;
     harness
         .clock
         .set(Utc.with_ymd_and_hms(2026, 1, 30, 9, 0, 0).unwrap());

@@ -3,7 +3,9 @@
 //! work that was queued behind it runs.
 //!
 //! The killed process is this test binary itself, started again to run only `child_service`
-//! (which does nothing unless the parent set its environment variable).
+//! (which does nothing unless the parent set its environment variable). Against the simulator,
+//! or the real Odoo named by `ODOO_URL` (tests/live), whose fullest company is the one killed
+//! mid-backup.
 
 mod support;
 
@@ -14,8 +16,9 @@ use std::time::{Duration, Instant};
 use backup_service::{
     BackupApiClient, BackupStatus, InMemorySchedules, JobState, ServiceBuilder, TenantParam,
 };
+use odoo_sim::SimConfig;
 use odoo_sim::datasets::TenantSize;
-use support::{TOKEN, odoo_config, partial_files, service_config, start_sim, wait_for_job};
+use support::{OdooUnderTest, TOKEN, partial_files, service_config, wait_for_job};
 
 const CHILD_DIR: &str = "BACKUPD_TEST_RESTART_CHILD_DIR";
 const TENANTS: [(&str, TenantSize); 2] = [
@@ -31,8 +34,9 @@ fn child_service() {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
-        let (sim, tenants) = start_sim(&TENANTS).await;
-        let config = service_config(odoo_config(&sim.url()), Path::new(&dir), 1, None);
+        let odoo = OdooUnderTest::start(&TENANTS, SimConfig::default()).await;
+        let tenants = &odoo.tenants;
+        let config = service_config(odoo.config.clone(), Path::new(&dir), 1, None);
         let service = ServiceBuilder::new(config)
             .schedules(InMemorySchedules::new())
             .start()
@@ -115,8 +119,8 @@ async fn a_job_running_when_the_process_is_killed_reads_interrupted_and_queued_w
     child.wait().unwrap();
 
     // Restarted on the same directories, against an Odoo with the same tenants.
-    let (sim, _) = start_sim(&TENANTS).await;
-    let service = ServiceBuilder::new(service_config(odoo_config(&sim.url()), dir.path(), 1, None))
+    let odoo = OdooUnderTest::start(&TENANTS, SimConfig::default()).await;
+    let service = ServiceBuilder::new(service_config(odoo.config.clone(), dir.path(), 1, None))
         .schedules(InMemorySchedules::new())
         .start()
         .await
@@ -148,4 +152,10 @@ async fn a_job_running_when_the_process_is_killed_reads_interrupted_and_queued_w
     );
     assert!(partial_files(dir.path()).is_empty());
     service.shutdown().await;
+    support::forget_mirrors(
+        odoo.config.clone(),
+        vec![interrupted.backup_id, queued.backup_id],
+    )
+    .await
+    .expect("remove the test's quelyos.backup records");
 }

@@ -1,5 +1,6 @@
 //! `schedules.tick` and `schedules.next_run` with an injected clock: daylight-saving nights,
-//! missed runs, the write-back, and retention.
+//! missed runs, the write-back, and retention. Against the simulator, or the real Odoo named by
+//! `ODOO_URL` (tests/live).
 
 mod support;
 
@@ -195,7 +196,7 @@ async fn retention_deletes_only_that_schedules_oldest_done_backups_and_never_aft
 
     // Odoo goes away: the next run fails, and a failure deletes nothing.
     client.tenants_list().await.unwrap();
-    harness.sim.take();
+    harness.cut_odoo().await;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let failing = client
         .backup_start(TenantParam::Id(company), Some(5))

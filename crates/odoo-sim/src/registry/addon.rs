@@ -181,7 +181,10 @@ pub(super) static MODELS: &[ModelDef] = &[
             },
             readonly(typed("records", FieldKind::Integer, "Records")),
             readonly(typed("attachments", FieldKind::Integer, "Attachments")),
-            readonly(typed("duration", FieldKind::Float, "Duration (s)")),
+            readonly(FieldDef {
+                digits: Some(2),
+                ..typed("duration", FieldKind::Float, "Duration (s)")
+            }),
             text("error", "Error"),
             readonly(char("job_id", "Job")),
             indexed(readonly(typed(

@@ -84,6 +84,8 @@ pub struct FieldDef {
     /// Present (as Odoo does) only on char, text and html fields.
     pub translate: Option<bool>,
     pub selection: Option<&'static [(&'static str, &'static str)]>,
+    /// Decimal places a float field keeps (`digits=(16, 2)`): Odoo rounds what is written.
+    pub digits: Option<u32>,
 }
 
 impl FieldDef {
@@ -105,6 +107,7 @@ impl FieldDef {
         depends: &[],
         translate: None,
         selection: None,
+        digits: None,
     };
 
     /// Computed or related: the value is derived by the ORM, never entered.

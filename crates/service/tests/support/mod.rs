@@ -1,5 +1,7 @@
-//! What the service tests share: a simulated Odoo with shop tenants, the service started on
-//! 127.0.0.1:0 against it, a JSON-RPC client with the token, and a real SMTP server.
+//! What the service tests share: the Odoo under test (a simulator loaded with shop tenants in
+//! CI, or the real Odoo named by `ODOO_URL` when tests/live runs them), reached through a gate the
+//! tests can close; the service started on 127.0.0.1:0 against it; a JSON-RPC client with the
+//! token; and a real SMTP server.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -15,9 +17,12 @@ use backup_service::{
 };
 use chrono::{TimeZone, Utc};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use odoo_client::{ClientConfig, Credential, Secret};
+use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
 use odoo_sim::datasets::{TenantInfo, TenantSize, TenantSpec, add_shop_tenant};
 use odoo_sim::{SimConfig, Simulator};
+use suite::{LiveSettings, OdooTarget};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
@@ -25,8 +30,9 @@ pub struct Options {
     pub tenants: Vec<(&'static str, TenantSize)>,
     pub concurrency: usize,
     pub smtp: Option<SmtpSettings>,
-    /// The simulator has the backup addon installed, and the service reads its schedules from
-    /// Odoo's `quelyos.backup.schedule` records instead of [`Harness::schedules`].
+    /// The Odoo has the backup addon installed, and the service reads its schedules from
+    /// Odoo's `quelyos.backup.schedule` records instead of [`Harness::schedules`]. On a real
+    /// Odoo the addon must be installed already (see [`OdooUnderTest::has_backup_addon`]).
     pub backup_addon: bool,
     /// Where archives are kept, in place of the service's own local store.
     pub store: Option<Arc<dyn BackupStore>>,
@@ -47,8 +53,176 @@ impl Default for Options {
     }
 }
 
-pub struct Harness {
+/// The Odoo the service talks to in a test.
+pub struct OdooUnderTest {
+    /// `"simulator"` or `"live http://host:8069"`: printed with failures.
+    pub label: String,
+    /// The simulator; `None` on a real Odoo.
     pub sim: Option<Simulator>,
+    /// How to reach the Odoo directly (the test's own checks and set-up).
+    pub config: ClientConfig,
+    /// The tenants the test works in, in the order the options asked for them.
+    pub tenants: Vec<TenantInfo>,
+}
+
+impl OdooUnderTest {
+    /// The real Odoo named by `ODOO_URL` when it is set, else a simulator with `tenants`.
+    ///
+    /// On a real Odoo the tenants are its companies that hold partners, fewest partners first
+    /// (quick backups), then those without; a tenant asked for with a record count or as large
+    /// takes the fullest company instead. Nothing is generated there.
+    pub async fn start(tenants: &[(&'static str, TenantSize)], sim: SimConfig) -> OdooUnderTest {
+        let Some(settings) = LiveSettings::from_env() else {
+            let (simulator, infos) = start_sim_with(tenants, sim).await;
+            let config = odoo_config(&simulator.url());
+            return OdooUnderTest {
+                label: "simulator".into(),
+                sim: Some(simulator),
+                config,
+                tenants: infos,
+            };
+        };
+        let target = OdooTarget::live(settings.unwrap_or_else(|problem| panic!("{problem}"))).await;
+        let config = target.config_for(None);
+        let label = target.label.clone();
+        let client = OdooClient::connect(config.clone())
+            .await
+            .unwrap_or_else(|error| panic!("{label}: connect: {error}"));
+        let mut companies = Vec::new();
+        for company in target.companies(&client).await {
+            let partners = client
+                .with_context(Context::company(company.id).with_archived())
+                .search_count("res.partner", &Domain::leaf("company_id", "=", company.id))
+                .await
+                .unwrap_or_else(|error| panic!("{label}: count partners: {error}"));
+            companies.push((partners, company));
+        }
+        // Companies with partners first, fewest first; the empty ones last.
+        companies.sort_by_key(|(partners, company)| (*partners == 0, *partners, company.id));
+        assert!(
+            companies.len() >= tenants.len(),
+            "{label}: the test needs {} companies, the Odoo has {}",
+            tenants.len(),
+            companies.len()
+        );
+        let mut chosen = Vec::new();
+        for (_, size) in tenants {
+            let large = matches!(size, TenantSize::Large)
+                || matches!(size, TenantSize::Records(count) if *count >= 10_000);
+            let index = if large {
+                let fullest = companies.iter().map(|(partners, _)| *partners).max();
+                companies
+                    .iter()
+                    .position(|(partners, _)| Some(*partners) == fullest)
+                    .unwrap()
+            } else {
+                0
+            };
+            let (_, company) = companies.remove(index);
+            chosen.push(TenantInfo {
+                company_id: company.id,
+                name: company.name,
+                record_count: 0,
+            });
+        }
+        OdooUnderTest {
+            label,
+            sim: None,
+            config,
+            tenants: chosen,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.sim.is_none()
+    }
+
+    pub async fn client(&self) -> OdooClient {
+        OdooClient::connect(self.config.clone())
+            .await
+            .unwrap_or_else(|error| panic!("{}: connect: {error}", self.label))
+    }
+
+    /// Whether the backup addon's models exist in this Odoo.
+    pub async fn has_backup_addon(&self) -> bool {
+        let client = self.client().await;
+        let installed = client
+            .search_count(
+                "ir.model",
+                &Domain::leaf("model", "=", "quelyos.backup.schedule"),
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{}: read ir.model: {error}", self.label));
+        installed > 0
+    }
+}
+
+/// A TCP relay between the service and Odoo that a test can close, to play an Odoo that went
+/// away without stopping a real one: once closed, connections in flight are cut and new ones
+/// are refused.
+pub struct OdooGate {
+    url: String,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+impl OdooGate {
+    /// A relay to the `http://` Odoo at `upstream`.
+    pub async fn open(upstream: &str) -> OdooGate {
+        let parsed: url::Url = upstream.parse().expect("an Odoo URL");
+        assert_eq!(
+            parsed.scheme(),
+            "http",
+            "the test gate relays plain HTTP only: give tests/live Odoo's http:// address"
+        );
+        let target = format!(
+            "{}:{}",
+            parsed.host_str().expect("a host"),
+            parsed.port_or_known_default().unwrap()
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut url = parsed.clone();
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let relay = tokio::spawn(async move {
+            // Dropped with the relay task: every connection in flight ends with it.
+            let mut connections = JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        OdooGate {
+            url: url.as_str().trim_end_matches('/').to_owned(),
+            relay,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Odoo becomes unreachable: the listener closes (connection refused) and every relayed
+    /// connection is cut.
+    pub async fn close(&mut self) {
+        self.relay.abort();
+        let _ = (&mut self.relay).await;
+    }
+}
+
+impl Drop for OdooGate {
+    fn drop(&mut self) {
+        self.relay.abort();
+    }
+}
+
+pub struct Harness {
+    pub odoo_under_test: OdooUnderTest,
+    pub gate: OdooGate,
     pub service: Option<RunningService>,
     pub client: HttpClient,
     pub url: String,
@@ -56,6 +230,7 @@ pub struct Harness {
     pub schedules: Arc<InMemorySchedules>,
     pub clock: Arc<ManualClock>,
     pub tenants: Vec<TenantInfo>,
+    /// How to reach the Odoo directly, bypassing the gate.
     pub odoo: ClientConfig,
 }
 
@@ -140,15 +315,24 @@ impl Harness {
             with_backup_addon: options.backup_addon,
             ..SimConfig::default()
         };
-        let (sim, tenants) = start_sim_with(&options.tenants, sim_config).await;
-        let odoo = odoo_config(&sim.url());
+        let odoo_under_test = OdooUnderTest::start(&options.tenants, sim_config).await;
+        if options.backup_addon && odoo_under_test.is_live() {
+            assert!(
+                odoo_under_test.has_backup_addon().await,
+                "{}: this test needs the quelyos_tenant_backup addon installed in ODOO_DB",
+                odoo_under_test.label
+            );
+        }
+        let gate = OdooGate::open(&odoo_under_test.config.url.to_string()).await;
+        let mut through_gate = odoo_under_test.config.clone();
+        through_gate.url = gate.url().parse().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let schedules = InMemorySchedules::new();
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 1, 30, 16, 42, 0).unwrap(),
         ));
         let mut builder = ServiceBuilder::new(service_config(
-            odoo.clone(),
+            through_gate,
             dir.path(),
             options.concurrency,
             options.smtp,
@@ -163,16 +347,31 @@ impl Harness {
         let service = builder.start().await.expect("service starts");
         let url = service.url();
         Harness {
-            sim: Some(sim),
+            tenants: odoo_under_test.tenants.clone(),
+            odoo: odoo_under_test.config.clone(),
+            odoo_under_test,
+            gate,
             client: client(&url, Some(TOKEN)),
             url,
             service: Some(service),
             dir,
             schedules,
             clock,
-            tenants,
-            odoo,
         }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.odoo_under_test.is_live()
+    }
+
+    /// A client of the Odoo under test, bypassing the gate.
+    pub async fn odoo_client(&self) -> OdooClient {
+        self.odoo_under_test.client().await
+    }
+
+    /// Odoo becomes unreachable for the service.
+    pub async fn cut_odoo(&mut self) {
+        self.gate.close().await;
     }
 
     pub fn store_dir(&self) -> PathBuf {
@@ -192,6 +391,85 @@ impl Harness {
             service.shutdown().await;
         }
     }
+}
+
+/// On a real Odoo with the addon installed, the service mirrored the test's backups into
+/// `quelyos.backup`: those records are removed again so runs leave no trace in its lists.
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if !self.is_live() {
+            return;
+        }
+        let backup_ids: Vec<String> = std::fs::read_dir(self.store_dir())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|entry| entry.path().is_dir())
+                    .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+                    .filter(|name| !name.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let config = self.odoo.clone();
+        // A runtime of its own: drop may run inside the test's runtime.
+        let cleanup = std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(forget_mirrors(config, backup_ids))
+        });
+        if let Ok(Err(problem)) = cleanup.join() {
+            eprintln!("could not remove the test's quelyos.backup records: {problem}");
+        }
+    }
+}
+
+/// Deletes the `quelyos.backup` records of `backup_ids`, if the addon is installed.
+pub async fn forget_mirrors(config: ClientConfig, backup_ids: Vec<String>) -> Result<(), String> {
+    if backup_ids.is_empty() {
+        return Ok(());
+    }
+    let client = OdooClient::connect(config)
+        .await
+        .map_err(|error| error.to_string())?;
+    let installed = client
+        .search_count("ir.model", &Domain::leaf("model", "=", "quelyos.backup"))
+        .await
+        .map_err(|error| error.to_string())?;
+    if installed == 0 {
+        return Ok(());
+    }
+    let client = client.with_context(Context::default().with_archived());
+    // The service mirrors a backup's states in the background, the final one possibly after
+    // the test saw its job end: wait for it, or a late write would bring the record back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ids = loop {
+        let rows = client
+            .search_read(
+                "quelyos.backup",
+                &Domain::leaf("backup_id", "in", backup_ids.clone()),
+                &["status".to_owned()],
+                &SearchOptions::default(),
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+        let settled = rows
+            .iter()
+            .all(|row| !matches!(row["status"].as_str(), Some("pending" | "running")));
+        if settled || Instant::now() > deadline {
+            break rows
+                .iter()
+                .filter_map(|row| row["id"].as_i64())
+                .collect::<Vec<i64>>();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    if !ids.is_empty() {
+        client
+            .unlink("quelyos.backup", &ids)
+            .await
+            .map_err(|error| error.to_string())?;
+    }
+    Ok(())
 }
 
 pub async fn wait_for_job(client: &HttpClient, job_id: &str, limit: Duration) -> Job {
