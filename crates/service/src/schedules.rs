@@ -2,7 +2,7 @@
 //! `quelyos.backup.schedule` records in Odoo ([`OdooSchedules`], the default), or memory
 //! ([`InMemorySchedules`], for tests and for an Odoo without the addon).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -206,7 +206,7 @@ impl OdooSchedules {
                 } else {
                     client
                 };
-                client
+                let rows = client
                     .search_read(
                         SCHEDULE_MODEL,
                         &domain,
@@ -214,10 +214,42 @@ impl OdooSchedules {
                         &SearchOptions::ordered_by("id"),
                     )
                     .await
-                    .map_err(|error| ServiceError::odoo("read the backup schedules", error))
+                    .map_err(|error| ServiceError::odoo("read the backup schedules", error))?;
+                // `last_backup_id` is a many2one to the mirrored backup: its `backup_id` is
+                // what the service knows the backup by.
+                let mirrored: Vec<i64> = rows
+                    .iter()
+                    .filter_map(|row| many2one(row, "last_backup_id"))
+                    .collect();
+                let mut backup_ids = HashMap::new();
+                if !mirrored.is_empty() {
+                    let backups = client
+                        .with_context(Context::new().with_archived())
+                        .read(BACKUP_MODEL, &mirrored, &["backup_id".to_owned()])
+                        .await
+                        .map_err(|error| {
+                            ServiceError::odoo("read the schedules' last backups", error)
+                        })?;
+                    for backup in backups {
+                        if let (Some(id), Some(backup_id)) =
+                            (backup["id"].as_i64(), backup["backup_id"].as_str())
+                        {
+                            backup_ids.insert(id, backup_id.to_owned());
+                        }
+                    }
+                }
+                Ok(rows
+                    .iter()
+                    .filter_map(|row| {
+                        let mut schedule = schedule_from_row(row)?;
+                        schedule.last_backup_id = many2one(row, "last_backup_id")
+                            .and_then(|id| backup_ids.get(&id).cloned());
+                        Some(schedule)
+                    })
+                    .collect::<Vec<_>>())
             })
             .await?;
-        Ok(rows.iter().filter_map(schedule_from_row).collect())
+        Ok(rows)
     }
 }
 
@@ -264,8 +296,16 @@ impl ScheduleSource for OdooSchedules {
                         )
                         .await
                         .map_err(|error| ServiceError::odoo("find the mirrored backup", error))?;
-                    if let Some(id) = ids.first() {
-                        values.insert("last_backup_id".into(), json!(id));
+                    match ids.first() {
+                        Some(id) => {
+                            values.insert("last_backup_id".into(), json!(id));
+                        }
+                        // Mirroring failed earlier (and said so); the rest is still written.
+                        None => tracing::warn!(
+                            schedule_id,
+                            %backup_id,
+                            "the schedule's last backup is not mirrored in Odoo: last_backup_id left as it was"
+                        ),
                     }
                 }
                 if values.is_empty() {
@@ -290,14 +330,9 @@ fn schedule_from_row(row: &Map<String, Value>) -> Option<ScheduleRecord> {
             .map(str::to_owned)
     };
     let integer = |name: &str| row.get(name).and_then(Value::as_i64);
-    let many2one = |name: &str| match row.get(name) {
-        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
-        Some(value) => value.as_i64(),
-        None => None,
-    };
     Some(ScheduleRecord {
         id: integer("id")?,
-        company_id: many2one("company_id")?,
+        company_id: many2one(row, "company_id")?,
         active: row.get("active").and_then(Value::as_bool).unwrap_or(true),
         frequency: text("frequency").unwrap_or_default(),
         weekday: text("weekday"),
@@ -312,4 +347,62 @@ fn schedule_from_row(row: &Map<String, Value>) -> Option<ScheduleRecord> {
         last_status: text("last_status").unwrap_or_else(|| "never".into()),
         last_backup_id: None,
     })
+}
+
+/// The id of a many2one value (`[id, name]`, or a bare id), `None` when empty (`false`).
+fn many2one(row: &Map<String, Value>, name: &str) -> Option<i64> {
+    match row.get(name) {
+        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
+        Some(value) => value.as_i64(),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use odoo_client::{ClientConfig, Credential, OdooClient, Secret};
+    use odoo_sim::{SimConfig, Simulator};
+
+    use super::*;
+
+    /// A schedule's `last_backup_id` is read back as the backup's own id, not lost.
+    #[tokio::test]
+    async fn a_schedule_read_from_odoo_names_its_last_backup() {
+        let sim = Simulator::start(SimConfig {
+            with_backup_addon: true,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let config = ClientConfig::new(
+            sim.url().parse().unwrap(),
+            "sim",
+            "admin",
+            Credential::Password(Secret::new("admin")),
+        );
+        let client = OdooClient::connect(config.clone()).await.unwrap();
+        let mut backup = Map::new();
+        backup.insert("backup_id".into(), json!("20260301T013000Z-main-0a1b2c"));
+        backup.insert("company_id".into(), json!(1));
+        backup.insert("status".into(), json!("done"));
+        let mirrored = client.create(BACKUP_MODEL, vec![backup]).await.unwrap()[0];
+        let mut schedule = Map::new();
+        schedule.insert("company_id".into(), json!(1));
+        schedule.insert("last_backup_id".into(), json!(mirrored));
+        let with_backup = client.create(SCHEDULE_MODEL, vec![schedule]).await.unwrap()[0];
+        let mut schedule = Map::new();
+        schedule.insert("company_id".into(), json!(1));
+        let without = client.create(SCHEDULE_MODEL, vec![schedule]).await.unwrap()[0];
+
+        let schedules = OdooSchedules {
+            odoo: Arc::new(Odoo::new(config)),
+        };
+        let read = schedules.schedule(with_backup).await.unwrap().unwrap();
+        assert_eq!(
+            read.last_backup_id.as_deref(),
+            Some("20260301T013000Z-main-0a1b2c")
+        );
+        let read = schedules.schedule(without).await.unwrap().unwrap();
+        assert_eq!(read.last_backup_id, None);
+    }
 }
