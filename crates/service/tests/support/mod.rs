@@ -323,7 +323,7 @@ impl Harness {
                 odoo_under_test.label
             );
         }
-        let gate = OdooGate::open(&odoo_under_test.config.url.to_string()).await;
+        let gate = OdooGate::open(odoo_under_test.config.url.as_ref()).await;
         let mut through_gate = odoo_under_test.config.clone();
         through_gate.url = gate.url().parse().unwrap();
         let dir = tempfile::tempdir().unwrap();
