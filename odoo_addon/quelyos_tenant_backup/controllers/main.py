@@ -34,7 +34,9 @@ class QuelyosBackupDownloadController(http.Controller):
                 env.user.login,
                 backup_record_id,
             )
-            raise Forbidden()
+            raise Forbidden(
+                env._("Only administrators may download tenant backups.")
+            )
         backup = env["quelyos.backup"].browse(backup_record_id).exists()
         if not backup:
             raise NotFound()

@@ -64,6 +64,7 @@ class TestDownload(HttpCase):
         self.authenticate("backup_clerk", "backup_clerk_pw")
         response = self.url_open(self.url)
         self.assertEqual(response.status_code, 403)
+        self.assertIn(b"Only administrators may download tenant backups.", response.content)
         self.assertNotEqual(response.content, self.archive)
         self.assertFalse(self.fake.requests, "the sidecar must not even be asked")
         self.assertFalse(self._audits())
