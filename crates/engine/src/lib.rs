@@ -44,4 +44,4 @@ pub use export::{BackupOptions, BackupRequest, backup};
 pub use progress::{NoProgress, Progress, ProgressSink};
 pub use report::BackupReport;
 pub use tenant::{Tenant, TenantSelector, assign_codes, list_tenants, resolve_tenant, slug};
-pub use verify::{VerifiedArchive, verify, verify_with};
+pub use verify::{VerifiedArchive, verify, verify_with, verify_with_records};

@@ -3,8 +3,9 @@
 //!
 //! In order: a readable zip; safe entry names and plausible sizes; `metadata.json` present, of
 //! this format and a supported version; every entry listed in it and every listed entry present;
-//! every entry's size and SHA-256 as listed; `data.json` well-formed, its per-model counts as
-//! listed, and every file it refers to present with the same checksum.
+//! every other entry's size and SHA-256 as listed; then `data.json` in one pass: its size and
+//! SHA-256 as listed, well-formed, its per-model counts as listed, and every file it refers to
+//! present with the same checksum.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -12,8 +13,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::archive::format::{self, DATA_ENTRY, FileReference, METADATA_ENTRY, Metadata};
-use crate::archive::reader::{ArchiveReader, ReadLimits};
+use serde_json::{Map, Value};
+
+use crate::archive::format::{
+    self, DATA_ENTRY, EntryDigest, FileReference, METADATA_ENTRY, Metadata,
+};
+use crate::archive::reader::{ArchiveReader, ExternalIds, ReadLimits, walk_data};
 use crate::error::ArchiveError;
 
 /// A sound archive.
@@ -33,6 +38,19 @@ pub fn verify(path: impl AsRef<Path>) -> Result<VerifiedArchive, ArchiveError> {
 }
 
 pub fn verify_with(path: &Path, limits: ReadLimits) -> Result<VerifiedArchive, ArchiveError> {
+    verify_with_records(path, limits, |_, _| Ok(())).map(|(verified, _)| verified)
+}
+
+/// Verifies the archive like [`verify_with`] and hands every record of `data.json` to `visit`
+/// on the way, so that a reader that needs the records decompresses and parses `data.json`
+/// once: the records visited are the very bytes whose checksum is checked. An error from
+/// `visit` stops the walk and is returned as is, unless `data.json` is damaged (damage is
+/// reported first). Returns the external-id map too.
+pub fn verify_with_records(
+    path: &Path,
+    limits: ReadLimits,
+    mut visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
+) -> Result<(VerifiedArchive, ExternalIds), ArchiveError> {
     let mut reader = ArchiveReader::open(path, limits)?;
     let metadata = reader.metadata().clone();
     let names = reader.entry_names();
@@ -51,70 +69,54 @@ pub fn verify_with(path: &Path, limits: ReadLimits) -> Result<VerifiedArchive, A
             });
         }
     }
+    let Some(data_expected) = metadata.entries.get(DATA_ENTRY) else {
+        return Err(ArchiveError::MissingEntry {
+            entry: DATA_ENTRY.into(),
+        });
+    };
 
-    for name in names.iter().filter(|name| *name != METADATA_ENTRY) {
-        let expected = &metadata.entries[name];
+    for name in names
+        .iter()
+        .filter(|name| *name != METADATA_ENTRY && *name != DATA_ENTRY)
+    {
         let (size, sha256) =
             digest(reader.open_entry(name)?).map_err(|error| ArchiveError::CorruptEntry {
                 entry: name.clone(),
                 reason: error.to_string(),
             })?;
-        if size != expected.size {
-            return Err(ArchiveError::SizeMismatch {
-                entry: name.clone(),
-                expected: expected.size,
-                actual: size,
-            });
-        }
-        if sha256 != expected.sha256 {
-            return Err(ArchiveError::ChecksumMismatch {
-                entry: name.clone(),
-                expected: expected.sha256.clone(),
-                actual: sha256,
-            });
-        }
+        check_digest(name, &metadata.entries[name], size, sha256)?;
     }
 
-    if !metadata.entries.contains_key(DATA_ENTRY) {
-        return Err(ArchiveError::MissingEntry {
+    // data.json is checked, counted and walked in one pass: its bytes are hashed as they are
+    // parsed.
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut data = Hashing::new(reader.open_entry(DATA_ENTRY)?);
+    let walked = walk_data(
+        io::BufReader::with_capacity(256 * 1024, &mut data),
+        |model, record| {
+            *counts.entry(model.to_owned()).or_default() += 1;
+            check_file_references(&metadata, model, &record)?;
+            visit(model, record)
+        },
+    );
+    // Whatever the walk says, damage is reported as damage: the rest of the entry is hashed too.
+    let drained = io::copy(&mut data, &mut io::sink());
+    if let Some(reason) = data.failure.take() {
+        return Err(ArchiveError::CorruptEntry {
             entry: DATA_ENTRY.into(),
+            reason,
         });
     }
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    reader.for_each_record(|model, record| {
-        *counts.entry(model.to_owned()).or_default() += 1;
-        for (field, value) in &record {
-            let Some(reference) = FileReference::from_value(value) else {
-                continue;
-            };
-            let problem = match metadata.entries.get(&reference.file) {
-                None => Some("is not in the archive".to_owned()),
-                Some(_) if !reference.file.starts_with(format::FILESTORE_PREFIX) => {
-                    Some("is not under filestore/".to_owned())
-                }
-                Some(entry) if entry.sha256 != reference.sha256 || entry.size != reference.size => {
-                    Some(format!(
-                        "has SHA-256 {} and {} bytes, not {} and {} as the record says",
-                        entry.sha256, entry.size, reference.sha256, reference.size
-                    ))
-                }
-                Some(_) => None,
-            };
-            if let Some(problem) = problem {
-                return Err(ArchiveError::BadFileReference {
-                    model: model.to_owned(),
-                    id: record
-                        .get("id")
-                        .and_then(serde_json::Value::as_i64)
-                        .unwrap_or_default(),
-                    field: field.clone(),
-                    file: reference.file,
-                    problem,
-                });
-            }
-        }
-        Ok(())
-    })?;
+    if let Err(error) = drained {
+        return Err(ArchiveError::CorruptEntry {
+            entry: DATA_ENTRY.into(),
+            reason: error.to_string(),
+        });
+    }
+    let (size, sha256) = data.finish();
+    check_digest(DATA_ENTRY, data_expected, size, sha256)?;
+    let external_ids = walked?;
+
     for (model, expected) in &metadata.models {
         let actual = counts.get(model).copied().unwrap_or(0);
         if actual != *expected {
@@ -142,12 +144,116 @@ pub fn verify_with(path: &Path, limits: ReadLimits) -> Result<VerifiedArchive, A
             source,
         })?
         .len();
-    Ok(VerifiedArchive {
-        path: path.to_owned(),
-        entry_count: names.len(),
-        metadata,
-        size,
-    })
+    Ok((
+        VerifiedArchive {
+            path: path.to_owned(),
+            entry_count: names.len(),
+            metadata,
+            size,
+        },
+        external_ids,
+    ))
+}
+
+fn check_digest(
+    name: &str,
+    expected: &EntryDigest,
+    size: u64,
+    sha256: String,
+) -> Result<(), ArchiveError> {
+    if size != expected.size {
+        return Err(ArchiveError::SizeMismatch {
+            entry: name.to_owned(),
+            expected: expected.size,
+            actual: size,
+        });
+    }
+    if sha256 != expected.sha256 {
+        return Err(ArchiveError::ChecksumMismatch {
+            entry: name.to_owned(),
+            expected: expected.sha256.clone(),
+            actual: sha256,
+        });
+    }
+    Ok(())
+}
+
+/// Every file a record refers to is in the archive, under `filestore/`, with the same checksum.
+fn check_file_references(
+    metadata: &Metadata,
+    model: &str,
+    record: &Map<String, Value>,
+) -> Result<(), ArchiveError> {
+    for (field, value) in record {
+        let Some(reference) = FileReference::from_value(value) else {
+            continue;
+        };
+        let problem = match metadata.entries.get(&reference.file) {
+            None => Some("is not in the archive".to_owned()),
+            Some(_) if !reference.file.starts_with(format::FILESTORE_PREFIX) => {
+                Some("is not under filestore/".to_owned())
+            }
+            Some(entry) if entry.sha256 != reference.sha256 || entry.size != reference.size => {
+                Some(format!(
+                    "has SHA-256 {} and {} bytes, not {} and {} as the record says",
+                    entry.sha256, entry.size, reference.sha256, reference.size
+                ))
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(ArchiveError::BadFileReference {
+                model: model.to_owned(),
+                id: record.get("id").and_then(Value::as_i64).unwrap_or_default(),
+                field: field.clone(),
+                file: reference.file,
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A reader that hashes and counts what passes through it, and remembers the first read error
+/// (a JSON parser reports it as its own).
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
+    failure: Option<String>,
+}
+
+impl<R: Read> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+            failure: None,
+        }
+    }
+
+    fn finish(self) -> (u64, String) {
+        (self.size, format::hex(&self.hasher.finalize()))
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(read) => {
+                self.hasher.update(&buf[..read]);
+                self.size += read as u64;
+                Ok(read)
+            }
+            Err(error) => {
+                if self.failure.is_none() {
+                    self.failure = Some(error.to_string());
+                }
+                Err(error)
+            }
+        }
+    }
 }
 
 fn digest(mut reader: impl Read) -> io::Result<(u64, String)> {

@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{
-    ArchiveError, ArchiveReader, DATA_ENTRY, ExternalIds, FileReference, Metadata, ReadLimits,
-};
+use backup_engine::{ArchiveError, ExternalIds, FileReference, Metadata, ReadLimits};
 use odoo_client::Record;
 use serde_json::Value;
 
@@ -71,23 +69,15 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
         path: path.to_owned(),
         source: Box::new(source),
     };
-    let verified = backup_engine::verify_with(path, limits).map_err(archive_error)?;
-    let mut reader = ArchiveReader::open(path, limits).map_err(archive_error)?;
-    // Checksums are not signatures: they catch damage, not a deliberate edit (whoever can edit
-    // the archive can recompute them). Isolation therefore never relies on them — every record
-    // loaded below is checked against the tenant before any write. This check only notices a
-    // file replaced between verifying and loading.
-    if reader.metadata().entries.get(DATA_ENTRY) != verified.metadata.entries.get(DATA_ENTRY) {
-        return Err(RestoreError::ArchiveChanged {
-            path: path.to_owned(),
-            what: "data.json changed while it was being verified".into(),
-        });
-    }
     let mut models: BTreeMap<String, ArchiveModel> = BTreeMap::new();
     let mut model_order: Vec<String> = Vec::new();
     let mut malformed: Option<String> = None;
-    let external_ids = reader
-        .for_each_record(|model, record| {
+    // One pass: the records loaded are the very bytes whose checksum is verified. Checksums are
+    // not signatures: they catch damage, not a deliberate edit (whoever can edit the archive can
+    // recompute them). Isolation therefore never relies on them — every record loaded here is
+    // checked against the tenant before any write.
+    let (verified, external_ids) =
+        backup_engine::verify_with_records(path, limits, |model, record| {
             if let Some(reason) = malformed_record(model, &record) {
                 malformed = Some(reason);
                 return Err(ArchiveError::BadData {
@@ -112,12 +102,12 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
             entry.records.push(record);
             Ok(())
         })
-        .map_err(|error| match malformed.take() {
-            Some(reason) => RestoreError::MalformedArchive {
+        .map_err(|error| match (malformed.take(), &error) {
+            (Some(reason), ArchiveError::BadData { .. }) => RestoreError::MalformedArchive {
                 path: path.to_owned(),
                 reason,
             },
-            None => archive_error(error),
+            _ => archive_error(error),
         })?;
     for model in verified.metadata.models.keys() {
         if !models.contains_key(model) {

@@ -280,6 +280,46 @@ async fn a_changed_record_fails_verify_with_a_checksum_mismatch() {
 }
 
 #[tokio::test]
+async fn verify_with_records_hands_over_every_record_and_reports_damage_before_visit_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_sample(dir.path()).await;
+    let mut seen = Vec::new();
+    let (verified, external_ids) =
+        crate::verify_with_records(&path, Default::default(), |model, record| {
+            seen.push((model.to_owned(), record["id"].as_i64().unwrap()));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(verified.metadata.record_count, 3);
+    assert_eq!(seen.len(), 3);
+    assert_eq!(external_ids["uom.uom"][&1], "uom.product_uom_unit");
+
+    rewrite(
+        &path,
+        |name, content| {
+            Some(if name == "data.json" {
+                String::from_utf8(content)
+                    .unwrap()
+                    .replace("Ball", "Bell")
+                    .into_bytes()
+            } else {
+                content
+            })
+        },
+        &[],
+    );
+    let stop = || ArchiveError::BadData {
+        reason: "stopped".into(),
+    };
+    let error =
+        crate::verify_with_records(&path, Default::default(), |_, _| Err(stop())).unwrap_err();
+    assert!(
+        matches!(&error, ArchiveError::ChecksumMismatch { entry, .. } if entry == "data.json"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_entry_fails_verify_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_sample(dir.path()).await;
