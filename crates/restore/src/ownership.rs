@@ -83,21 +83,7 @@ pub(crate) fn judge(
             };
         }
     }
-    let ownership = match side {
-        // Now, a related company field can be read too: an order line's company is its order's.
-        Side::Current if schema.model != "res.company" && schema.has_field("company_id") => {
-            Ownership::CompanyId
-        }
-        Side::Current
-            if schema.model != "res.company"
-                && schema.ownership == Ownership::Inherited
-                && schema.has_field("company_ids") =>
-        {
-            Ownership::CompanyIds
-        }
-        _ => schema.ownership.clone(),
-    };
-    match ownership {
+    match ownership_on(schema, side) {
         Ownership::TheCompany if id == facts.tenant => Verdict::Owned,
         Ownership::TheCompany => Verdict::Foreign(format!("it is company {id}, not the tenant")),
         Ownership::CompanyId => company_verdict(schema, id, record, "company_id", facts),
@@ -141,6 +127,61 @@ pub(crate) fn judge(
             }
         }
     }
+}
+
+/// How a record of `schema` proves its owner on `side`.
+fn ownership_on(schema: &ModelSchema, side: Side) -> Ownership {
+    match side {
+        // Now, a related company field can be read too: an order line's company is its order's.
+        Side::Current if schema.model != "res.company" && schema.has_field("company_id") => {
+            Ownership::CompanyId
+        }
+        Side::Current
+            if schema.model != "res.company"
+                && schema.ownership == Ownership::Inherited
+                && schema.has_field("company_ids") =>
+        {
+            Ownership::CompanyIds
+        }
+        _ => schema.ownership.clone(),
+    }
+}
+
+/// The fields [`judge`] reads on a record as it is now: what it may be attached to, and the
+/// fields of the one way it proves its owner. Reading only these keeps the first read of every
+/// record light.
+pub(crate) fn fields_judged_now(
+    schema: &ModelSchema,
+    archive_models: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut fields = BTreeSet::new();
+    for (id_field, model_field) in &schema.attached_by {
+        fields.insert(id_field.clone());
+        if schema.has_field(model_field) {
+            fields.insert(model_field.clone());
+        }
+    }
+    match ownership_on(schema, Side::Current) {
+        Ownership::TheCompany => {}
+        Ownership::CompanyId => {
+            fields.insert("company_id".into());
+        }
+        Ownership::RecordCompany => {
+            fields.insert("record_company_id".into());
+        }
+        Ownership::CompanyIds => {
+            fields.insert("company_ids".into());
+        }
+        Ownership::Inherited => {
+            fields.extend(
+                schema
+                    .parent_links(archive_models)
+                    .map(|(name, _)| name.clone()),
+            );
+        }
+    }
+    fields.retain(|name| schema.has_field(name));
+    fields
 }
 
 fn company_verdict(

@@ -25,7 +25,7 @@ use crate::error::RestoreError;
 use crate::order::dependency_order;
 use crate::ownership::{self, Facts, Key, Side, Verdict};
 use crate::progress::{RestoreProgress, RestoreProgressSink};
-use crate::reads::{CurrentRecords, read_current};
+use crate::reads::{CurrentRecords, ReadJob, read_current, read_current_many};
 use crate::report::{ModelReport, Refusal, UnresolvedValue};
 use crate::schema::{ModelSchema, NotWritten, model_schema};
 use crate::values::{Resolved, Resolver, Translated, file_reference, same_value, translate};
@@ -360,8 +360,12 @@ impl Planner {
         progress.report(RestoreProgress::Step("reading the records as they are now"));
         let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
         let mappings = self.mappings(&mapping_prefix, &archive_models).await?;
-        let mut current_by_model: BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)> =
-            BTreeMap::new();
+        // A record written before the second the backup started may turn out not written
+        // since: it is read light first (what tells whether it was written and whom it belongs
+        // to), and in full only if it was. The others are read in full at once.
+        let backup_started = self.backup_started();
+        let mut targets_by_model: Vec<(&String, HashMap<i64, i64>, Vec<i64>)> = Vec::new();
+        let mut jobs: Vec<ReadJob<'_>> = Vec::new();
         for (model, records) in &self.archive.models {
             let Some(schema) = schemas.get(model) else {
                 continue;
@@ -369,37 +373,70 @@ impl Planner {
             if records.records.is_empty() {
                 continue;
             }
-            let mut target_of: HashMap<i64, i64> = HashMap::new();
-            for archive_id in records.ids() {
+            let may_skip =
+                !self.options.compare_unmodified_records && schema.has_field("write_date");
+            let mut target_of: HashMap<i64, i64> = HashMap::with_capacity(records.records.len());
+            let mut light_ids: Vec<i64> = Vec::new();
+            let mut full_ids: Vec<i64> = Vec::new();
+            for record in &records.records {
+                let archive_id = record_id(record);
                 let target = mappings
                     .get(&(model.clone(), archive_id))
                     .map_or(archive_id, |(_, target)| *target);
                 target_of.insert(archive_id, target);
+                let written_before_backup = record
+                    .get("write_date")
+                    .and_then(Value::as_str)
+                    .is_some_and(|date| date < backup_started.as_str());
+                if may_skip && written_before_backup {
+                    light_ids.push(target);
+                } else {
+                    full_ids.push(target);
+                }
             }
-            let mut ids: Vec<i64> = target_of.values().copied().collect();
-            ids.sort_unstable();
-            ids.dedup();
-            // First only what tells whether a record changed and whom it belongs to; then every
-            // compared field of the records written since the backup.
-            let mut light_fields = self.ownership_fields(schema);
-            if schema.has_field("write_date") {
-                light_fields.push("write_date".into());
-            }
-            let current = read_current(
-                &self.client,
+            full_ids.sort_unstable();
+            full_ids.dedup();
+            light_ids.sort_unstable();
+            light_ids.dedup();
+            light_ids.retain(|id| full_ids.binary_search(id).is_err());
+            let light_fields: Vec<String> = std::iter::once("id".to_owned())
+                .chain(ownership::fields_judged_now(schema, &archive_models))
+                .chain(may_skip.then(|| "write_date".to_owned()))
+                .collect();
+            jobs.push(ReadJob {
                 model,
-                &ids,
-                &light_fields,
-                self.options.read_batch_size,
-                self.options.concurrency,
-            )
-            .await
-            .map_err(self.odoo(format!("read the current {model} records")))?;
+                ids: light_ids.clone(),
+                fields: light_fields,
+            });
+            jobs.push(ReadJob {
+                model,
+                ids: full_ids,
+                fields: self.fields_to_read(schema, &records.records),
+            });
+            targets_by_model.push((model, target_of, light_ids));
+        }
+        let mut read = self.read_many(&jobs).await?.into_iter();
+        drop(jobs);
+        let mut current_by_model: BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)> =
+            BTreeMap::new();
+        let mut read_light: BTreeMap<&String, Vec<i64>> = BTreeMap::new();
+        for (model, target_of, light_ids) in targets_by_model {
+            let (Some(mut current), Some(full)) = (read.next(), read.next()) else {
+                break;
+            };
+            current.rows.extend(full.rows);
+            current.foreign.extend(full.foreign);
+            read_light.insert(model, light_ids);
             current_by_model.insert(model.clone(), (target_of, current));
         }
         // A record whose write_date is the archive's may still differ: deleting a record it
         // points to clears or removes the link in the database, without a write. So a record
         // pointing to an archive record that is gone is compared too.
+        let any_gone = current_by_model.values().any(|(target_of, current)| {
+            target_of
+                .values()
+                .any(|target| !current.rows.contains_key(target))
+        });
         let gone = |model: &str, archive_id: i64| {
             current_by_model
                 .get(model)
@@ -417,7 +454,9 @@ impl Planner {
             }
             let records = &self.archive.models[model];
             let mut unmodified = self.unmodified(records, target_of, current);
-            for record in &records.records {
+            // Nothing is gone in the common case: then no record needs looking at again.
+            let maybe_pointing_to_gone = if any_gone { &records.records[..] } else { &[] };
+            for record in maybe_pointing_to_gone {
                 let Some(target) = target_of.get(&record_id(record)) else {
                     continue;
                 };
@@ -440,32 +479,32 @@ impl Planner {
             }
             unmodified_by_model.insert(model.clone(), unmodified);
         }
+        let mut jobs: Vec<ReadJob<'_>> = Vec::new();
         for (model, (_, current)) in current_by_model.iter_mut() {
             current.unmodified = unmodified_by_model.remove(model).unwrap_or_default();
-            let mut to_compare: Vec<i64> = current
-                .rows
-                .keys()
-                .copied()
-                .filter(|id| !current.unmodified.contains(id))
+            let to_compare: Vec<i64> = read_light
+                .remove(model)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| current.rows.contains_key(id) && !current.unmodified.contains(id))
                 .collect();
-            if to_compare.is_empty() {
-                continue;
+            if !to_compare.is_empty() {
+                let schema = &schemas[model];
+                jobs.push(ReadJob {
+                    model: &schema.model,
+                    ids: to_compare,
+                    fields: self.fields_to_read(schema, &self.archive.models[model].records),
+                });
             }
-            to_compare.sort_unstable();
-            let fields = self.fields_to_read(&schemas[model], &self.archive.models[model].records);
-            let full = read_current(
-                &self.client,
-                model,
-                &to_compare,
-                &fields,
-                self.options.read_batch_size,
-                self.options.concurrency,
-            )
-            .await
-            .map_err(self.odoo(format!("read the current {model} records")))?;
-            current.rows.extend(full.rows);
-            current.foreign.extend(full.foreign);
         }
+        let full = self.read_many(&jobs).await?;
+        for (job, full) in jobs.iter().zip(full) {
+            if let Some((_, current)) = current_by_model.get_mut(job.model) {
+                current.rows.extend(full.rows);
+                current.foreign.extend(full.foreign);
+            }
+        }
+        drop(jobs);
 
         progress.report(RestoreProgress::Step(
             "checking that the records are the tenant's now",
@@ -569,6 +608,18 @@ impl Planner {
         })
     }
 
+    /// Reads several models' records as they are now, sharing the requests in flight.
+    async fn read_many(&self, jobs: &[ReadJob<'_>]) -> Result<Vec<CurrentRecords>, RestoreError> {
+        read_current_many(
+            &self.client,
+            jobs,
+            self.options.read_batch_size,
+            self.options.concurrency,
+        )
+        .await
+        .map_err(|(model, error)| self.odoo(format!("read the current {model} records"))(error))
+    }
+
     /// The target's metadata of every model of the archive; models that cannot be restored
     /// here, with the reason.
     async fn schemas(
@@ -617,12 +668,7 @@ impl Planner {
         target_of: &HashMap<i64, i64>,
         current: &CurrentRecords,
     ) -> HashSet<i64> {
-        let backup_started = self
-            .archive
-            .metadata
-            .created_at
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
+        let backup_started = self.backup_started();
         records
             .records
             .iter()
@@ -635,26 +681,13 @@ impl Planner {
             .collect()
     }
 
-    /// The fields that tell whom a record belongs to: company, parent and attachment fields.
-    fn ownership_fields(&self, schema: &ModelSchema) -> Vec<String> {
-        let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
-        let mut fields: BTreeSet<String> = BTreeSet::new();
-        fields.insert("id".into());
-        for name in ["company_id", "company_ids", "record_company_id"] {
-            if schema.has_field(name) {
-                fields.insert(name.into());
-            }
-        }
-        for (name, _) in schema.parent_links(&archive_models) {
-            fields.insert(name.clone());
-        }
-        for (id_field, model_field) in &schema.attached_by {
-            fields.insert(id_field.clone());
-            if schema.has_field(model_field) {
-                fields.insert(model_field.clone());
-            }
-        }
-        fields.into_iter().collect()
+    /// The second the backup started, as Odoo writes `write_date`.
+    fn backup_started(&self) -> String {
+        self.archive
+            .metadata
+            .created_at
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
     }
 
     /// The fields read to compare and to judge ownership: the archive's fields that exist in

@@ -18,6 +18,13 @@ pub(crate) struct CurrentRecords {
     pub unmodified: std::collections::HashSet<i64>,
 }
 
+/// Records of one model to read by id, with these fields.
+pub(crate) struct ReadJob<'a> {
+    pub model: &'a str,
+    pub ids: Vec<i64>,
+    pub fields: Vec<String>,
+}
+
 /// Reads the records with these ids, `batch` at a time, `concurrency` requests in flight, through
 /// `client` (pinned to the tenant). Ids absent from the answer were deleted or are another
 /// company's: a second read tells which (Odoo 18 answers `read` of a deleted id with nothing and
@@ -30,33 +37,64 @@ pub(crate) async fn read_current(
     batch: usize,
     concurrency: usize,
 ) -> Result<CurrentRecords, OdooError> {
-    let chunks: Vec<Vec<i64>> = ids.chunks(batch.max(1)).map(<[i64]>::to_vec).collect();
-    let pages: Vec<(Vec<i64>, Vec<Record>)> = futures::stream::iter(chunks)
-        .map(|chunk| async move {
-            let rows = search_read_ids(client, model, &chunk, fields).await?;
-            Ok::<_, OdooError>((chunk, rows))
+    let job = ReadJob {
+        model,
+        ids: ids.to_vec(),
+        fields: fields.to_vec(),
+    };
+    let mut read = read_current_many(client, &[job], batch, concurrency)
+        .await
+        .map_err(|(_, error)| error)?;
+    Ok(read.pop().unwrap_or_default())
+}
+
+/// [`read_current`] of several models at once: the pages of every job share the `concurrency`
+/// requests in flight, so that small models do not each wait for a round trip of their own.
+/// Returns one result per job, in order; an error names the model whose read failed.
+pub(crate) async fn read_current_many<'a>(
+    client: &OdooClient,
+    jobs: &[ReadJob<'a>],
+    batch: usize,
+    concurrency: usize,
+) -> Result<Vec<CurrentRecords>, (&'a str, OdooError)> {
+    let pages: Vec<(usize, &[i64])> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(index, job)| {
+            job.ids
+                .chunks(batch.max(1))
+                .map(move |chunk| (index, chunk))
         })
-        .buffered(concurrency.max(1))
-        .try_collect()
-        .await?;
-    let mut current = CurrentRecords::default();
-    let mut unseen: Vec<i64> = Vec::new();
-    for (chunk, rows) in pages {
+        .collect();
+    let mut results: Vec<CurrentRecords> = jobs.iter().map(|_| CurrentRecords::default()).collect();
+    let mut unseen: Vec<Vec<i64>> = vec![Vec::new(); jobs.len()];
+    let mut answers = futures::stream::iter(pages)
+        .map(|(index, chunk)| async move {
+            let job = &jobs[index];
+            search_read_ids(client, job.model, chunk, &job.fields)
+                .await
+                .map(|rows| (index, chunk, rows))
+                .map_err(|error| (job.model, error))
+        })
+        .buffer_unordered(concurrency.max(1));
+    while let Some((index, chunk, rows)) = answers.try_next().await? {
+        let current = &mut results[index];
         for row in rows {
             if let Some(id) = row.get("id").and_then(Value::as_i64) {
                 current.rows.insert(id, row);
             }
         }
-        unseen.extend(
-            chunk
-                .into_iter()
-                .filter(|id| !current.rows.contains_key(id)),
-        );
+        unseen[index].extend(chunk.iter().filter(|id| !current.rows.contains_key(id)));
     }
-    for chunk in unseen.chunks(batch.max(1)) {
-        classify_unseen(client, model, chunk, fields, &mut current).await?;
+    drop(answers);
+    for (index, job) in jobs.iter().enumerate() {
+        for chunk in unseen[index].chunks(batch.max(1)) {
+            classify_unseen(client, job.model, chunk, &job.fields, &mut results[index])
+                .await
+                .map_err(|error| (job.model, error))?;
+        }
     }
-    Ok(current)
+    Ok(results)
 }
 
 /// Sorts ids a search did not return into deleted (dropped), visible after all (added to
@@ -119,8 +157,22 @@ pub(crate) async fn search_read_ids(
     let value = client
         .call(model, "search_read", None, kwargs, CallKind::Read)
         .await?;
-    serde_json::from_value(value).map_err(|error| OdooError::InvalidResponse {
+    into_records(model, value)
+}
+
+/// The rows of a `search_read` answer, moved out of it rather than deserialized a second time.
+fn into_records(model: &str, value: Value) -> Result<Vec<Record>, OdooError> {
+    let invalid = |message: &str| OdooError::InvalidResponse {
         call: CallSite::new(model, "search_read"),
-        message: error.to_string(),
-    })
+        message: message.to_owned(),
+    };
+    let Value::Array(rows) = value else {
+        return Err(invalid("the answer is not a list of records"));
+    };
+    rows.into_iter()
+        .map(|row| match row {
+            Value::Object(record) => Ok(record),
+            _ => Err(invalid("a row of the answer is not a record")),
+        })
+        .collect()
 }
