@@ -18,8 +18,11 @@ use serde_json::{Map, Value};
 use crate::archive::format::{
     self, DATA_ENTRY, EntryDigest, FileReference, METADATA_ENTRY, Metadata,
 };
-use crate::archive::reader::{ArchiveReader, ExternalIds, ReadLimits, walk_data};
+use crate::archive::reader::{ArchiveReader, ExternalIds, ReadLimits, walk_data, walk_data_slice};
 use crate::error::ArchiveError;
+
+/// The largest `data.json` parsed from memory rather than streamed.
+const IN_MEMORY_DATA: u64 = 256 << 20;
 
 /// A sound archive.
 #[derive(Clone, Debug)]
@@ -88,17 +91,39 @@ pub fn verify_with_records(
     }
 
     // data.json is checked, counted and walked in one pass: its bytes are hashed as they are
-    // parsed.
+    // decompressed. Up to IN_MEMORY_DATA bytes it is parsed from memory, else streamed.
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut count_and_visit = |model: &str, record: Map<String, Value>| {
+        match counts.get_mut(model) {
+            Some(count) => *count += 1,
+            None => {
+                counts.insert(model.to_owned(), 1);
+            }
+        }
+        check_file_references(&metadata, model, &record)?;
+        visit(model, record)
+    };
     let mut data = Hashing::new(reader.open_entry(DATA_ENTRY)?);
-    let walked = walk_data(
-        io::BufReader::with_capacity(256 * 1024, &mut data),
-        |model, record| {
-            *counts.entry(model.to_owned()).or_default() += 1;
-            check_file_references(&metadata, model, &record)?;
-            visit(model, record)
-        },
-    );
+    let walked = if data_expected.size <= IN_MEMORY_DATA {
+        // One byte more than listed is enough to know the size is wrong: then it is not parsed.
+        let mut bytes = Vec::with_capacity(data_expected.size as usize);
+        match (&mut data)
+            .take(data_expected.size + 1)
+            .read_to_end(&mut bytes)
+        {
+            Ok(read) if read as u64 == data_expected.size => {
+                walk_data_slice(&bytes, &mut count_and_visit)
+            }
+            Ok(_) | Err(_) => Err(ArchiveError::BadData {
+                reason: "data.json is not the size listed".into(),
+            }),
+        }
+    } else {
+        walk_data(
+            io::BufReader::with_capacity(256 * 1024, &mut data),
+            &mut count_and_visit,
+        )
+    };
     // Whatever the walk says, damage is reported as damage: the rest of the entry is hashed too.
     let drained = io::copy(&mut data, &mut io::sink());
     if let Some(reason) = data.failure.take() {

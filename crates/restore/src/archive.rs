@@ -85,10 +85,11 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
                 });
             }
             let id = record_id(&record);
-            let entry = models.entry(model.to_owned()).or_insert_with(|| {
+            if !models.contains_key(model) {
                 model_order.push(model.to_owned());
-                ArchiveModel::default()
-            });
+                models.insert(model.to_owned(), ArchiveModel::default());
+            }
+            let entry = models.get_mut(model).expect("inserted above");
             if entry
                 .position_of_id
                 .insert(id, entry.records.len())

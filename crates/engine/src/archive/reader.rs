@@ -312,11 +312,25 @@ impl Read for LimitedEntry<'_> {
 /// Streams `data.json`: one record in memory at a time.
 pub(crate) fn walk_data<R: Read>(
     reader: R,
+    visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
+) -> Result<ExternalIds, ArchiveError> {
+    walk(serde_json::Deserializer::from_reader(reader), visit)
+}
+
+/// Walks `data.json` already in memory: parsing a slice is about twice as fast as a stream.
+pub(crate) fn walk_data_slice(
+    bytes: &[u8],
+    visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
+) -> Result<ExternalIds, ArchiveError> {
+    walk(serde_json::Deserializer::from_slice(bytes), visit)
+}
+
+fn walk<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
     mut visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
 ) -> Result<ExternalIds, ArchiveError> {
     let mut external_ids = ExternalIds::new();
     let mut stopped: Option<ArchiveError> = None;
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let seed = TopLevel {
         visit: &mut visit,
         external_ids: &mut external_ids,
