@@ -597,7 +597,7 @@ impl Planner {
         }
         internals.schemas = schemas;
         let metadata = &self.archive.metadata;
-        Ok(RestorePlan {
+        let plan = RestorePlan {
             archive: self.archive.path.clone(),
             data_digest: metadata.entries[backup_engine::DATA_ENTRY].clone(),
             tenant: self.tenant.clone(),
@@ -605,7 +605,12 @@ impl Planner {
             archive_created_at: metadata.created_at,
             models,
             internals,
-        })
+        };
+        // The archive's records and the rows read are hundreds of thousands of values, which
+        // take a while to free and which the plan no longer needs: freed off the caller's path.
+        let done = (self.archive, current_by_model, mappings);
+        tokio::task::spawn_blocking(move || drop(done));
+        Ok(plan)
     }
 
     /// Reads several models' records as they are now, sharing the requests in flight.
