@@ -26,9 +26,8 @@ pub(crate) struct ReadJob<'a> {
 }
 
 /// Reads the records with these ids, `batch` at a time, `concurrency` requests in flight, through
-/// `client` (pinned to the tenant). Ids absent from the answer were deleted or are another
-/// company's: a second read tells which (Odoo 18 answers `read` of a deleted id with nothing and
-/// of another company's record with an AccessError).
+/// `client` (pinned to the tenant), telling apart the ids that were deleted and those that are
+/// another company's ([`read_page`]).
 pub(crate) async fn read_current(
     client: &OdooClient,
     model: &str,
@@ -71,20 +70,22 @@ pub(crate) async fn read_current_many<'a>(
     let mut answers = futures::stream::iter(pages)
         .map(|(index, chunk)| async move {
             let job = &jobs[index];
-            search_read_ids(client, job.model, chunk, &job.fields)
+            read_page(client, job.model, chunk, &job.fields)
                 .await
-                .map(|rows| (index, chunk, rows))
+                .map(|(rows, complete)| (index, chunk, rows, complete))
                 .map_err(|error| (job.model, error))
         })
         .buffer_unordered(concurrency.max(1));
-    while let Some((index, chunk, rows)) = answers.try_next().await? {
+    while let Some((index, chunk, rows, complete)) = answers.try_next().await? {
         let current = &mut results[index];
         for row in rows {
             if let Some(id) = row.get("id").and_then(Value::as_i64) {
                 current.rows.insert(id, row);
             }
         }
-        unseen[index].extend(chunk.iter().filter(|id| !current.rows.contains_key(id)));
+        if !complete {
+            unseen[index].extend(chunk.iter().filter(|id| !current.rows.contains_key(id)));
+        }
     }
     drop(answers);
     for (index, job) in jobs.iter().enumerate() {
@@ -112,7 +113,7 @@ async fn classify_unseen(
         if group.is_empty() {
             continue;
         }
-        match client.read(model, &group, fields).await {
+        match read_ids(client, model, &group, fields).await {
             Ok(rows) => {
                 for row in rows {
                     if let Some(id) = row.get("id").and_then(Value::as_i64) {
@@ -141,6 +142,42 @@ async fn classify_unseen(
     Ok(())
 }
 
+/// One page of records by id, and whether the answer is complete. A `read` leaves deleted ids
+/// out of its answer (Odoo 17 and later) and refuses the whole page with an AccessError when one
+/// of them is another company's: then the page is searched instead, and the ids it does not
+/// return are told apart one by one ([`classify_unseen`]). Older servers answer a deleted id
+/// with MissingError, which takes the same way.
+async fn read_page(
+    client: &OdooClient,
+    model: &str,
+    ids: &[i64],
+    fields: &[String],
+) -> Result<(Vec<Record>, bool), OdooError> {
+    match read_ids(client, model, ids, fields).await {
+        Ok(rows) => Ok((rows, true)),
+        Err(OdooError::AccessError { .. } | OdooError::MissingError { .. }) => {
+            Ok((search_read_ids(client, model, ids, fields).await?, false))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `read` of records by id, many2one values as bare ids (`load: ""`).
+async fn read_ids(
+    client: &OdooClient,
+    model: &str,
+    ids: &[i64],
+    fields: &[String],
+) -> Result<Vec<Record>, OdooError> {
+    let mut kwargs = serde_json::Map::new();
+    kwargs.insert("fields".into(), json!(fields));
+    kwargs.insert("load".into(), json!(""));
+    let value = client
+        .call(model, "read", Some(ids), kwargs, CallKind::Read)
+        .await?;
+    into_records(model, "read", value)
+}
+
 /// One page of records by id, many2one values as bare ids (`load: ""`), in id order. A domain on
 /// `id` also shows the attachments that hold binary fields, which a plain search hides.
 pub(crate) async fn search_read_ids(
@@ -157,13 +194,13 @@ pub(crate) async fn search_read_ids(
     let value = client
         .call(model, "search_read", None, kwargs, CallKind::Read)
         .await?;
-    into_records(model, value)
+    into_records(model, "search_read", value)
 }
 
-/// The rows of a `search_read` answer, moved out of it rather than deserialized a second time.
-fn into_records(model: &str, value: Value) -> Result<Vec<Record>, OdooError> {
+/// The rows of an answer, moved out of it rather than deserialized a second time.
+fn into_records(model: &str, method: &str, value: Value) -> Result<Vec<Record>, OdooError> {
     let invalid = |message: &str| OdooError::InvalidResponse {
-        call: CallSite::new(model, "search_read"),
+        call: CallSite::new(model, method),
         message: message.to_owned(),
     };
     let Value::Array(rows) = value else {
