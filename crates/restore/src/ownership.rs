@@ -213,39 +213,46 @@ pub(crate) fn settle(
     verdicts: &HashMap<Key, Verdict>,
     checked: &HashMap<Key, bool>,
 ) -> HashMap<Key, String> {
-    let mut owned: HashSet<&Key> = HashSet::new();
-    for (key, verdict) in verdicts {
-        let is_owned = match verdict {
-            Verdict::Owned => true,
-            Verdict::NeedsCheck(candidates) => candidates
-                .iter()
-                .any(|candidate| checked.get(candidate).copied().unwrap_or(false)),
-            _ => false,
-        };
-        if is_owned {
-            owned.insert(key);
-        }
-    }
+    let owned_by_itself = |verdict: &Verdict| match verdict {
+        Verdict::Owned => true,
+        Verdict::NeedsCheck(candidates) => candidates
+            .iter()
+            .any(|candidate| checked.get(candidate).copied().unwrap_or(false)),
+        _ => false,
+    };
+    // Only the records that depend on others are settled in rounds, until a round settles
+    // nothing: every other verdict is final.
+    let mut pending: Vec<(&Key, &[Key])> = verdicts
+        .iter()
+        .filter_map(|(key, verdict)| match verdict {
+            Verdict::DependsOn(parents) => Some((key, parents.as_slice())),
+            _ => None,
+        })
+        .collect();
+    let mut owned_dependents: HashSet<&Key> = HashSet::new();
     loop {
-        let mut grew = false;
-        for (key, verdict) in verdicts {
-            if owned.contains(key) {
-                continue;
+        let before = pending.len();
+        pending.retain(|(key, parents)| {
+            let owned = parents.iter().any(|parent| match verdicts.get(parent) {
+                Some(Verdict::DependsOn(_)) => owned_dependents.contains(parent),
+                Some(verdict) => owned_by_itself(verdict),
+                None => false,
+            });
+            if owned {
+                owned_dependents.insert(key);
             }
-            if let Verdict::DependsOn(parents) = verdict
-                && parents.iter().any(|parent| owned.contains(parent))
-            {
-                owned.insert(key);
-                grew = true;
-            }
-        }
-        if !grew {
+            !owned
+        });
+        if pending.len() == before {
             break;
         }
     }
     verdicts
         .iter()
-        .filter(|(key, _)| !owned.contains(key))
+        .filter(|(key, verdict)| match verdict {
+            Verdict::DependsOn(_) => !owned_dependents.contains(key),
+            verdict => !owned_by_itself(verdict),
+        })
         .map(|(key, verdict)| {
             let reason = match verdict {
                 Verdict::Foreign(reason) => reason.clone(),
@@ -334,4 +341,79 @@ pub(crate) fn may_be_referenced(
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(model: &str, id: i64) -> Key {
+        (model.to_owned(), id)
+    }
+
+    #[test]
+    fn dependents_are_owned_through_any_chain_to_an_owned_record() {
+        let verdicts: HashMap<Key, Verdict> = [
+            (key("sale.order", 1), Verdict::Owned),
+            (
+                key("sale.order", 2),
+                Verdict::Foreign("another company's".into()),
+            ),
+            (
+                key("sale.order", 3),
+                Verdict::NeedsCheck(vec![key("res.partner", 9)]),
+            ),
+            // A chain whose first link is listed after its dependents.
+            (
+                key("stock.move", 1),
+                Verdict::DependsOn(vec![key("sale.order.line", 1)]),
+            ),
+            (
+                key("sale.order.line", 1),
+                Verdict::DependsOn(vec![key("sale.order", 2), key("sale.order", 1)]),
+            ),
+            (
+                key("sale.order.line", 2),
+                Verdict::DependsOn(vec![key("sale.order", 2)]),
+            ),
+            (
+                key("sale.order.line", 3),
+                Verdict::DependsOn(vec![key("sale.order", 3)]),
+            ),
+            (
+                key("sale.order.line", 4),
+                Verdict::DependsOn(vec![key("sale.order", 99)]),
+            ),
+            // A cycle that reaches no owned record.
+            (
+                key("account.move", 1),
+                Verdict::DependsOn(vec![key("account.move", 2)]),
+            ),
+            (
+                key("account.move", 2),
+                Verdict::DependsOn(vec![key("account.move", 1)]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let checked = HashMap::from([(key("res.partner", 9), true)]);
+        let refused = settle(&verdicts, &checked);
+        let mut refused_keys: Vec<&Key> = refused.keys().collect();
+        refused_keys.sort();
+        assert_eq!(
+            refused_keys,
+            vec![
+                &key("account.move", 1),
+                &key("account.move", 2),
+                &key("sale.order", 2),
+                &key("sale.order.line", 2),
+                &key("sale.order.line", 4),
+            ]
+        );
+        assert_eq!(refused[&key("sale.order", 2)], "another company's");
+
+        let unchecked = settle(&verdicts, &HashMap::new());
+        assert!(unchecked.contains_key(&key("sale.order", 3)));
+        assert!(unchecked.contains_key(&key("sale.order.line", 3)));
+    }
 }
