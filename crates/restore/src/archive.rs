@@ -15,6 +15,8 @@ use crate::error::RestoreError;
 #[derive(Debug, Default)]
 pub(crate) struct ArchiveModel {
     pub records: Vec<Record>,
+    /// The id of each record, at the same position.
+    ids: Vec<i64>,
     position_of_id: HashMap<i64, usize>,
 }
 
@@ -30,7 +32,12 @@ impl ArchiveModel {
     }
 
     pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
-        self.records.iter().map(record_id)
+        self.ids.iter().copied()
+    }
+
+    /// Each record with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &Record)> + '_ {
+        self.ids.iter().copied().zip(&self.records)
     }
 }
 
@@ -100,6 +107,7 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
                     reason: "stopped".into(),
                 });
             }
+            entry.ids.push(id);
             entry.records.push(record);
             Ok(())
         })

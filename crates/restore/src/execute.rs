@@ -276,15 +276,18 @@ struct Targets<'a> {
 
 impl Resolver for Targets<'_> {
     fn resolve(&self, model: &str, archive_id: i64) -> Resolved {
-        let key = (model.to_owned(), archive_id);
         let internals = &self.plan.internals;
-        if let Some(target) = internals.existing.get(&key).or(self.created.get(&key)) {
+        if let Some(target) = internals.existing.get(model, archive_id) {
+            return Resolved::Target(*target);
+        }
+        let key = (model.to_owned(), archive_id);
+        if let Some(target) = self.created.get(&key) {
             return Resolved::Target(*target);
         }
         if let Some(reason) = self.failed.get(&key) {
             return Resolved::Unavailable(reason.clone());
         }
-        if internals.refused.contains(&key) {
+        if internals.refused.contains(model, archive_id) {
             return Resolved::Unavailable(format!("{model} {archive_id} was refused"));
         }
         if let Some(resolved) = internals.outside.get(&key) {

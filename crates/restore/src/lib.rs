@@ -42,6 +42,7 @@
 mod archive;
 mod error;
 mod execute;
+mod keys;
 mod order;
 mod ownership;
 mod plan;

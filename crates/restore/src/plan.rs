@@ -20,14 +20,15 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::archive::{self, LoadedArchive, record_id};
+use crate::archive::{self, ArchiveModel, LoadedArchive, record_id};
 use crate::error::RestoreError;
+use crate::keys::{ByModel, KeySet};
 use crate::order::dependency_order;
 use crate::ownership::{self, Facts, Key, Side, Verdict};
 use crate::progress::{RestoreProgress, RestoreProgressSink};
 use crate::reads::{CurrentRecords, ReadJob, read_current, read_current_many};
 use crate::report::{ModelReport, Refusal, UnresolvedValue};
-use crate::schema::{ModelSchema, NotWritten, model_schema};
+use crate::schema::{FieldSchema, ModelSchema, NotWritten, model_schema};
 use crate::values::{Resolved, Resolver, Translated, file_reference, same_value, translate};
 
 /// The `ir.model.data` module under which a restore records the new ids of the records it
@@ -150,20 +151,20 @@ pub struct RestorePlan {
 #[derive(Debug, Default)]
 pub(crate) struct PlanInternals {
     pub schemas: BTreeMap<String, ModelSchema>,
-    /// Records of the archive that exist now and are the tenant's: archive key → target id.
-    pub existing: HashMap<Key, i64>,
+    /// Records of the archive that exist now and are the tenant's: archive record → target id.
+    pub existing: ByModel<i64>,
     /// Records the archive refers to but does not hold: where they are, or why they cannot be
     /// referred to.
     pub outside: HashMap<Key, Resolved>,
     /// Records of the archive that are refused.
-    pub refused: HashSet<Key>,
+    pub refused: KeySet,
     /// `ir.model.data` rows of earlier restores whose record was deleted again: re-pointed to
     /// the new record instead of adding a second row with the same name.
     pub stale_mappings: HashMap<Key, i64>,
     /// The prefix of the mapping names of this database.
     pub mapping_prefix: String,
     /// Records attached to a tenant record, whose own `company_id` is not trusted.
-    pub attached: HashSet<Key>,
+    pub attached: KeySet,
 }
 
 impl RestorePlan {
@@ -381,7 +382,7 @@ impl Planner {
             for record in &records.records {
                 let archive_id = record_id(record);
                 let target = mappings
-                    .get(&(model.clone(), archive_id))
+                    .get(model, archive_id)
                     .map_or(archive_id, |(_, target)| *target);
                 target_of.insert(archive_id, target);
                 let written_before_backup = record
@@ -527,7 +528,6 @@ impl Planner {
         let mut refusals: BTreeMap<String, Vec<Refusal>> = BTreeMap::new();
         for (model, records) in &self.archive.models {
             for archive_id in records.ids() {
-                let key = (model.clone(), archive_id);
                 let refusal = if let Some(reason) = refused_models.get(model) {
                     Some((None, reason.clone()))
                 } else if let Some((target_of, current)) = current_by_model.get(model) {
@@ -539,17 +539,19 @@ impl Planner {
                                 "{model} {target} exists but Odoo refuses it to the tenant: it belongs to another company now"
                             ),
                         ))
-                    } else if let Some(reason) = refused_now.get(&(model.clone(), target)) {
+                    } else if let Some(reason) = refused_now.get(model, target) {
                         Some((
                             Some(target),
                             format!("{model} {target} is not the tenant's now: {reason}"),
                         ))
                     } else if current.rows.contains_key(&target) {
-                        internals.existing.insert(key.clone(), target);
+                        internals.existing.insert(model, archive_id, target);
                         None
                     } else {
-                        if let Some((row, _)) = mappings.get(&key) {
-                            internals.stale_mappings.insert(key.clone(), *row);
+                        if let Some((row, _)) = mappings.get(model, archive_id) {
+                            internals
+                                .stale_mappings
+                                .insert((model.clone(), archive_id), *row);
                         }
                         None
                     }
@@ -557,7 +559,7 @@ impl Planner {
                     None
                 };
                 if let Some((target_id, reason)) = refusal {
-                    internals.refused.insert(key);
+                    internals.refused.add(model, archive_id);
                     refusals.entry(model.clone()).or_default().push(Refusal {
                         model: model.clone(),
                         archive_id,
@@ -584,14 +586,8 @@ impl Planner {
             if let (Some(schema), Some((_, current))) =
                 (schemas.get(&model), current_by_model.get(&model))
             {
-                self.compare_model(
-                    schema,
-                    &records.records,
-                    current,
-                    &internals,
-                    &mut model_plan,
-                )
-                .await?;
+                self.compare_model(schema, records, current, &internals, &mut model_plan)
+                    .await?;
             }
             models.push(model_plan);
         }
@@ -760,7 +756,7 @@ impl Planner {
         refused_models: &BTreeMap<String, String>,
         archive_models: &BTreeSet<String>,
         tenant_data_models: &BTreeSet<String>,
-    ) -> Result<HashSet<Key>, RestoreError> {
+    ) -> Result<KeySet, RestoreError> {
         let tenant_partners = self.archive_tenant_partners();
         let facts = Facts {
             tenant: self.tenant.company_id,
@@ -769,14 +765,13 @@ impl Planner {
         };
         let in_archive = |model: &str, id: i64| self.archive.contains(model, id);
         let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
-        let mut attached = HashSet::new();
+        let mut attached = KeySet::default();
         for (model, records) in &self.archive.models {
             if refused_models.contains_key(model) {
                 continue;
             }
             let schema = &schemas[model];
-            for record in &records.records {
-                let id = record_id(record);
+            for (id, record) in records.iter() {
                 let verdict = ownership::judge(
                     schema,
                     id,
@@ -790,7 +785,7 @@ impl Planner {
                     return Err(self.tampered(model, id, reason.clone()));
                 }
                 if is_attached(schema, record, tenant_data_models) {
-                    attached.insert((model.clone(), id));
+                    attached.add(model, id);
                 }
                 verdicts.insert((model.clone(), id), verdict);
             }
@@ -873,35 +868,43 @@ impl Planner {
         &self,
         schemas: &BTreeMap<String, ModelSchema>,
         refused_models: &BTreeMap<String, String>,
-        attached: &HashSet<Key>,
+        attached: &KeySet,
     ) -> Result<HashMap<Key, Resolved>, RestoreError> {
         // The first record that refers to each outside record, for the error message.
         let mut referrers: BTreeMap<Key, (String, i64, String)> = BTreeMap::new();
+        let mut seen: HashSet<(&str, i64)> = HashSet::new();
         for (model, records) in &self.archive.models {
             if refused_models.contains_key(model) {
                 continue;
             }
             let schema = &schemas[model];
-            for record in &records.records {
-                let id = record_id(record);
-                let is_attached = attached.contains(&(model.clone(), id));
-                for (name, value) in record {
-                    let Some(field) = schema.field(name) else {
+            let reference_fields: Vec<(&String, &FieldSchema)> = schema
+                .fields
+                .iter()
+                .filter(|(_, field)| field.is_given_on_create() && holds_references(&field.info))
+                .collect();
+            let may_be_attached = !schema.attached_by.is_empty();
+            for (id, record) in records.iter() {
+                let is_attached = may_be_attached && attached.contains(model, id);
+                for (name, field) in &reference_fields {
+                    let Some(value) = record.get(*name) else {
                         continue;
                     };
-                    if !field.is_given_on_create() || !holds_references(&field.info) {
-                        continue;
-                    }
                     // An attachment's own company is not trusted (Odoo stamps some wrongly) and
                     // is not written when it is not the tenant.
-                    if is_attached && name == "company_id" {
+                    if is_attached && *name == "company_id" {
                         continue;
                     }
-                    for key in crate::values::referenced_records(field, value, record) {
-                        if !self.archive.contains(&key.0, key.1) {
-                            referrers
-                                .entry(key)
-                                .or_insert_with(|| (model.clone(), id, name.clone()));
+                    for (target_model, target) in
+                        crate::values::referenced_records(field, value, record)
+                    {
+                        if !self.archive.contains(target_model, target)
+                            && seen.insert((target_model, target))
+                        {
+                            referrers.insert(
+                                (target_model.to_owned(), target),
+                                (model.clone(), id, (*name).clone()),
+                            );
                         }
                     }
                 }
@@ -1036,7 +1039,7 @@ impl Planner {
         &self,
         prefix: &str,
         archive_models: &BTreeSet<String>,
-    ) -> Result<HashMap<Key, (i64, i64)>, RestoreError> {
+    ) -> Result<ByModel<(i64, i64)>, RestoreError> {
         let domain = Domain::leaf("module", "=", MAPPING_MODULE)
             .and(Domain::leaf("name", "=like", format!("{prefix}%")))
             .and(Domain::leaf("model", "in", json!(archive_models)));
@@ -1052,7 +1055,7 @@ impl Planner {
             .map_err(
                 self.odoo("read the ids of records re-created by earlier restores (ir.model.data)"),
             )?;
-        let mut mappings = HashMap::new();
+        let mut mappings = ByModel::default();
         for row in rows {
             let (Some(row_id), Some(name), Some(model), Some(target)) = (
                 row.get("id").and_then(Value::as_i64),
@@ -1063,7 +1066,7 @@ impl Planner {
                 continue;
             };
             if let Some(archive_id) = parse_mapping_name(prefix, model, name) {
-                mappings.insert((model.to_owned(), archive_id), (row_id, target));
+                mappings.insert(model, archive_id, (row_id, target));
             }
         }
         Ok(mappings)
@@ -1076,7 +1079,7 @@ impl Planner {
         current_by_model: &BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)>,
         archive_models: &BTreeSet<String>,
         tenant_data_models: &BTreeSet<String>,
-    ) -> Result<HashMap<Key, String>, RestoreError> {
+    ) -> Result<ByModel<String>, RestoreError> {
         let tenant_partners = self.current_tenant_partners().await?;
         let facts = Facts {
             tenant: self.tenant.company_id,
@@ -1115,7 +1118,11 @@ impl Planner {
             .flatten()
             .collect();
         let checked = self.strictly_tenant_now(outside).await?;
-        Ok(ownership::settle(&verdicts, &checked))
+        let mut refused = ByModel::default();
+        for ((model, id), reason) in ownership::settle(&verdicts, &checked) {
+            refused.insert(&model, id, reason);
+        }
+        Ok(refused)
     }
 
     /// The tenant company's partner and its users' partners, as they are now.
@@ -1153,7 +1160,7 @@ impl Planner {
     async fn compare_model(
         &self,
         schema: &ModelSchema,
-        records: &[Record],
+        records: &ArchiveModel,
         current: &CurrentRecords,
         internals: &PlanInternals,
         plan: &mut ModelPlan,
@@ -1165,14 +1172,24 @@ impl Planner {
         };
         let mut not_restored: BTreeMap<String, (NotWritten, u64)> = BTreeMap::new();
         let mut binary_candidates: Vec<(usize, i64)> = Vec::new();
-        for record in records {
-            let archive_id = record_id(record);
-            let key = (model.clone(), archive_id);
-            if internals.refused.contains(&key) {
+        // The records of a model have the same fields: their schemas are looked up once, from
+        // the first record, and again only for a record whose fields differ.
+        let layout: Vec<(&String, Option<&FieldSchema>)> = records
+            .records
+            .first()
+            .map(|first| {
+                first
+                    .keys()
+                    .map(|name| (name, schema.field(name)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (archive_id, record) in records.iter() {
+            if internals.refused.contains(model, archive_id) {
                 continue;
             }
-            let attached = internals.attached.contains(&key);
-            let Some(&target_id) = internals.existing.get(&key) else {
+            let attached = internals.attached.contains(model, archive_id);
+            let Some(&target_id) = internals.existing.get(model, archive_id) else {
                 let values = creatable_values(schema, record, attached, self.tenant.company_id);
                 let unwritten = unwritten_values(schema, record);
                 plan.creates.push(PlannedCreate {
@@ -1187,10 +1204,25 @@ impl Planner {
                 continue;
             }
             let row = &current.rows[&target_id];
+            // Both are sorted by field name: the row is walked along with the record.
+            let mut row_fields = row.iter().peekable();
+            let mut now_of = |name: &str| loop {
+                match row_fields.peek() {
+                    Some((field, _)) if field.as_str() < name => {
+                        row_fields.next();
+                    }
+                    Some((field, value)) if field.as_str() == name => break Some(*value),
+                    _ => break None,
+                }
+            };
             let mut changes = BTreeMap::new();
             let mut has_binary = false;
-            for (name, value) in record {
-                let Some(field) = schema.field(name) else {
+            for (position, (name, value)) in record.iter().enumerate() {
+                let field = match layout.get(position) {
+                    Some((known, field)) if *known == name => *field,
+                    _ => schema.field(name),
+                };
+                let Some(field) = field else {
                     continue;
                 };
                 if field.info.field_type.is_binary() {
@@ -1204,8 +1236,8 @@ impl Planner {
                             | NotWritten::Related
                             | NotWritten::Denied
                             | NotWritten::FollowsOtherRecord
-                    ) && let Some(now) = row.get(name)
-                        && matches!(translate(field, value, record, &resolver), Translated::Ready(ref restored) if !same_value(field, now, restored))
+                    ) && let Some(now) = now_of(name)
+                        && differs_now(field, now, value, record, &resolver)
                     {
                         not_restored.entry(name.clone()).or_insert((reason, 0)).1 += 1;
                     }
@@ -1217,14 +1249,28 @@ impl Planner {
                 {
                     continue;
                 }
-                let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                let now = now_of(name);
+                let unset = Value::Bool(false);
+                let now_or_unset = now.unwrap_or(&unset);
+                if !refers_by_id(&field.info) {
+                    if !same_value(field, now_or_unset, value) {
+                        changes.insert(
+                            name.clone(),
+                            FieldChange {
+                                current: now_or_unset.clone(),
+                                restored: value.clone(),
+                            },
+                        );
+                    }
+                    continue;
+                }
                 match translate(field, value, record, &resolver) {
-                    Translated::Ready(restored) if same_value(field, &now, &restored) => {}
+                    Translated::Ready(restored) if same_value(field, now_or_unset, &restored) => {}
                     Translated::Ready(_) | Translated::Pending => {
                         changes.insert(
                             name.clone(),
                             FieldChange {
-                                current: now,
+                                current: now_or_unset.clone(),
                                 restored: value.clone(),
                             },
                         );
@@ -1236,6 +1282,10 @@ impl Planner {
                         reason,
                     }),
                 }
+            }
+            if changes.is_empty() && !has_binary {
+                plan.unchanged += 1;
+                continue;
             }
             let update = PlannedUpdate {
                 archive_id,
@@ -1249,7 +1299,7 @@ impl Planner {
             plan.updates.push(update);
         }
         if !binary_candidates.is_empty() {
-            self.compare_binaries(schema, records, &binary_candidates, plan)
+            self.compare_binaries(schema, &records.records, &binary_candidates, plan)
                 .await?;
         }
         for update in std::mem::take(&mut plan.updates) {
@@ -1414,6 +1464,27 @@ impl Planner {
     }
 }
 
+/// Whether the current value is known to differ from the archive's value translated into the
+/// target's ids (a value that cannot be translated yet is not).
+fn differs_now(
+    field: &FieldSchema,
+    now: &Value,
+    value: &Value,
+    record: &Record,
+    resolver: &dyn Resolver,
+) -> bool {
+    if !refers_by_id(&field.info) {
+        return !same_value(field, now, value);
+    }
+    matches!(translate(field, value, record, resolver), Translated::Ready(ref restored) if !same_value(field, now, restored))
+}
+
+/// Whether a field's values hold ids, which [`translate`] maps to the target's: any other value
+/// is its own translation.
+fn refers_by_id(info: &odoo_client::FieldInfo) -> bool {
+    holds_references(info) || info.field_type == FieldType::One2many
+}
+
 /// A binary value set both now and in the archive, compared by content: (index of the update,
 /// field, the archive's SHA-256).
 type ContentCheck = (usize, String, String);
@@ -1525,19 +1596,18 @@ struct PlanResolver<'a> {
 
 impl Resolver for PlanResolver<'_> {
     fn resolve(&self, model: &str, archive_id: i64) -> Resolved {
-        let key = (model.to_owned(), archive_id);
         if self.archive.contains(model, archive_id) {
-            if let Some(target) = self.internals.existing.get(&key) {
+            if let Some(target) = self.internals.existing.get(model, archive_id) {
                 return Resolved::Target(*target);
             }
-            if self.internals.refused.contains(&key) {
+            if self.internals.refused.contains(model, archive_id) {
                 return Resolved::Unavailable(format!("{model} {archive_id} is refused"));
             }
             return Resolved::Pending;
         }
         self.internals
             .outside
-            .get(&key)
+            .get(&(model.to_owned(), archive_id))
             .cloned()
             .unwrap_or_else(|| Resolved::Unavailable(format!("{model} {archive_id} is unknown")))
     }

@@ -37,14 +37,14 @@ pub(crate) enum Translated {
 
 /// The records `value` refers to, as `(model, archive id)`. `record` gives the model of a
 /// many2one_reference.
-pub(crate) fn referenced_records(
-    field: &FieldSchema,
-    value: &Value,
-    record: &Record,
-) -> Vec<(String, i64)> {
+pub(crate) fn referenced_records<'a>(
+    field: &'a FieldSchema,
+    value: &'a Value,
+    record: &'a Record,
+) -> Vec<(&'a str, i64)> {
     match field.info.field_type {
         FieldType::Many2one => match (field.comodel(), value.as_i64()) {
-            (Some(comodel), Some(id)) if id > 0 => vec![(comodel.to_owned(), id)],
+            (Some(comodel), Some(id)) if id > 0 => vec![(comodel, id)],
             _ => Vec::new(),
         },
         FieldType::Many2many | FieldType::One2many => match (field.comodel(), value.as_array()) {
@@ -52,7 +52,7 @@ pub(crate) fn referenced_records(
                 .iter()
                 .filter_map(Value::as_i64)
                 .filter(|id| *id > 0)
-                .map(|id| (comodel.to_owned(), id))
+                .map(|id| (comodel, id))
                 .collect(),
             _ => Vec::new(),
         },
@@ -60,7 +60,7 @@ pub(crate) fn referenced_records(
             Some(model) => value
                 .as_i64()
                 .filter(|id| *id > 0)
-                .map(|id| vec![(model.to_owned(), id)])
+                .map(|id| vec![(model, id)])
                 .unwrap_or_default(),
             None => Vec::new(),
         },
@@ -80,10 +80,10 @@ pub(crate) fn attached_model<'a>(field: &FieldSchema, record: &'a Record) -> Opt
         .filter(|model| !model.is_empty())
 }
 
-fn parse_reference(value: &Value) -> Option<(String, i64)> {
+fn parse_reference(value: &Value) -> Option<(&str, i64)> {
     let (model, id) = value.as_str()?.split_once(',')?;
     let id = id.trim().parse::<i64>().ok()?;
-    (id > 0 && !model.is_empty()).then(|| (model.to_owned(), id))
+    (id > 0 && !model.is_empty()).then_some((model, id))
 }
 
 /// Translates an archive value into the target's ids.
@@ -133,7 +133,7 @@ pub(crate) fn translate(
             _ => Translated::Ready(normalize_empty(value)),
         },
         FieldType::Reference => match parse_reference(value) {
-            Some((model, id)) => match resolve_one(&model, id) {
+            Some((model, id)) => match resolve_one(model, id) {
                 Resolved::Target(target) => Translated::Ready(json!(format!("{model},{target}"))),
                 Resolved::Pending => Translated::Pending,
                 Resolved::Unavailable(reason) => Translated::Unavailable(reason),
