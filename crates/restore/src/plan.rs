@@ -2,12 +2,13 @@
 //!
 //! In order: verify and load the archive; check that the target is the archive's tenant (same
 //! company id, same database uuid); read the target's metadata of every model of the archive;
-//! check that every record of the archive is the tenant's (else the archive is refused as
-//! tampered); find where each record is now (its own id, or the id a previous restore gave it,
-//! recorded in `ir.model.data`); read those records as they are now, pinned to the tenant, and
-//! refuse those that are not the tenant's now; check that every record the archive refers to
-//! but does not hold may be referred to (shared, or the tenant's); then compare field by field
-//! and order the models so that records are created after the records they point to.
+//! find where each record is now (its own id, or the id a previous restore gave it, recorded in
+//! `ir.model.data`) and start reading those records as they are now, pinned to the tenant;
+//! meanwhile check that every record of the archive is the tenant's (else the archive is refused
+//! as tampered) and that every record the archive refers to but does not hold may be referred
+//! to (shared, or the tenant's); refuse the records that are not the tenant's now; then compare
+//! field by field and order the models so that records are created after the records they
+//! point to.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -343,22 +344,6 @@ impl Planner {
             .cloned()
             .collect();
 
-        progress.report(RestoreProgress::Step(
-            "checking that every record is the tenant's",
-        ));
-        let attached = self
-            .check_archive_ownership(
-                &schemas,
-                &refused_models,
-                &archive_models,
-                &tenant_data_models,
-            )
-            .await?;
-        let outside = self
-            .resolve_outside_references(&schemas, &refused_models, &attached)
-            .await?;
-
-        progress.report(RestoreProgress::Step("reading the records as they are now"));
         let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
         let mappings = self.mappings(&mapping_prefix, &archive_models).await?;
         // A record written before the second the backup started may turn out not written
@@ -366,7 +351,7 @@ impl Planner {
         // to), and in full only if it was. The others are read in full at once.
         let backup_started = self.backup_started();
         let mut targets_by_model: Vec<(&String, HashMap<i64, i64>, Vec<i64>)> = Vec::new();
-        let mut jobs: Vec<ReadJob<'_>> = Vec::new();
+        let mut jobs: Vec<ReadJob> = Vec::new();
         for (model, records) in &self.archive.models {
             let Some(schema) = schemas.get(model) else {
                 continue;
@@ -405,19 +390,51 @@ impl Planner {
                 .chain(may_skip.then(|| "write_date".to_owned()))
                 .collect();
             jobs.push(ReadJob {
-                model,
+                model: model.clone(),
                 ids: light_ids.clone(),
                 fields: light_fields,
             });
             jobs.push(ReadJob {
-                model,
+                model: model.clone(),
                 ids: full_ids,
                 fields: self.fields_to_read(schema, &records.records),
             });
             targets_by_model.push((model, target_of, light_ids));
         }
-        let mut read = self.read_many(&jobs).await?.into_iter();
-        drop(jobs);
+        // These reads run on their own task while the archive's records are judged here: the
+        // judgement needs nothing from them, and both take a while with a large tenant. Reads
+        // write nothing; a refused archive stops them.
+        let reads = {
+            let client = self.client.clone();
+            let (batch, concurrency) = (self.options.read_batch_size, self.options.concurrency);
+            Ahead(tokio::spawn(async move {
+                read_current_many(&client, &jobs, batch, concurrency).await
+            }))
+        };
+
+        progress.report(RestoreProgress::Step(
+            "checking that every record is the tenant's",
+        ));
+        let attached = self
+            .check_archive_ownership(
+                &schemas,
+                &refused_models,
+                &archive_models,
+                &tenant_data_models,
+            )
+            .await?;
+        let outside = self
+            .resolve_outside_references(&schemas, &refused_models, &attached)
+            .await?;
+
+        progress.report(RestoreProgress::Step("reading the records as they are now"));
+        let mut read = reads
+            .join()
+            .await
+            .map_err(|(model, error)| {
+                self.odoo(format!("read the current {model} records"))(error)
+            })?
+            .into_iter();
         let mut current_by_model: BTreeMap<String, (HashMap<i64, i64>, CurrentRecords)> =
             BTreeMap::new();
         let mut read_light: BTreeMap<&String, Vec<i64>> = BTreeMap::new();
@@ -480,7 +497,7 @@ impl Planner {
             }
             unmodified_by_model.insert(model.clone(), unmodified);
         }
-        let mut jobs: Vec<ReadJob<'_>> = Vec::new();
+        let mut jobs: Vec<ReadJob> = Vec::new();
         for (model, (_, current)) in current_by_model.iter_mut() {
             current.unmodified = unmodified_by_model.remove(model).unwrap_or_default();
             let to_compare: Vec<i64> = read_light
@@ -492,7 +509,7 @@ impl Planner {
             if !to_compare.is_empty() {
                 let schema = &schemas[model];
                 jobs.push(ReadJob {
-                    model: &schema.model,
+                    model: model.clone(),
                     ids: to_compare,
                     fields: self.fields_to_read(schema, &self.archive.models[model].records),
                 });
@@ -500,7 +517,7 @@ impl Planner {
         }
         let full = self.read_many(&jobs).await?;
         for (job, full) in jobs.iter().zip(full) {
-            if let Some((_, current)) = current_by_model.get_mut(job.model) {
+            if let Some((_, current)) = current_by_model.get_mut(&job.model) {
                 current.rows.extend(full.rows);
                 current.foreign.extend(full.foreign);
             }
@@ -610,7 +627,7 @@ impl Planner {
     }
 
     /// Reads several models' records as they are now, sharing the requests in flight.
-    async fn read_many(&self, jobs: &[ReadJob<'_>]) -> Result<Vec<CurrentRecords>, RestoreError> {
+    async fn read_many(&self, jobs: &[ReadJob]) -> Result<Vec<CurrentRecords>, RestoreError> {
         read_current_many(
             &self.client,
             jobs,
@@ -691,11 +708,12 @@ impl Planner {
             .to_string()
     }
 
-    /// The fields read to compare and to judge ownership: the archive's fields that exist in
-    /// the target (binaries apart), and the company, parent and attachment fields.
+    /// The fields read to compare and to judge ownership: the archive's fields that are compared
+    /// (binaries apart, compared by size and content), and the fields the ownership judgement
+    /// reads.
     fn fields_to_read(&self, schema: &ModelSchema, records: &[Record]) -> Vec<String> {
         let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
-        let mut fields: BTreeSet<String> = BTreeSet::new();
+        let mut fields = ownership::fields_judged_now(schema, &archive_models);
         fields.insert("id".into());
         if let Some(first) = records.first() {
             for name in first.keys() {
@@ -703,25 +721,16 @@ impl Planner {
                     && !field.info.field_type.is_binary()
                     && !matches!(
                         field.not_written,
-                        Some(NotWritten::Audit | NotWritten::Technical | NotWritten::NotStored)
+                        Some(
+                            NotWritten::Audit
+                                | NotWritten::Technical
+                                | NotWritten::NotStored
+                                | NotWritten::One2many
+                        )
                     )
                 {
                     fields.insert(name.clone());
                 }
-            }
-        }
-        for name in ["company_id", "company_ids", "record_company_id"] {
-            if schema.has_field(name) {
-                fields.insert(name.into());
-            }
-        }
-        for (name, _) in schema.parent_links(&archive_models) {
-            fields.insert(name.clone());
-        }
-        for (id_field, model_field) in &schema.attached_by {
-            fields.insert(id_field.clone());
-            if schema.has_field(model_field) {
-                fields.insert(model_field.clone());
             }
         }
         fields.into_iter().collect()
@@ -1610,6 +1619,26 @@ impl Resolver for PlanResolver<'_> {
             .get(&(model.to_owned(), archive_id))
             .cloned()
             .unwrap_or_else(|| Resolved::Unavailable(format!("{model} {archive_id} is unknown")))
+    }
+}
+
+/// A task started ahead of the plan's need for its result, stopped if the plan ends without it
+/// (a refused archive, an error).
+struct Ahead<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Ahead<T> {
+    async fn join(mut self) -> T {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            // It is only cancelled by dropping it, so this is a panic: passed on as one.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+}
+
+impl<T> Drop for Ahead<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -2,6 +2,7 @@
 //! those that exist, those that were deleted and those that belong to another company now.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 
 use futures::{StreamExt, TryStreamExt};
 use odoo_client::{CallKind, CallSite, Domain, OdooClient, OdooError, Record};
@@ -19,8 +20,8 @@ pub(crate) struct CurrentRecords {
 }
 
 /// Records of one model to read by id, with these fields.
-pub(crate) struct ReadJob<'a> {
-    pub model: &'a str,
+pub(crate) struct ReadJob {
+    pub model: String,
     pub ids: Vec<i64>,
     pub fields: Vec<String>,
 }
@@ -37,7 +38,7 @@ pub(crate) async fn read_current(
     concurrency: usize,
 ) -> Result<CurrentRecords, OdooError> {
     let job = ReadJob {
-        model,
+        model: model.to_owned(),
         ids: ids.to_vec(),
         fields: fields.to_vec(),
     };
@@ -50,33 +51,30 @@ pub(crate) async fn read_current(
 /// [`read_current`] of several models at once: the pages of every job share the `concurrency`
 /// requests in flight, so that small models do not each wait for a round trip of their own.
 /// Returns one result per job, in order; an error names the model whose read failed.
-pub(crate) async fn read_current_many<'a>(
+pub(crate) async fn read_current_many(
     client: &OdooClient,
-    jobs: &[ReadJob<'a>],
+    jobs: &[ReadJob],
     batch: usize,
     concurrency: usize,
-) -> Result<Vec<CurrentRecords>, (&'a str, OdooError)> {
-    let pages: Vec<(usize, &[i64])> = jobs
+) -> Result<Vec<CurrentRecords>, (String, OdooError)> {
+    let batch = batch.max(1);
+    // Pages as positions, not slices: the stream then borrows nothing, and a task can own it.
+    let pages: Vec<(usize, Range<usize>)> = jobs
         .iter()
         .enumerate()
         .flat_map(|(index, job)| {
-            job.ids
-                .chunks(batch.max(1))
-                .map(move |chunk| (index, chunk))
+            (0..job.ids.len())
+                .step_by(batch)
+                .map(move |start| (index, start..(start + batch).min(job.ids.len())))
         })
         .collect();
     let mut results: Vec<CurrentRecords> = jobs.iter().map(|_| CurrentRecords::default()).collect();
     let mut unseen: Vec<Vec<i64>> = vec![Vec::new(); jobs.len()];
     let mut answers = futures::stream::iter(pages)
-        .map(|(index, chunk)| async move {
-            let job = &jobs[index];
-            read_page(client, job.model, chunk, &job.fields)
-                .await
-                .map(|(rows, complete)| (index, chunk, rows, complete))
-                .map_err(|error| (job.model, error))
-        })
+        .map(|(index, page)| read_job_page(client, &jobs[index], index, page))
         .buffer_unordered(concurrency.max(1));
-    while let Some((index, chunk, rows, complete)) = answers.try_next().await? {
+    while let Some((index, page, rows, complete)) = answers.try_next().await? {
+        let chunk = &jobs[index].ids[page];
         let current = &mut results[index];
         for row in rows {
             if let Some(id) = row.get("id").and_then(Value::as_i64) {
@@ -89,13 +87,26 @@ pub(crate) async fn read_current_many<'a>(
     }
     drop(answers);
     for (index, job) in jobs.iter().enumerate() {
-        for chunk in unseen[index].chunks(batch.max(1)) {
-            classify_unseen(client, job.model, chunk, &job.fields, &mut results[index])
+        for chunk in unseen[index].chunks(batch) {
+            classify_unseen(client, &job.model, chunk, &job.fields, &mut results[index])
                 .await
-                .map_err(|error| (job.model, error))?;
+                .map_err(|error| (job.model.clone(), error))?;
         }
     }
     Ok(results)
+}
+
+/// One page of a job: the job's index and the page come back with the answer.
+async fn read_job_page(
+    client: &OdooClient,
+    job: &ReadJob,
+    index: usize,
+    page: Range<usize>,
+) -> Result<(usize, Range<usize>, Vec<Record>, bool), (String, OdooError)> {
+    read_page(client, &job.model, &job.ids[page.clone()], &job.fields)
+        .await
+        .map(|(rows, complete)| (index, page, rows, complete))
+        .map_err(|error| (job.model.clone(), error))
 }
 
 /// Sorts ids a search did not return into deleted (dropped), visible after all (added to
