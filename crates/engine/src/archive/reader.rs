@@ -564,6 +564,39 @@ mod tests {
     }
 
     #[test]
+    fn data_walk_in_memory_visits_every_record_in_order() {
+        // Enough records for several windows parsed on several threads.
+        let partners: Vec<Value> = (1..=20_000)
+            .map(|id| serde_json::json!({"id": id, "name": format!("P{id}")}))
+            .collect();
+        let text = serde_json::to_vec(&serde_json::json!({
+            "res.partner": partners,
+            "__external_ids__": {"res.country": {"75": "base.fr"}},
+            "sale.order": [{"id": 3}],
+        }))
+        .unwrap();
+        let mut seen = Vec::new();
+        let external_ids = walk_data_slice(&text, |model, record| {
+            seen.push((model.to_owned(), record["id"].as_i64().unwrap()));
+            Ok(())
+        })
+        .unwrap();
+        let expected: Vec<(String, i64)> = (1..=20_000)
+            .map(|id| ("res.partner".to_owned(), id))
+            .chain([("sale.order".to_owned(), 3)])
+            .collect();
+        assert_eq!(seen, expected);
+        assert_eq!(external_ids["res.country"][&75], "base.fr");
+
+        let error = walk_data_slice(br#"{"a":[{"id":1},{"id":]}"#, |_, _| Ok(())).unwrap_err();
+        assert!(matches!(error, ArchiveError::BadData { .. }), "{error}");
+        let error = walk_data_slice(br#"{"a":[1]}"#, |_, _| Ok(())).unwrap_err();
+        assert!(matches!(error, ArchiveError::BadData { .. }), "{error}");
+        let error = walk_data_slice(br#"{"a":[]} trailing"#, |_, _| Ok(())).unwrap_err();
+        assert!(matches!(error, ArchiveError::BadData { .. }), "{error}");
+    }
+
+    #[test]
     fn data_walk_reports_garbage_after_the_object() {
         let error = walk_data(&br#"{"a":[]} trailing"#[..], |_, _| Ok(())).unwrap_err();
         assert!(matches!(error, ArchiveError::BadData { .. }), "{error}");
