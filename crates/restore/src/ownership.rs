@@ -208,9 +208,12 @@ fn company_verdict(
 
 /// Settles verdicts that depend on each other: a record that depends on others belongs to the
 /// tenant when one of them does. `checked` holds the outcome of the checks of records outside
-/// the set. Returns the refusal reason of every record that does not belong to the tenant.
+/// the set. `verdicts` may leave out the records judged [`Verdict::Owned`] (most of them):
+/// `judged` tells whether a record was judged at all, and a record judged but absent is owned.
+/// Returns the refusal reason of every record of `verdicts` that does not belong to the tenant.
 pub(crate) fn settle(
     verdicts: &HashMap<Key, Verdict>,
+    judged: &dyn Fn(&str, i64) -> bool,
     checked: &HashMap<Key, bool>,
 ) -> HashMap<Key, String> {
     let owned_by_itself = |verdict: &Verdict| match verdict {
@@ -236,7 +239,7 @@ pub(crate) fn settle(
             let owned = parents.iter().any(|parent| match verdicts.get(parent) {
                 Some(Verdict::DependsOn(_)) => owned_dependents.contains(parent),
                 Some(verdict) => owned_by_itself(verdict),
-                None => false,
+                None => judged(&parent.0, parent.1),
             });
             if owned {
                 owned_dependents.insert(key);
@@ -397,7 +400,8 @@ mod tests {
         .into_iter()
         .collect();
         let checked = HashMap::from([(key("res.partner", 9), true)]);
-        let refused = settle(&verdicts, &checked);
+        let judged = |model: &str, id: i64| verdicts.contains_key(&key(model, id));
+        let refused = settle(&verdicts, &judged, &checked);
         let mut refused_keys: Vec<&Key> = refused.keys().collect();
         refused_keys.sort();
         assert_eq!(
@@ -412,8 +416,15 @@ mod tests {
         );
         assert_eq!(refused[&key("sale.order", 2)], "another company's");
 
-        let unchecked = settle(&verdicts, &HashMap::new());
+        let unchecked = settle(&verdicts, &judged, &HashMap::new());
         assert!(unchecked.contains_key(&key("sale.order", 3)));
         assert!(unchecked.contains_key(&key("sale.order.line", 3)));
+
+        // Records judged owned may be left out: they are owned all the same.
+        let mut without_owned = verdicts.clone();
+        without_owned.remove(&key("sale.order", 1));
+        let judged_all =
+            |model: &str, id: i64| judged(model, id) || (model, id) == ("sale.order", 1);
+        assert_eq!(settle(&without_owned, &judged_all, &checked), refused);
     }
 }

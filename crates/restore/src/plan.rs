@@ -796,7 +796,10 @@ impl Planner {
                 if is_attached(schema, record, tenant_data_models) {
                     attached.add(model, id);
                 }
-                verdicts.insert((model.clone(), id), verdict);
+                // Owned records, most of them, are left out: settling counts them as owned.
+                if verdict != Verdict::Owned {
+                    verdicts.insert((model.clone(), id), verdict);
+                }
             }
         }
         let outside: BTreeSet<Key> = verdicts
@@ -808,7 +811,10 @@ impl Planner {
             .flatten()
             .collect();
         let checked = self.strictly_tenant_now(outside).await?;
-        let refused = ownership::settle(&verdicts, &checked);
+        let judged = |model: &str, id: i64| {
+            !refused_models.contains_key(model) && self.archive.contains(model, id)
+        };
+        let refused = ownership::settle(&verdicts, &judged, &checked);
         if let Some(((model, id), reason)) = refused.into_iter().min() {
             return Err(self.tampered(&model, id, reason));
         }
@@ -1095,13 +1101,11 @@ impl Planner {
             tenant_partners: &tenant_partners,
             tenant_data_models,
         };
-        let existing: HashSet<Key> = current_by_model
-            .iter()
-            .flat_map(|(model, (_, current))| {
-                current.rows.keys().map(move |id| (model.clone(), *id))
-            })
-            .collect();
-        let in_set = |model: &str, id: i64| existing.contains(&(model.to_owned(), id));
+        let in_set = |model: &str, id: i64| {
+            current_by_model
+                .get(model)
+                .is_some_and(|(_, current)| current.rows.contains_key(&id))
+        };
         let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
         for (model, (_, current)) in current_by_model {
             let schema = &schemas[model];
@@ -1115,7 +1119,10 @@ impl Planner {
                     archive_models,
                     &in_set,
                 );
-                verdicts.insert((model.clone(), *id), verdict);
+                // Owned records, most of them, are left out: settling counts them as owned.
+                if verdict != Verdict::Owned {
+                    verdicts.insert((model.clone(), *id), verdict);
+                }
             }
         }
         let outside: BTreeSet<Key> = verdicts
@@ -1128,7 +1135,7 @@ impl Planner {
             .collect();
         let checked = self.strictly_tenant_now(outside).await?;
         let mut refused = ByModel::default();
-        for ((model, id), reason) in ownership::settle(&verdicts, &checked) {
+        for ((model, id), reason) in ownership::settle(&verdicts, &in_set, &checked) {
             refused.insert(&model, id, reason);
         }
         Ok(refused)
