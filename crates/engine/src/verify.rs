@@ -90,8 +90,9 @@ pub fn verify_with_records(
         check_digest(name, &metadata.entries[name], size, sha256)?;
     }
 
-    // data.json is checked, counted and walked in one pass: its bytes are hashed as they are
-    // decompressed. Up to IN_MEMORY_DATA bytes it is parsed from memory, else streamed.
+    // data.json is decompressed once, its bytes hashed on the way. Up to IN_MEMORY_DATA bytes
+    // it is read whole and parsed from memory once its checksum is checked; larger, it is
+    // parsed as it streams and its checksum checked after.
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut count_and_visit = |model: &str, record: Map<String, Value>| {
         match counts.get_mut(model) {
@@ -104,27 +105,21 @@ pub fn verify_with_records(
         visit(model, record)
     };
     let mut data = Hashing::new(reader.open_entry(DATA_ENTRY)?);
-    let walked = if data_expected.size <= IN_MEMORY_DATA {
-        // One byte more than listed is enough to know the size is wrong: then it is not parsed.
-        let mut bytes = Vec::with_capacity(data_expected.size as usize);
-        match (&mut data)
+    let mut in_memory = Vec::new();
+    let streamed = if data_expected.size <= IN_MEMORY_DATA {
+        in_memory.reserve_exact(data_expected.size as usize);
+        // One byte more than listed tells the size is wrong; a read error is kept by `data`.
+        let _ = (&mut data)
             .take(data_expected.size + 1)
-            .read_to_end(&mut bytes)
-        {
-            Ok(read) if read as u64 == data_expected.size => {
-                walk_data_slice(&bytes, &mut count_and_visit)
-            }
-            Ok(_) | Err(_) => Err(ArchiveError::BadData {
-                reason: "data.json is not the size listed".into(),
-            }),
-        }
+            .read_to_end(&mut in_memory);
+        None
     } else {
-        walk_data(
+        Some(walk_data(
             io::BufReader::with_capacity(256 * 1024, &mut data),
             &mut count_and_visit,
-        )
+        ))
     };
-    // Whatever the walk says, damage is reported as damage: the rest of the entry is hashed too.
+    // Whatever a walk says, damage is reported as damage: the rest of the entry is hashed too.
     let drained = io::copy(&mut data, &mut io::sink());
     if let Some(reason) = data.failure.take() {
         return Err(ArchiveError::CorruptEntry {
@@ -140,7 +135,10 @@ pub fn verify_with_records(
     }
     let (size, sha256) = data.finish();
     check_digest(DATA_ENTRY, data_expected, size, sha256)?;
-    let external_ids = walked?;
+    let external_ids = match streamed {
+        Some(walked) => walked?,
+        None => walk_data_slice(&in_memory, &mut count_and_visit)?,
+    };
 
     for (model, expected) in &metadata.models {
         let actual = counts.get(model).copied().unwrap_or(0);
