@@ -211,18 +211,12 @@ impl OdooTarget {
 
     /// Two companies that hold partners: the tenants the contract suite works in.
     pub async fn two_tenants(&self, client: &OdooClient) -> (Company, Company) {
-        let companies = self.companies(client).await;
-        let mut with_partners = Vec::new();
-        for company in companies {
-            let scoped = client.with_context(Context::company(company.id).with_archived());
-            let partners = scoped
-                .search_count("res.partner", &Domain::leaf("company_id", "=", company.id))
-                .await
-                .expect("count a company's partners");
-            if partners > 0 {
-                with_partners.push((company, partners));
-            }
-        }
+        let mut with_partners: Vec<(Company, u64)> = self
+            .companies_with_partner_counts(client)
+            .await
+            .into_iter()
+            .filter(|(_, partners)| *partners > 0)
+            .collect();
         assert!(
             with_partners.len() >= 2,
             "{}: the suites need two companies that hold partners",
@@ -232,6 +226,21 @@ impl OdooTarget {
         with_partners.sort_by_key(|(_, partners)| std::cmp::Reverse(*partners));
         let second = with_partners.remove(1).0;
         (with_partners.remove(0).0, second)
+    }
+
+    /// Every company the user may see, by id, with how many partners it holds (archived ones
+    /// too): the suites pick their tenants by it.
+    pub async fn companies_with_partner_counts(&self, client: &OdooClient) -> Vec<(Company, u64)> {
+        let mut counted = Vec::new();
+        for company in self.companies(client).await {
+            let partners = client
+                .with_context(Context::company(company.id).with_archived())
+                .search_count("res.partner", &Domain::leaf("company_id", "=", company.id))
+                .await
+                .unwrap_or_else(|error| panic!("{}: count partners: {error}", self.label));
+            counted.push((company, partners));
+        }
+        counted
     }
 
     /// Every company the user may see, by id.

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use backup_service::{BackupApiClient, BackupStatus, JobState, ServiceBuilder, TenantParam};
-use odoo_client::{Context, Domain, OdooClient};
+use odoo_client::OdooClient;
 use suite::OdooTarget;
 use support::{TOKEN, client, service_config, wait_for_job};
 
@@ -20,17 +20,13 @@ async fn a_backup_of_the_smallest_tenant_is_done_downloadable_and_listed() {
     let odoo = OdooClient::connect(odoo_config.clone())
         .await
         .unwrap_or_else(|error| panic!("{label}: connect: {error}"));
-    let mut with_partners = Vec::new();
-    for company in target.companies(&odoo).await {
-        let partners = odoo
-            .with_context(Context::company(company.id).with_archived())
-            .search_count("res.partner", &Domain::leaf("company_id", "=", company.id))
-            .await
-            .unwrap_or_else(|error| panic!("{label}: count partners: {error}"));
-        if partners > 0 {
-            with_partners.push((partners, company));
-        }
-    }
+    let mut with_partners: Vec<_> = target
+        .companies_with_partner_counts(&odoo)
+        .await
+        .into_iter()
+        .filter(|(_, partners)| *partners > 0)
+        .map(|(company, partners)| (partners, company))
+        .collect();
     with_partners.sort_by_key(|(partners, company)| (*partners, company.id));
     let (_, company) = with_partners
         .first()

@@ -133,6 +133,24 @@ async fn write_sample(out_dir: &Path) -> PathBuf {
 
 /// Rewrites an archive entry by entry: `edit` gets each name and content and returns what to
 /// write (None drops the entry); `extra` entries are appended.
+/// Renames the sample's product in `data.json` without updating its checksum.
+fn change_a_record_name(path: &Path) {
+    rewrite(
+        path,
+        |name, content| {
+            Some(if name == "data.json" {
+                String::from_utf8(content)
+                    .unwrap()
+                    .replace("Ball", "Bell")
+                    .into_bytes()
+            } else {
+                content
+            })
+        },
+        &[],
+    );
+}
+
 fn rewrite(
     path: &Path,
     mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
@@ -258,20 +276,7 @@ async fn a_flipped_byte_in_data_json_fails_verify_naming_data_json() {
 async fn a_changed_record_fails_verify_with_a_checksum_mismatch() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_sample(dir.path()).await;
-    rewrite(
-        &path,
-        |name, content| {
-            Some(if name == "data.json" {
-                String::from_utf8(content)
-                    .unwrap()
-                    .replace("Ball", "Bell")
-                    .into_bytes()
-            } else {
-                content
-            })
-        },
-        &[],
-    );
+    change_a_record_name(&path);
     let error = verify(&path).unwrap_err();
     assert!(
         matches!(&error, ArchiveError::ChecksumMismatch { entry, .. } if entry == "data.json"),
@@ -294,20 +299,7 @@ async fn verify_with_records_hands_over_every_record_and_reports_damage_before_v
     assert_eq!(seen.len(), 3);
     assert_eq!(external_ids["uom.uom"][&1], "uom.product_uom_unit");
 
-    rewrite(
-        &path,
-        |name, content| {
-            Some(if name == "data.json" {
-                String::from_utf8(content)
-                    .unwrap()
-                    .replace("Ball", "Bell")
-                    .into_bytes()
-            } else {
-                content
-            })
-        },
-        &[],
-    );
+    change_a_record_name(&path);
     let stop = || ArchiveError::BadData {
         reason: "stopped".into(),
     };

@@ -88,15 +88,12 @@ impl OdooUnderTest {
         let client = OdooClient::connect(config.clone())
             .await
             .unwrap_or_else(|error| panic!("{label}: connect: {error}"));
-        let mut companies = Vec::new();
-        for company in target.companies(&client).await {
-            let partners = client
-                .with_context(Context::company(company.id).with_archived())
-                .search_count("res.partner", &Domain::leaf("company_id", "=", company.id))
-                .await
-                .unwrap_or_else(|error| panic!("{label}: count partners: {error}"));
-            companies.push((partners, company));
-        }
+        let mut companies: Vec<(u64, _)> = target
+            .companies_with_partner_counts(&client)
+            .await
+            .into_iter()
+            .map(|(company, partners)| (partners, company))
+            .collect();
         // Companies with partners first, fewest first; the empty ones last.
         companies.sort_by_key(|(partners, company)| (*partners == 0, *partners, company.id));
         assert!(
