@@ -806,3 +806,55 @@ async fn create_needs_its_values_by_position_outside_json2() {
         );
     });
 }
+
+/// Some models override `write` with its argument named `values` (ir.model.data, res.users on
+/// Odoo 18): `vals` given by name is a TypeError there. The client sends it by position, so a
+/// restore can move its id mappings and write any model.
+#[tokio::test]
+async fn write_takes_its_values_by_position_even_where_odoo_renames_them() {
+    for_each_protocol!(|target, client| {
+        if client.protocol() == Protocol::Json2 {
+            return;
+        }
+        let (tenant, _) = target.two_tenants(&client).await;
+        let scoped = client.with_context(Context::company(tenant.id));
+        let name = unique_name("contract write values");
+        let partner = scoped
+            .create(
+                "res.partner",
+                vec![values(json!({"name": name, "company_id": tenant.id}))],
+            )
+            .await
+            .unwrap()[0];
+        let mapping_name = format!("contract_{partner}_{}", std::process::id());
+        let mapping = scoped
+            .create(
+                "ir.model.data",
+                vec![values(json!({
+                    "module": "__contract__", "name": mapping_name, "model": "res.partner",
+                    "res_id": 0, "noupdate": true,
+                }))],
+            )
+            .await
+            .unwrap()[0];
+        let written = scoped
+            .write(
+                "ir.model.data",
+                &[mapping],
+                values(json!({"res_id": partner})),
+            )
+            .await;
+        let read = scoped
+            .read("ir.model.data", &[mapping], &strings(&["res_id"]))
+            .await;
+        scoped.unlink("ir.model.data", &[mapping]).await.unwrap();
+        scoped.unlink("res.partner", &[partner]).await.unwrap();
+        written.unwrap_or_else(|error| panic!("{}: {error:?}", target.label));
+        assert_eq!(
+            read.unwrap()[0]["res_id"],
+            json!(partner),
+            "{}: the mapping was not moved",
+            target.label
+        );
+    });
+}

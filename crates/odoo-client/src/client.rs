@@ -391,10 +391,18 @@ impl OdooClient {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut kwargs = Map::new();
-        kwargs.insert("vals".into(), Value::Object(values));
-        self.call(model, "write", Some(ids), kwargs, CallKind::Write)
-            .await?;
+        // Positionally, like create's: some models' overrides name it `values`, not `vals`
+        // (ir.model.data, res.users on Odoo 18), and refuse it by the other name.
+        let leading = vec![("vals", Value::Object(values))];
+        self.call_with(
+            model,
+            "write",
+            Some(ids),
+            leading,
+            Map::new(),
+            CallKind::Write,
+        )
+        .await?;
         Ok(())
     }
 

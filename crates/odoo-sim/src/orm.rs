@@ -57,6 +57,16 @@ fn signature(model: &str, method: &str) -> Option<Signature> {
         "search_count" => sig(false, &["domain", "limit"], 1),
         "read" => sig(true, &["fields", "load"], 0),
         "create" => sig(false, &["vals_list"], 1),
+        // Odoo 18 names write's argument `values` in these overrides: given by name as `vals`,
+        // the call fails with a TypeError.
+        "write"
+            if matches!(
+                model,
+                "ir.model.data" | "res.users" | "product.template.attribute.value"
+            ) =>
+        {
+            sig(true, &["values"], 1)
+        }
         "write" => sig(true, &["vals"], 1),
         "unlink" => sig(true, &[], 0),
         "copy" => sig(true, &["default"], 0),
@@ -256,7 +266,7 @@ pub fn execute_write(
     let result = match request.method.as_str() {
         "create" => create_method(db, &env, model, &bound, &mut journal),
         "write" => {
-            let vals = object_arg(bound.get("vals"), "vals")?;
+            let vals = object_arg(bound.get("vals").or(bound.get("values")), "vals")?;
             write_records(db, &env, model, &bound.ids, &vals, &mut journal).map(|()| json!(true))
         }
         "unlink" => unlink_records(db, &env, model, &bound.ids, &mut journal).map(|()| json!(true)),
