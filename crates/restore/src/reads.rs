@@ -1,11 +1,14 @@
-//! The reads a restore plan makes, every one pinned to the tenant: records by id, telling apart
-//! those that exist, those that were deleted and those that belong to another company now.
+//! The reads a restore plan makes: records by id, pinned to the tenant, telling apart those that
+//! exist, those that were deleted and those that belong to another company now (the one lookup
+//! not pinned to the tenant, of ids only, across the user's companies).
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use futures::{StreamExt, TryStreamExt};
-use odoo_client::{CallKind, CallSite, Domain, OdooClient, OdooError, Record};
+use odoo_client::{
+    CallKind, CallSite, Context, Domain, OdooClient, OdooError, Record, SearchOptions,
+};
 use serde_json::{Value, json};
 
 /// The current state of records asked for by id.
@@ -88,7 +91,7 @@ pub(crate) async fn read_current_many(
     drop(answers);
     for (index, job) in jobs.iter().enumerate() {
         for chunk in unseen[index].chunks(batch) {
-            classify_unseen(client, &job.model, chunk, &job.fields, &mut results[index])
+            classify_unseen(client, &job.model, chunk, &mut results[index])
                 .await
                 .map_err(|error| (job.model.clone(), error))?;
         }
@@ -109,84 +112,41 @@ async fn read_job_page(
         .map_err(|error| (job.model.clone(), error))
 }
 
-/// Sorts ids a search did not return into deleted (dropped), visible after all (added to
-/// `rows`) and another company's (`foreign`), halving the set on an AccessError until the
-/// refused ids are found.
+/// Sorts ids the tenant's search did not return into deleted (dropped) and another company's
+/// (`foreign`): the same search over every company of the user, which only reads ids, finds the
+/// ones that exist. Reading them instead would be slow (Odoo 18 spends two queries on each id
+/// that does not exist) and would not tell them apart (an attachment that does not exist is
+/// refused like another company's).
 async fn classify_unseen(
     client: &OdooClient,
     model: &str,
     ids: &[i64],
-    fields: &[String],
     current: &mut CurrentRecords,
 ) -> Result<(), OdooError> {
-    let mut pending: Vec<Vec<i64>> = vec![ids.to_vec()];
-    while let Some(group) = pending.pop() {
-        if group.is_empty() {
-            continue;
-        }
-        match read_ids(client, model, &group, fields).await {
-            Ok(rows) => {
-                for row in rows {
-                    if let Some(id) = row.get("id").and_then(Value::as_i64) {
-                        current.rows.insert(id, row);
-                    }
-                }
-            }
-            Err(OdooError::AccessError { .. }) if group.len() == 1 => {
-                current.foreign.insert(group[0]);
-            }
-            Err(OdooError::AccessError { .. }) => {
-                let (left, right) = group.split_at(group.len() / 2);
-                pending.push(left.to_vec());
-                pending.push(right.to_vec());
-            }
-            // Some servers answer `read` of a deleted id with MissingError rather than nothing.
-            Err(OdooError::MissingError { .. }) if group.len() == 1 => {}
-            Err(OdooError::MissingError { .. }) => {
-                let (left, right) = group.split_at(group.len() / 2);
-                pending.push(left.to_vec());
-                pending.push(right.to_vec());
-            }
-            Err(error) => return Err(error),
-        }
-    }
+    let everywhere = client.with_context(Context::new().with_archived());
+    let elsewhere = everywhere
+        .search(
+            model,
+            &Domain::leaf("id", "in", json!(ids)),
+            &SearchOptions::default(),
+        )
+        .await?;
+    current.foreign.extend(elsewhere);
     Ok(())
 }
 
-/// One page of records by id, and whether the answer is complete. A `read` leaves deleted ids
-/// out of its answer (Odoo 17 and later) and refuses the whole page with an AccessError when one
-/// of them is another company's: then the page is searched instead, and the ids it does not
-/// return are told apart one by one ([`classify_unseen`]). Older servers answer a deleted id
-/// with MissingError, which takes the same way.
+/// One page of records by id, and whether the answer has them all. Searched by id rather than
+/// read: a search leaves out, at no cost, the ids that no longer exist and those of another
+/// company, which [`classify_unseen`] then tells apart.
 async fn read_page(
     client: &OdooClient,
     model: &str,
     ids: &[i64],
     fields: &[String],
 ) -> Result<(Vec<Record>, bool), OdooError> {
-    match read_ids(client, model, ids, fields).await {
-        Ok(rows) => Ok((rows, true)),
-        Err(OdooError::AccessError { .. } | OdooError::MissingError { .. }) => {
-            Ok((search_read_ids(client, model, ids, fields).await?, false))
-        }
-        Err(error) => Err(error),
-    }
-}
-
-/// `read` of records by id, many2one values as bare ids (`load: ""`).
-async fn read_ids(
-    client: &OdooClient,
-    model: &str,
-    ids: &[i64],
-    fields: &[String],
-) -> Result<Vec<Record>, OdooError> {
-    let mut kwargs = serde_json::Map::new();
-    kwargs.insert("fields".into(), json!(fields));
-    kwargs.insert("load".into(), json!(""));
-    let value = client
-        .call(model, "read", Some(ids), kwargs, CallKind::Read)
-        .await?;
-    into_records(model, "read", value)
+    let rows = search_read_ids(client, model, ids, fields).await?;
+    let complete = rows.len() == ids.len();
+    Ok((rows, complete))
 }
 
 /// One page of records by id, many2one values as bare ids (`load: ""`), in id order. A domain on
