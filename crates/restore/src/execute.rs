@@ -2,13 +2,13 @@
 //! reference to a re-created record), the links that had to wait for a record to exist, and the
 //! updates, grouped so that records receiving the same values share one `write`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use backup_engine::{ArchiveReader, BackupOptions, BackupRequest, ReadLimits, TenantSelector};
 use base64::Engine as _;
-use odoo_client::{Context, FieldType, OdooClient, OdooError, Record};
+use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
 use serde_json::{Map, Value, json};
 
 use crate::error::RestoreError;
@@ -20,7 +20,26 @@ use crate::report::{
     UnresolvedValue,
 };
 use crate::schema::ModelSchema;
-use crate::values::{Resolved, Resolver, Translated, file_reference, translate, write_value};
+use crate::values::{
+    Resolved, Resolver, Translated, file_reference, many2one_id, sent_to_compared, sorted_ids,
+    translate, write_value,
+};
+
+/// Records Odoo creates by itself along with another one, with the fields that tell each apart
+/// among those of the same parent (the parent's field first): a product template comes with its
+/// variants, an attribute line with its values. When a restore re-creates the parent, Odoo has
+/// made them already; the restore adopts them, as if it had created them (mapped, then written
+/// with the archive's values), instead of creating them a second time, which Odoo refuses.
+const MADE_WITH_PARENT: &[(&str, &[&str])] = &[
+    (
+        "product.product",
+        &["product_tmpl_id", "product_template_attribute_value_ids"],
+    ),
+    (
+        "product.template.attribute.value",
+        &["attribute_line_id", "product_attribute_value_id"],
+    ),
+];
 
 /// Whether and where a backup of the tenant is taken before the first write.
 #[derive(Clone, Debug)]
@@ -420,18 +439,27 @@ impl Run<'_> {
             updates: 0,
         });
         let schema = self.schema(model).clone();
-        // Links that must exist first: required many2one fields, and fields pointing into the
-        // same model (a partner's parent), created level by level.
+        // Links that must exist first: every many2one, not only the required ones (Odoo has
+        // conditional requirements `required` does not show: a sale line needs its product),
+        // fields pointing into the same model (a partner's parent), created level by level,
+        // and what tells apart a record Odoo may have made already (a variant's attribute
+        // values). A cycle among them is broken by `force`.
+        let made_with_parent = MADE_WITH_PARENT
+            .iter()
+            .find(|(name, _)| *name == model)
+            .map_or(&[][..], |(_, fields)| *fields);
         let waiting_fields: Vec<&String> = schema
             .create_fields()
-            .filter(|(_, field)| {
+            .filter(|(name, field)| {
+                if made_with_parent.contains(&name.as_str()) {
+                    return true;
+                }
                 let to_self = field.comodel() == Some(model)
                     && matches!(
                         field.info.field_type,
                         FieldType::Many2one | FieldType::Many2many
                     );
-                let required = field.info.required && field.info.field_type == FieldType::Many2one;
-                to_self || required
+                to_self || field.info.field_type == FieldType::Many2one
             })
             .map(|(name, _)| name)
             .collect();
@@ -479,24 +507,33 @@ impl Run<'_> {
                 self.values_to_send(model, create.archive_id, &create.values, &Map::new())?;
             prepared.push((create.archive_id, values, waiting));
         }
-        let values: Vec<Record> = prepared
-            .iter()
-            .map(|(_, values, _)| values.clone())
+        let adopted = self.adopt_made_by_odoo(model, &prepared).await?;
+        let to_create: Vec<usize> = (0..prepared.len())
+            .filter(|index| !adopted.contains_key(index))
             .collect();
-        self.write_calls += 1;
-        let outcome = self.writer.create(model, values).await;
-        let created: Vec<(usize, i64)> = match outcome {
-            Ok(ids) => ids.into_iter().enumerate().collect(),
+        let values: Vec<Record> = to_create
+            .iter()
+            .map(|index| prepared[*index].1.clone())
+            .collect();
+        let outcome = if values.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.write_calls += 1;
+            self.writer.create(model, values).await
+        };
+        let mut created: Vec<(usize, i64)> = match outcome {
+            Ok(ids) => to_create.iter().copied().zip(ids).collect(),
             Err(error) if !is_record_error(&error) => {
                 return Err(self.odoo_error(format!("create {model} records"))(error));
             }
-            Err(error) if prepared.len() == 1 => {
-                self.create_failed(model, prepared[0].0, &error);
+            Err(error) if to_create.len() == 1 => {
+                self.create_failed(model, prepared[to_create[0]].0, &error);
                 Vec::new()
             }
             Err(_) => {
                 let mut created = Vec::new();
-                for (index, (archive_id, values, _)) in prepared.iter().enumerate() {
+                for index in to_create.iter().copied() {
+                    let (archive_id, values, _) = &prepared[index];
                     self.write_calls += 1;
                     match self.writer.create(model, vec![values.clone()]).await {
                         Ok(ids) => created.push((index, ids[0])),
@@ -514,6 +551,7 @@ impl Run<'_> {
                 created
             }
         };
+        created.extend(adopted);
         let mut new_mappings: Vec<(i64, i64)> = Vec::new();
         for (index, target_id) in &created {
             let (archive_id, sent_values, waiting) = &prepared[*index];
@@ -555,6 +593,93 @@ impl Run<'_> {
             count: batch.len() as u64,
         });
         Ok(())
+    }
+
+    /// The records of `prepared` (by position) that Odoo made already along with their parent
+    /// ([`MADE_WITH_PARENT`]), each with the id of the record adopted: one of the parent's that
+    /// no other archive record is, with the same distinguishing values.
+    async fn adopt_made_by_odoo(
+        &mut self,
+        model: &str,
+        prepared: &[(i64, Record, Vec<String>)],
+    ) -> Result<HashMap<usize, i64>, RestoreError> {
+        let Some((_, key_fields)) = MADE_WITH_PARENT.iter().find(|(name, _)| *name == model) else {
+            return Ok(HashMap::new());
+        };
+        let schema = self.schema(model).clone();
+        if key_fields.iter().any(|name| schema.field(name).is_none()) {
+            return Ok(HashMap::new());
+        }
+        // A value that waits or could not be resolved tells nothing apart: not adopted on it.
+        let key_of = |values: &Record| -> Option<Vec<Vec<i64>>> {
+            key_fields
+                .iter()
+                .map(|name| {
+                    let value = sent_to_compared(values.get(*name)?);
+                    Some(match schema.field(name)?.info.field_type {
+                        FieldType::Many2one => many2one_id(&value).into_iter().collect(),
+                        _ => sorted_ids(&value),
+                    })
+                })
+                .collect()
+        };
+        let parent_field = key_fields[0];
+        let parents: BTreeSet<i64> = prepared
+            .iter()
+            .filter_map(|(_, values, _)| many2one_id(values.get(parent_field)?))
+            .collect();
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let fields: Vec<String> = std::iter::once("id")
+            .chain(key_fields.iter().copied())
+            .map(str::to_owned)
+            .collect();
+        let found = self
+            .writer
+            .search_read(
+                model,
+                &Domain::leaf(parent_field, "in", json!(parents)),
+                &fields,
+                &SearchOptions::ordered_by("id"),
+            )
+            .await
+            .map_err(self.odoo_error(format!(
+                "look for the {model} records Odoo made along with their {parent_field}"
+            )))?;
+        let claimed: HashSet<i64> = self
+            .plan
+            .internals
+            .existing
+            .values_of(model)
+            .copied()
+            .chain(
+                self.targets
+                    .created
+                    .iter()
+                    .filter(|((created_model, _), _)| created_model == model)
+                    .map(|(_, target)| *target),
+            )
+            .collect();
+        let mut unclaimed: HashMap<Vec<Vec<i64>>, Vec<i64>> = HashMap::new();
+        for row in &found {
+            let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            if let (false, Some(key)) = (claimed.contains(&id), key_of(row)) {
+                unclaimed.entry(key).or_default().push(id);
+            }
+        }
+        let mut adopted = HashMap::new();
+        for (index, (_, values, _)) in prepared.iter().enumerate() {
+            let Some(ids) = key_of(values).and_then(|key| unclaimed.get_mut(&key)) else {
+                continue;
+            };
+            if !ids.is_empty() {
+                adopted.insert(index, ids.remove(0));
+            }
+        }
+        Ok(adopted)
     }
 
     fn create_failed(&mut self, model: &str, archive_id: i64, error: &OdooError) {

@@ -25,6 +25,11 @@ impl<V> ByModel<V> {
         self.get(model, id).is_some()
     }
 
+    /// The values of one model's records.
+    pub fn values_of(&self, model: &str) -> impl Iterator<Item = &V> + '_ {
+        self.models.get(model).into_iter().flat_map(HashMap::values)
+    }
+
     pub fn insert(&mut self, model: &str, id: i64, value: V) -> Option<V> {
         match self.models.get_mut(model) {
             Some(records) => records.insert(id, value),
@@ -62,6 +67,10 @@ mod tests {
         assert_eq!(targets.get("sale.order", 7), Some(&700));
         assert_eq!(targets.get("sale.order", 8), None);
         assert!(!targets.contains("account.move", 7));
+        let mut partners: Vec<i64> = targets.values_of("res.partner").copied().collect();
+        partners.sort_unstable();
+        assert_eq!(partners, [71, 80]);
+        assert_eq!(targets.values_of("account.move").count(), 0);
 
         let mut seen = KeySet::default();
         assert!(seen.add("res.partner", 1));

@@ -190,7 +190,7 @@ pub(crate) fn many2one_id(value: &Value) -> Option<i64> {
     }
 }
 
-fn sorted_ids(value: &Value) -> Vec<i64> {
+pub(crate) fn sorted_ids(value: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = value
         .as_array()
         .into_iter()
