@@ -818,15 +818,9 @@ async fn write_takes_its_values_by_position_even_where_odoo_renames_them() {
         }
         let (tenant, _) = target.two_tenants(&client).await;
         let scoped = client.with_context(Context::company(tenant.id));
-        let name = unique_name("contract write values");
-        let partner = scoped
-            .create(
-                "res.partner",
-                vec![values(json!({"name": name, "company_id": tenant.id}))],
-            )
-            .await
-            .unwrap()[0];
-        let mapping_name = format!("contract_{partner}_{}", std::process::id());
+        // No record of the tenant is made: other tests count the tenant's partners meanwhile.
+        let mapping_name = unique_name("contract write values").replace(' ', "_");
+        let partner = 42;
         let mapping = scoped
             .create(
                 "ir.model.data",
@@ -848,7 +842,6 @@ async fn write_takes_its_values_by_position_even_where_odoo_renames_them() {
             .read("ir.model.data", &[mapping], &strings(&["res_id"]))
             .await;
         scoped.unlink("ir.model.data", &[mapping]).await.unwrap();
-        scoped.unlink("res.partner", &[partner]).await.unwrap();
         written.unwrap_or_else(|error| panic!("{}: {error:?}", target.label));
         assert_eq!(
             read.unwrap()[0]["res_id"],
