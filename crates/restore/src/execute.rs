@@ -607,9 +607,16 @@ impl Run<'_> {
             return Ok(HashMap::new());
         };
         let schema = self.schema(model).clone();
-        if key_fields.iter().any(|name| schema.field(name).is_none()) {
+        let parent_field = key_fields[0];
+        if schema.field(parent_field).is_none() {
             return Ok(HashMap::new());
         }
+        // Fields this Odoo lacks (a module not installed) tell nothing apart: left out.
+        let key_fields: Vec<&str> = key_fields
+            .iter()
+            .copied()
+            .filter(|name| schema.field(name).is_some())
+            .collect();
         // A value that waits or could not be resolved tells nothing apart: not adopted on it.
         let key_of = |values: &Record| -> Option<Vec<Vec<i64>>> {
             key_fields
@@ -623,7 +630,6 @@ impl Run<'_> {
                 })
                 .collect()
         };
-        let parent_field = key_fields[0];
         let parents: BTreeSet<i64> = prepared
             .iter()
             .filter_map(|(_, values, _)| many2one_id(values.get(parent_field)?))

@@ -50,7 +50,7 @@ async fn delete_family(
     None
 }
 
-async fn damage(world: &World) -> (Vec<String>, i64) {
+async fn damage(world: &World, template: i64) -> (Vec<String>, i64, Vec<i64>) {
     let tenant = world.tenant;
     let client = world.scoped(tenant);
     let mut done = Vec::new();
@@ -99,6 +99,23 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
     .expect("a partner with contacts that can be deleted");
     done.push(format!(
         "deleted res.partner {partner} and its contacts {contacts:?}"
+    ));
+
+    // A product template with its variant: re-created, Odoo makes a variant of its own with
+    // it, which the restore must take for the archive's, not add the archive's to it.
+    let variants = ids_of(
+        &world.client,
+        tenant,
+        "product.product",
+        Domain::leaf("product_tmpl_id", "=", template),
+    )
+    .await;
+    client
+        .unlink("product.template", &[template])
+        .await
+        .expect("delete the product template");
+    done.push(format!(
+        "deleted product.template {template} and its variants {variants:?}"
     ));
 
     // An attachment.
@@ -169,13 +186,26 @@ async fn damage(world: &World) -> (Vec<String>, i64) {
         .await
         .expect("create a partner")[0];
     done.push(format!("created res.partner {new_partner}"));
-    (done, new_partner)
+    (done, new_partner, variants)
 }
 
 #[tokio::test]
 async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     let world = world().await;
     let directory = tempfile::tempdir().unwrap();
+    // A product as a user makes one, through the API: Odoo gives it its variant.
+    let template = world
+        .scoped(world.tenant)
+        .create(
+            "product.template",
+            vec![values(json!({
+                "name": "Produit de l'essai de restauration",
+                "company_id": world.tenant,
+                "default_code": "ESSAI-RESTAURATION",
+            }))],
+        )
+        .await
+        .expect("create a product")[0];
     let archive_path = world.backup(world.tenant, directory.path()).await;
     let archive = archive_records(&archive_path);
 
@@ -184,7 +214,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         others_before.insert(*other, export(&world, *other, directory.path()).await);
     }
 
-    let (damage_done, new_partner) = damage(&world).await;
+    let (damage_done, new_partner, variants) = damage(&world, template).await;
     eprintln!("damage: {damage_done:#?}");
 
     // Dry run: a plan, no write.
@@ -248,6 +278,20 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         "{} differences:\n{}",
         problems.len(),
         problems.join("\n")
+    );
+    // The deleted template is back with its variants, each once.
+    let new_template = report.recreated["product.template"][&template];
+    let variants_now = ids_of(
+        &world.client,
+        world.tenant,
+        "product.product",
+        Domain::leaf("product_tmpl_id", "=", new_template),
+    )
+    .await;
+    assert_eq!(
+        variants_now.len(),
+        variants.len(),
+        "product.template {template} had the variants {variants:?}, re-created as {new_template} it has {variants_now:?}"
     );
     // The record created after the backup is still there.
     let still_there = world
@@ -337,5 +381,10 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
             .unlink("res.partner", &[new_partner])
             .await
             .expect("remove the partner the test created");
+        world
+            .scoped(world.tenant)
+            .unlink("product.template", &[new_template])
+            .await
+            .expect("remove the product the test created");
     }
 }
