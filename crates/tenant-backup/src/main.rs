@@ -28,6 +28,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
+
+// Backups and restores hold hundreds of thousands of small JSON values, built and freed from
+// several threads: mimalloc does that markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use backup_engine::config::{self, Overrides};
 use backup_engine::{BackupRequest, TenantSelector};
 use clap::{Parser, Subcommand};
