@@ -131,6 +131,7 @@ impl Simulator {
             db: RwLock::new(database),
             sessions: Mutex::new(HashMap::new()),
             stats: Mutex::new(CallStats::default()),
+            withhold: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
@@ -178,6 +179,14 @@ impl Simulator {
 
     pub fn reset_stats(&self) {
         *self.shared.stats.lock().expect("stats lock") = CallStats::default();
+    }
+
+    /// The next `method` call on `model` (web session or JSON-2) is carried out and committed,
+    /// but its answer is never sent: the client waits until it gives up or is killed, as when
+    /// it crashes or loses the connection between Odoo's commit and the answer.
+    pub fn withhold_next_answer(&self, model: &str, method: &str) {
+        *self.shared.withhold.lock().expect("withhold lock") =
+            Some((model.to_owned(), method.to_owned()));
     }
 
     /// Forgets every web session, as a server restart does: the next `call_kw` with an old

@@ -24,6 +24,8 @@ pub struct Shared {
     /// Web session id to uid.
     pub sessions: Mutex<HashMap<String, i64>>,
     pub stats: Mutex<CallStats>,
+    /// `(model, method)` of the next call whose answer is never sent (after it is carried out).
+    pub withhold: Mutex<Option<(String, String)>>,
 }
 
 impl Shared {
@@ -54,6 +56,19 @@ impl Shared {
             let db = self.db.read().expect("database lock");
             orm::execute_read(&db, uid, request)
         }
+    }
+
+    /// Whether this call's answer is withheld: once, for the call armed by
+    /// [`Simulator::withhold_next_answer`](crate::Simulator::withhold_next_answer).
+    fn take_withheld(&self, request: &Request) -> bool {
+        let mut armed = self.withhold.lock().expect("withhold lock");
+        let matches = armed
+            .as_ref()
+            .is_some_and(|(model, method)| *model == request.model && *method == request.method);
+        if matches {
+            *armed = None;
+        }
+        matches
     }
 
     /// The uid a password or API key belongs to, for `login`.
@@ -527,7 +542,12 @@ async fn call_kw(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         kwargs: params["kwargs"].as_object().cloned().unwrap_or_default(),
         ids: None,
     };
-    match shared.run(uid, &request) {
+    let outcome = shared.run(uid, &request);
+    if outcome.is_ok() && shared.take_withheld(&request) {
+        // Done and committed, but the client never hears of it (a crash, a lost connection).
+        std::future::pending::<()>().await;
+    }
+    match outcome {
         Ok(result) => rpc_result(&id, result),
         Err(exception) => rpc_error(&id, &exception),
     }
@@ -631,7 +651,11 @@ async fn json2(
         kwargs: named,
         ids: Some(ids.unwrap_or(json!([]))),
     };
-    match shared.run(uid, &request) {
+    let outcome = shared.run(uid, &request);
+    if outcome.is_ok() && shared.take_withheld(&request) {
+        std::future::pending::<()>().await;
+    }
+    match outcome {
         Ok(result) => json_response(StatusCode::OK, &result),
         // An unknown method is a 404 in JSON-2, whatever the ORM calls it.
         Err(exception) if exception.name == "builtins.AttributeError" => {
