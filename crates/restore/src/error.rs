@@ -99,4 +99,17 @@ pub enum RestoreError {
         "archive {path} changed since the restore was planned ({what}): plan the restore again; nothing was written"
     )]
     ArchiveChanged { path: PathBuf, what: String },
+
+    /// An earlier restore stopped between creating records and recording their ids, and the
+    /// records it created cannot be told apart from others made since.
+    #[error(
+        "tenant {tenant}: an earlier restore was interrupted while creating {model} records ({archive_ids} of the archive) and did not record their ids; {found} such records were made since by the same user, so which are the restore's cannot be told. Check the tenant's {model} records made after {since} UTC, delete the restore's duplicates if any, then delete the ir.model.data rows of module __tenant_restore__ whose name holds \"pending\", and restore again; nothing was written"
+    )]
+    Interrupted {
+        tenant: String,
+        model: String,
+        archive_ids: usize,
+        found: usize,
+        since: String,
+    },
 }

@@ -13,7 +13,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::RestoreError;
 use crate::ownership::Key;
-use crate::plan::{MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name};
+use crate::plan::{
+    MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name, pending_name,
+};
 use crate::progress::{RestoreProgress, RestoreProgressSink, SafetyBackupProgress};
 use crate::report::{
     ModelReport, NotRestored, Operation, RecordFailure, RestoreOutcome, RestoreReport,
@@ -181,6 +183,7 @@ pub async fn execute(
         write_calls: 0,
         progress,
     };
+    run.settle_interrupted().await?;
     // Models in dependency order; records whose required links point to records of a model
     // created later (a cycle) wait for the next round. When a round creates nothing, the rest
     // is created anyway and Odoo says what it refuses.
@@ -515,6 +518,14 @@ impl Run<'_> {
             .iter()
             .map(|index| prepared[*index].1.clone())
             .collect();
+        // A row per record is written first and deleted once the ids are recorded: should the
+        // run stop in between (a crash, a lost answer), the next run finds the records it made.
+        let pending_rows = self
+            .write_pending_rows(
+                model,
+                to_create.iter().map(|index| prepared[*index].0).collect(),
+            )
+            .await?;
         let outcome = if values.is_empty() {
             Ok(Vec::new())
         } else {
@@ -588,6 +599,7 @@ impl Run<'_> {
             counts.created += created.len() as u64;
         }
         self.record_mappings(model, &new_mappings).await?;
+        self.delete_pending_rows(&pending_rows).await?;
         self.progress.report(RestoreProgress::Records {
             model,
             count: batch.len() as u64,
@@ -688,6 +700,67 @@ impl Run<'_> {
         Ok(adopted)
     }
 
+    /// Writes the pending rows of the archive records about to be created, in their order.
+    async fn write_pending_rows(
+        &mut self,
+        model: &str,
+        archive_ids: Vec<i64>,
+    ) -> Result<Vec<i64>, RestoreError> {
+        if archive_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prefix = &self.plan.internals.mapping_prefix;
+        let rows: Vec<Record> = archive_ids
+            .iter()
+            .map(|archive_id| {
+                json!({
+                    "module": MAPPING_MODULE,
+                    "name": pending_name(prefix, model, *archive_id),
+                    "model": model,
+                    "res_id": 0,
+                    "noupdate": true,
+                })
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+            })
+            .collect();
+        self.write_calls += 1;
+        self.writer
+            .create("ir.model.data", rows)
+            .await
+            .map_err(self.odoo_error(format!(
+                "note the {model} records about to be created (ir.model.data)"
+            )))
+    }
+
+    async fn delete_pending_rows(&mut self, rows: &[i64]) -> Result<(), RestoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write_calls += 1;
+        self.writer.unlink("ir.model.data", rows).await.map_err(
+            self.odoo_error("delete the notes of records created (ir.model.data)".to_owned()),
+        )
+    }
+
+    /// Records the ids of the records an interrupted restore created (found by the plan), then
+    /// deletes the pending rows it left.
+    async fn settle_interrupted(&mut self) -> Result<(), RestoreError> {
+        let mut by_model: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
+        for (model, archive_id, target) in &self.plan.internals.recovered {
+            by_model
+                .entry(model.as_str())
+                .or_default()
+                .push((*archive_id, *target));
+        }
+        for (model, recovered) in by_model {
+            self.record_mappings(model, &recovered).await?;
+        }
+        let rows = self.plan.internals.pending_rows.clone();
+        self.delete_pending_rows(&rows).await
+    }
+
     fn create_failed(&mut self, model: &str, archive_id: i64, error: &OdooError) {
         let message = odoo_message(error);
         self.targets.failed.insert(
@@ -716,19 +789,25 @@ impl Run<'_> {
         let prefix = self.plan.internals.mapping_prefix.clone();
         let mut rows = Vec::new();
         let mut archive_ids = Vec::new();
+        // Rows of an earlier restore whose record is gone again give way to new ones: one
+        // unlink for the batch rather than a write per row (each points elsewhere).
+        let stale: Vec<i64> = created
+            .iter()
+            .filter_map(|(archive_id, _)| {
+                let key = (model.to_owned(), *archive_id);
+                self.plan.internals.stale_mappings.get(&key).copied()
+            })
+            .collect();
+        if !stale.is_empty() {
+            self.write_calls += 1;
+            self.writer
+                .unlink("ir.model.data", &stale)
+                .await
+                .map_err(self.odoo_error(format!(
+                    "delete the outdated ids of {model} records (ir.model.data)"
+                )))?;
+        }
         for (archive_id, target_id) in created {
-            let key = (model.to_owned(), *archive_id);
-            if let Some(row) = self.plan.internals.stale_mappings.get(&key) {
-                self.write_calls += 1;
-                let values = json!({"res_id": target_id})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                if let Err(error) = self.writer.write("ir.model.data", &[*row], values).await {
-                    self.mapping_failed(model, *archive_id, *target_id, &error);
-                }
-                continue;
-            }
             let values = json!({
                 "module": MAPPING_MODULE,
                 "name": mapping_name(&prefix, model, *archive_id),

@@ -159,13 +159,19 @@ pub(crate) struct PlanInternals {
     pub outside: HashMap<Key, Resolved>,
     /// Records of the archive that are refused.
     pub refused: KeySet,
-    /// `ir.model.data` rows of earlier restores whose record was deleted again: re-pointed to
-    /// the new record instead of adding a second row with the same name.
+    /// `ir.model.data` rows of earlier restores whose record was deleted again: deleted and
+    /// replaced by a row for the new record (a second row with the same name is refused).
     pub stale_mappings: HashMap<Key, i64>,
     /// The prefix of the mapping names of this database.
     pub mapping_prefix: String,
     /// Records attached to a tenant record, whose own `company_id` is not trusted.
     pub attached: KeySet,
+    /// Records an interrupted restore created without recording their ids, found again:
+    /// `(model, archive id, target id)`, whose mappings are recorded first.
+    pub recovered: Vec<(String, i64, i64)>,
+    /// The `ir.model.data` rows an interrupted restore left for its batch in flight: deleted
+    /// once the records they stood for are recovered.
+    pub pending_rows: Vec<i64>,
 }
 
 impl RestorePlan {
@@ -205,9 +211,17 @@ impl RestorePlan {
 
     /// Whether executing the plan would write nothing.
     pub fn writes_nothing(&self) -> bool {
-        self.models
-            .iter()
-            .all(|model| model.creates.is_empty() && model.updates.is_empty())
+        self.internals.pending_rows.is_empty()
+            && self
+                .models
+                .iter()
+                .all(|model| model.creates.is_empty() && model.updates.is_empty())
+    }
+
+    /// Records an interrupted restore had created without recording their ids, found again
+    /// (compared like any existing record): `(model, archive id, target id)`.
+    pub fn recovered(&self) -> &[(String, i64, i64)] {
+        &self.internals.recovered
     }
 
     pub fn refusals(&self) -> impl Iterator<Item = &Refusal> {
@@ -345,7 +359,9 @@ impl Planner {
             .collect();
 
         let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
-        let mappings = self.mappings(&mapping_prefix, &archive_models).await?;
+        let (mut mappings, pending) = self.mappings(&mapping_prefix, &archive_models).await?;
+        let pending_rows: Vec<i64> = pending.iter().map(|row| row.row_id).collect();
+        let recovered = self.recover_interrupted(&mut mappings, pending).await?;
         // A record written before the second the backup started may turn out not written
         // since: it is read light first (what tells whether it was written and whom it belongs
         // to), and in full only if it was. The others are read in full at once.
@@ -540,6 +556,8 @@ impl Planner {
             outside,
             mapping_prefix,
             attached,
+            recovered,
+            pending_rows,
             ..PlanInternals::default()
         };
         let mut refusals: BTreeMap<String, Vec<Refusal>> = BTreeMap::new();
@@ -1050,20 +1068,23 @@ impl Planner {
     }
 
     /// The ids earlier restores gave to re-created records: archive key → (mapping row, id).
+    /// The ids earlier restores recorded (archive record → `(row, target)`), and the rows an
+    /// interrupted one left for the batch it was creating.
     async fn mappings(
         &self,
         prefix: &str,
         archive_models: &BTreeSet<String>,
-    ) -> Result<ByModel<(i64, i64)>, RestoreError> {
+    ) -> Result<(ByModel<(i64, i64)>, Vec<PendingRow>), RestoreError> {
         let domain = Domain::leaf("module", "=", MAPPING_MODULE)
             .and(Domain::leaf("name", "=like", format!("{prefix}%")))
             .and(Domain::leaf("model", "in", json!(archive_models)));
+        let fields = ["name", "model", "res_id", "create_date"].map(str::to_owned);
         let rows = self
             .client
             .search_read(
                 "ir.model.data",
                 &domain,
-                &["name".to_owned(), "model".to_owned(), "res_id".to_owned()],
+                &fields,
                 &SearchOptions::ordered_by("id"),
             )
             .await
@@ -1071,20 +1092,102 @@ impl Planner {
                 self.odoo("read the ids of records re-created by earlier restores (ir.model.data)"),
             )?;
         let mut mappings = ByModel::default();
+        let mut pending = Vec::new();
         for row in rows {
-            let (Some(row_id), Some(name), Some(model), Some(target)) = (
+            let (Some(row_id), Some(name), Some(model)) = (
                 row.get("id").and_then(Value::as_i64),
                 row.get("name").and_then(Value::as_str),
                 row.get("model").and_then(Value::as_str),
-                row.get("res_id").and_then(Value::as_i64),
             ) else {
                 continue;
             };
-            if let Some(archive_id) = parse_mapping_name(prefix, model, name) {
+            if let Some(archive_id) = parse_pending_name(prefix, model, name) {
+                pending.push(PendingRow {
+                    row_id,
+                    model: model.to_owned(),
+                    archive_id,
+                    created: row
+                        .get("create_date")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                });
+            } else if let (Some(archive_id), Some(target)) = (
+                parse_mapping_name(prefix, model, name),
+                row.get("res_id").and_then(Value::as_i64),
+            ) {
                 mappings.insert(model, archive_id, (row_id, target));
             }
         }
-        Ok(mappings)
+        Ok((mappings, pending))
+    }
+
+    /// Finds the records an interrupted restore created without recording their ids: made by
+    /// this user in the tenant since its pending rows were written, recorded nowhere. As many
+    /// as the archive records still pending: they are those, in creation order (one `create`
+    /// returns its ids in the order given). None: the batch never reached Odoo. Any other
+    /// count cannot be told apart, and the restore stops with what to check.
+    async fn recover_interrupted(
+        &self,
+        mappings: &mut ByModel<(i64, i64)>,
+        pending: Vec<PendingRow>,
+    ) -> Result<Vec<(String, i64, i64)>, RestoreError> {
+        let mut by_model: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
+        for row in pending {
+            // Recorded after all (the run stopped before deleting its pending rows).
+            if mappings.get(&row.model, row.archive_id).is_none() {
+                by_model.entry(row.model.clone()).or_default().push(row);
+            }
+        }
+        let mut recovered = Vec::new();
+        for (model, rows) in by_model {
+            let since = rows
+                .iter()
+                .map(|row| row.created.as_str())
+                .min()
+                .unwrap_or_default()
+                .to_owned();
+            let made = self
+                .client
+                .search(
+                    &model,
+                    &Domain::leaf("create_uid", "=", self.client.uid()).and(Domain::leaf(
+                        "create_date",
+                        ">=",
+                        since.as_str(),
+                    )),
+                    &SearchOptions::ordered_by("id"),
+                )
+                .await
+                .map_err(self.odoo(format!(
+                    "look for the {model} records an interrupted restore created"
+                )))?;
+            let recorded: HashSet<i64> = mappings
+                .values_of(&model)
+                .map(|(_, target)| *target)
+                .collect();
+            let unrecorded: Vec<i64> = made
+                .into_iter()
+                .filter(|id| !recorded.contains(id))
+                .collect();
+            if unrecorded.is_empty() {
+                continue;
+            }
+            if unrecorded.len() != rows.len() {
+                return Err(RestoreError::Interrupted {
+                    tenant: self.tenant.code.clone(),
+                    model,
+                    archive_ids: rows.len(),
+                    found: unrecorded.len(),
+                    since,
+                });
+            }
+            for (row, target) in rows.iter().zip(unrecorded) {
+                mappings.insert(&model, row.archive_id, (0, target));
+                recovered.push((model.clone(), row.archive_id, target));
+            }
+        }
+        Ok(recovered)
     }
 
     /// Judges the records that exist now, as they are now. Returns refusal reasons by target key.
@@ -1672,6 +1775,26 @@ fn mapping_prefix(database_uuid: &Option<String>) -> String {
 /// re-created: `<prefix><model with _ for .>_<archive id>`.
 pub(crate) fn mapping_name(prefix: &str, model: &str, archive_id: i64) -> String {
     format!("{prefix}{}_{archive_id}", model.replace('.', "_"))
+}
+
+/// An `ir.model.data` row written before a `create`, deleted once the ids are recorded: left
+/// behind, it tells that a restore stopped while that record was being created.
+#[derive(Debug)]
+pub(crate) struct PendingRow {
+    row_id: i64,
+    model: String,
+    archive_id: i64,
+    /// When the row was written (`create_date`): the batch was created after.
+    created: String,
+}
+
+/// The name of the pending row of the archive's record `(model, archive_id)`.
+pub(crate) fn pending_name(prefix: &str, model: &str, archive_id: i64) -> String {
+    mapping_name(&format!("{prefix}pending_"), model, archive_id)
+}
+
+fn parse_pending_name(prefix: &str, model: &str, name: &str) -> Option<i64> {
+    parse_mapping_name(&format!("{prefix}pending_"), model, name)
 }
 
 fn parse_mapping_name(prefix: &str, model: &str, name: &str) -> Option<i64> {

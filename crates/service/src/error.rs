@@ -174,6 +174,9 @@ impl From<RestoreError> for ServiceError {
             | RestoreError::Tampered { .. } => ServiceError::ArchiveOtherTenant { message },
             RestoreError::Odoo { source, .. } => classify_odoo(&source, message),
             RestoreError::Tenant(source) => ServiceError::from(*source),
+            // The tenant's state stops the restore until someone checks it, as Odoo's refusal
+            // of a call would.
+            RestoreError::Interrupted { .. } => ServiceError::OdooRefused { message },
             RestoreError::SafetyBackup { source, .. } => match ServiceError::from(*source) {
                 ServiceError::OdooUnreachable { .. } => ServiceError::OdooUnreachable { message },
                 ServiceError::OdooCredentials { .. } => ServiceError::OdooCredentials { message },

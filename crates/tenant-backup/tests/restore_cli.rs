@@ -156,3 +156,110 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
         text(&refused.stderr)
     );
 }
+
+/// A restore killed (kill -9) after Odoo committed a `create` and before the restore heard of
+/// it: the next run finds the records that batch made, records their ids, and creates nothing
+/// twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_run_again() {
+    let simulator = Simulator::start(SimConfig::default()).await.unwrap();
+    let tenant = simulator.with_db(|db| {
+        add_shop_tenant(db, &TenantSpec::new("Marque Mode", TenantSize::Small, 7)).company_id
+    });
+    let out = tempfile::tempdir().unwrap();
+    let backup = run({
+        let mut command = tenant_backup(&simulator);
+        command.args(["backup", "--tenant", &tenant.to_string(), "--out"]);
+        command.arg(out.path());
+        command
+    })
+    .await;
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    let archive: PathBuf = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .expect("an archive");
+
+    let config = simulator.config();
+    let client = OdooClient::connect(ClientConfig::new(
+        simulator.url().parse().unwrap(),
+        config.database.clone(),
+        config.login.clone(),
+        Credential::Password(Secret::new(config.password.clone())),
+    ))
+    .await
+    .unwrap()
+    .with_context(Context::company(tenant).with_archived());
+    let in_tenant = Domain::leaf("company_id", "=", tenant);
+    let leads_before = client.search_count("crm.lead", &in_tenant).await.unwrap();
+    let leads = client
+        .search(
+            "crm.lead",
+            &in_tenant,
+            &SearchOptions::ordered_by("id").limit(3),
+        )
+        .await
+        .unwrap();
+    client.unlink("crm.lead", &leads).await.unwrap();
+
+    // Odoo creates the leads; the restore never hears of it and is killed while it waits.
+    simulator.withhold_next_answer("crm.lead", "create");
+    let mut restore = tenant_backup(&simulator);
+    restore.arg("restore").arg(&archive);
+    restore.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
+    let mut child = restore
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while client.search_count("crm.lead", &in_tenant).await.unwrap() < leads_before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restore never created the leads"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SIGKILL: nothing of the restore runs after this.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let again = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
+        command
+    })
+    .await;
+    let stdout = text(&again.stdout);
+    assert!(again.status.success(), "{stdout}{}", text(&again.stderr));
+    assert_eq!(
+        client.search_count("crm.lead", &in_tenant).await.unwrap(),
+        leads_before,
+        "the leads are there once each\n{stdout}"
+    );
+    let pending = client
+        .search_count(
+            "ir.model.data",
+            &Domain::leaf("module", "=", "__tenant_restore__")
+                .and(Domain::leaf("name", "like", "pending")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "the notes of the interrupted batch are gone");
+
+    let dry_run = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenant.to_string(), "--dry-run"]);
+        command
+    })
+    .await;
+    let stdout = text(&dry_run.stdout);
+    assert!(dry_run.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("(all)") && !stdout.contains("create:"),
+        "a third run would still write:\n{stdout}"
+    );
+}
