@@ -1425,7 +1425,8 @@ fn unlink_records(
                 }
                 if inverse.required {
                     journal.remember(db, comodel.name(), child);
-                    remove_with_attachments(db, comodel.name(), child, journal);
+                    // PostgreSQL's cascade, not Odoo's unlink: the child's external ids stay.
+                    remove_with_attachments(db, comodel.name(), child, Removal::Cascade, journal);
                 } else {
                     journal.remember(db, comodel.name(), child);
                     db.set(comodel.name(), child, inverse.name, Value::Bool(false));
@@ -1447,7 +1448,7 @@ fn unlink_records(
             journal.remember(db, parent_model, parent_id);
         }
         journal.remember(db, model.name(), *id);
-        remove_with_attachments(db, model.name(), *id, journal);
+        remove_with_attachments(db, model.name(), *id, Removal::Unlink, journal);
         // The order (or move) totals follow the deleted line.
         if let Some((parent_model, parent_id)) = parent {
             remember_dependents(db, parent_model, &[parent_id], journal);
@@ -1457,9 +1458,23 @@ fn unlink_records(
     Ok(())
 }
 
-/// Deletes a record with what Odoo deletes along: its attachments, its external ids, its
-/// report row.
-fn remove_with_attachments(db: &mut Database, model: &'static str, id: i64, journal: &mut Journal) {
+/// How a record goes: through Odoo's `unlink`, or with its parent by the database's
+/// `ON DELETE CASCADE`, which Odoo's code never sees.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Unlink,
+    Cascade,
+}
+
+/// Deletes a record with what Odoo deletes along: its attachments, its external ids (only when
+/// unlinked: a cascade leaves them, pointing to nothing), its report row.
+fn remove_with_attachments(
+    db: &mut Database,
+    model: &'static str,
+    id: i64,
+    removal: Removal,
+    journal: &mut Journal,
+) {
     let attachments: Vec<i64> = db
         .table("ir.attachment")
         .iter()
@@ -1473,6 +1488,7 @@ fn remove_with_attachments(db: &mut Database, model: &'static str, id: i64, jour
     let external: Vec<i64> = db
         .table("ir.model.data")
         .iter()
+        .filter(|_| removal == Removal::Unlink)
         .filter(|(_, x)| x.text("model") == Some(model) && x.many2one("res_id") == Some(id))
         .map(|(row, _)| *row)
         .collect();
