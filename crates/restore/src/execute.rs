@@ -745,8 +745,11 @@ impl Run<'_> {
     }
 
     /// Records the ids of the records an interrupted restore created (found by the plan), then
-    /// deletes the pending rows it left.
+    /// deletes the pending rows it left; pending rows go last, so that a crash meanwhile loses
+    /// nothing.
     async fn settle_interrupted(&mut self) -> Result<(), RestoreError> {
+        let superseded = self.plan.internals.superseded_rows.clone();
+        self.delete_pending_rows(&superseded).await?;
         let mut by_model: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
         for (model, archive_id, target) in &self.plan.internals.recovered {
             by_model

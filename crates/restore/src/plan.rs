@@ -172,6 +172,9 @@ pub(crate) struct PlanInternals {
     /// The `ir.model.data` rows an interrupted restore left for its batch in flight: deleted
     /// once the records they stood for are recovered.
     pub pending_rows: Vec<i64>,
+    /// Mapping rows of older restores whose record was deleted, for records found again:
+    /// deleted before the new rows are written (names are unique).
+    pub superseded_rows: Vec<i64>,
 }
 
 impl RestorePlan {
@@ -361,7 +364,7 @@ impl Planner {
         let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
         let (mut mappings, pending) = self.mappings(&mapping_prefix, &archive_models).await?;
         let pending_rows: Vec<i64> = pending.iter().map(|row| row.row_id).collect();
-        let recovered = self.recover_interrupted(&mut mappings, pending).await?;
+        let (recovered, superseded_rows) = self.recover_interrupted(&mut mappings, pending).await?;
         // A record written before the second the backup started may turn out not written
         // since: it is read light first (what tells whether it was written and whom it belongs
         // to), and in full only if it was. The others are read in full at once.
@@ -558,6 +561,7 @@ impl Planner {
             attached,
             recovered,
             pending_rows,
+            superseded_rows,
             ..PlanInternals::default()
         };
         let mut refusals: BTreeMap<String, Vec<Refusal>> = BTreeMap::new();
@@ -1126,19 +1130,23 @@ impl Planner {
     /// this user in the tenant since its pending rows were written, recorded nowhere. As many
     /// as the archive records still pending: they are those, in creation order (one `create`
     /// returns its ids in the order given). None: the batch never reached Odoo. Any other
-    /// count cannot be told apart, and the restore stops with what to check.
+    /// count cannot be told apart, and the restore stops with what to check. Returns the
+    /// records found, and the rows of older restores they supersede.
     async fn recover_interrupted(
         &self,
         mappings: &mut ByModel<(i64, i64)>,
         pending: Vec<PendingRow>,
-    ) -> Result<Vec<(String, i64, i64)>, RestoreError> {
+    ) -> Result<(Vec<(String, i64, i64)>, Vec<i64>), RestoreError> {
         let mut by_model: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
         for row in pending {
-            // Recorded after all (the run stopped before deleting its pending rows).
-            if mappings.get(&row.model, row.archive_id).is_none() {
-                by_model.entry(row.model.clone()).or_default().push(row);
+            match mappings.get(&row.model, row.archive_id) {
+                // Recorded after all: the run stopped before deleting its pending rows.
+                Some((mapping_row, _)) if *mapping_row > row.row_id => {}
+                // None, or a row of an older restore whose record was deleted since.
+                _ => by_model.entry(row.model.clone()).or_default().push(row),
             }
         }
+        let mut superseded = Vec::new();
         let mut recovered = Vec::new();
         for (model, rows) in by_model {
             let since = rows
@@ -1183,11 +1191,13 @@ impl Planner {
                 });
             }
             for (row, target) in rows.iter().zip(unrecorded) {
-                mappings.insert(&model, row.archive_id, (0, target));
+                if let Some((older, _)) = mappings.insert(&model, row.archive_id, (0, target)) {
+                    superseded.push(older);
+                }
                 recovered.push((model.clone(), row.archive_id, target));
             }
         }
-        Ok(recovered)
+        Ok((recovered, superseded))
     }
 
     /// Judges the records that exist now, as they are now. Returns refusal reasons by target key.

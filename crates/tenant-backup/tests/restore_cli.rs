@@ -159,7 +159,7 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
 
 /// A restore killed (kill -9) after Odoo committed a `create` and before the restore heard of
 /// it: the next run finds the records that batch made, records their ids, and creates nothing
-/// twice.
+/// twice, even where an earlier restore's id records of the same records point to nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_run_again() {
     let simulator = Simulator::start(SimConfig::default()).await.unwrap();
@@ -191,20 +191,59 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     .await
     .unwrap()
     .with_context(Context::company(tenant).with_archived());
+    // A quotation deleted with its lines (a database cascade: the lines' external ids stay),
+    // restored, and deleted again: the first restore's id records of its lines point to
+    // nothing now, as after a tenant damaged twice.
     let in_tenant = Domain::leaf("company_id", "=", tenant);
-    let leads_before = client.search_count("crm.lead", &in_tenant).await.unwrap();
-    let leads = client
+    let lines_before = client
+        .search_count("sale.order.line", &in_tenant)
+        .await
+        .unwrap();
+    let quotations = in_tenant
+        .clone()
+        .and(Domain::leaf(
+            "state",
+            "in",
+            serde_json::json!(["draft", "sent"]),
+        ))
+        .and(Domain::leaf("order_line", "!=", false));
+    let order = client
         .search(
-            "crm.lead",
-            &in_tenant,
-            &SearchOptions::ordered_by("id").limit(3),
+            "sale.order",
+            &quotations,
+            &SearchOptions::ordered_by("id").limit(1),
         )
         .await
         .unwrap();
-    client.unlink("crm.lead", &leads).await.unwrap();
+    assert_eq!(order.len(), 1, "the shop tenant has a quotation with lines");
+    client.unlink("sale.order", &order).await.unwrap();
+    let first = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("restore").arg(&archive);
+        command.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
+        command
+    })
+    .await;
+    assert!(first.status.success(), "{}", text(&first.stdout));
+    let recreated = client
+        .search(
+            "sale.order",
+            &in_tenant,
+            &SearchOptions::ordered_by("id desc").limit(1),
+        )
+        .await
+        .unwrap();
+    client.unlink("sale.order", &recreated).await.unwrap();
+    assert!(
+        client
+            .search_count("sale.order.line", &in_tenant)
+            .await
+            .unwrap()
+            < lines_before
+    );
 
-    // Odoo creates the leads; the restore never hears of it and is killed while it waits.
-    simulator.withhold_next_answer("crm.lead", "create");
+    // Odoo creates the lines; the restore never hears of it and is killed while it waits.
+    simulator.withhold_next_answer("sale.order.line", "create");
     let mut restore = tenant_backup(&simulator);
     restore.arg("restore").arg(&archive);
     restore.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
@@ -214,10 +253,15 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while client.search_count("crm.lead", &in_tenant).await.unwrap() < leads_before {
+    while client
+        .search_count("sale.order.line", &in_tenant)
+        .await
+        .unwrap()
+        < lines_before
+    {
         assert!(
             std::time::Instant::now() < deadline,
-            "the restore never created the leads"
+            "the restore never created the lines"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -235,9 +279,12 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     let stdout = text(&again.stdout);
     assert!(again.status.success(), "{stdout}{}", text(&again.stderr));
     assert_eq!(
-        client.search_count("crm.lead", &in_tenant).await.unwrap(),
-        leads_before,
-        "the leads are there once each\n{stdout}"
+        client
+            .search_count("sale.order.line", &in_tenant)
+            .await
+            .unwrap(),
+        lines_before,
+        "the lines are there once each\n{stdout}"
     );
     let pending = client
         .search_count(
