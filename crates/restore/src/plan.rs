@@ -1071,7 +1071,6 @@ impl Planner {
             .collect())
     }
 
-    /// The ids earlier restores gave to re-created records: archive key → (mapping row, id).
     /// The ids earlier restores recorded (archive record → `(row, target)`), and the rows an
     /// interrupted one left for the batch it was creating.
     async fn mappings(

@@ -93,6 +93,13 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         None => writeln!(out, "safety backup: none (nothing to write)")?,
     }
     print_counts(&mut out, &report.models, &report.totals())?;
+    if !plan.recovered().is_empty() {
+        writeln!(
+            out,
+            "recovered:     {} records an interrupted restore had created without recording their ids (recorded now, not created again)",
+            plan.recovered().len()
+        )?;
+    }
     for refusal in &report.refusals {
         writeln!(
             out,

@@ -278,6 +278,10 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     .await;
     let stdout = text(&again.stdout);
     assert!(again.status.success(), "{stdout}{}", text(&again.stderr));
+    assert!(
+        stdout.contains("recovered:     "),
+        "the report says what was recovered:\n{stdout}"
+    );
     assert_eq!(
         client
             .search_count("sale.order.line", &in_tenant)
