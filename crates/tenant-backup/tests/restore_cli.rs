@@ -1,7 +1,7 @@
 //! `tenant-backup restore` as a user runs it, against a simulated Odoo: a dry run that writes
 //! nothing, a restore that brings deleted records back and names its safety backup, exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
@@ -33,6 +33,47 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Backs the tenant up with the command line; the archive and the directory that holds it.
+async fn back_up(simulator: &Simulator, tenant: i64) -> (tempfile::TempDir, PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    let backup = run({
+        let mut command = tenant_backup(simulator);
+        command.args(["backup", "--tenant", &tenant.to_string(), "--out"]);
+        command.arg(out.path());
+        command
+    })
+    .await;
+    assert!(backup.status.success(), "{}", text(&backup.stderr));
+    let archive: PathBuf = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .expect("an archive");
+    (out, archive)
+}
+
+/// A client pinned to the tenant, archived records included, to damage and inspect it.
+async fn tenant_client(simulator: &Simulator, tenant: i64) -> OdooClient {
+    let config = simulator.config();
+    OdooClient::connect(ClientConfig::new(
+        simulator.url().parse().unwrap(),
+        config.database.clone(),
+        config.login.clone(),
+        Credential::Password(Secret::new(config.password.clone())),
+    ))
+    .await
+    .unwrap()
+    .with_context(Context::company(tenant).with_archived())
+}
+
+/// `tenant-backup restore <archive> --tenant <tenant>` with more arguments.
+fn restore(simulator: &Simulator, archive: &Path, tenant: i64, more: &[&str]) -> Command {
+    let mut command = tenant_backup(simulator);
+    command.arg("restore").arg(archive);
+    command.args(["--tenant", &tenant.to_string()]).args(more);
+    command
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing() {
     let simulator = Simulator::start(SimConfig::default()).await.unwrap();
@@ -50,31 +91,8 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
             .collect()
     });
     let tenant = tenants[1];
-    let out = tempfile::tempdir().unwrap();
-    let backup = run({
-        let mut command = tenant_backup(&simulator);
-        command.args(["backup", "--tenant", &tenant.to_string(), "--out"]);
-        command.arg(out.path());
-        command
-    })
-    .await;
-    assert!(backup.status.success(), "{}", text(&backup.stderr));
-    let archive: PathBuf = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
-        .expect("an archive");
-
-    let config = simulator.config();
-    let client = OdooClient::connect(ClientConfig::new(
-        simulator.url().parse().unwrap(),
-        config.database.clone(),
-        config.login.clone(),
-        Credential::Password(Secret::new(config.password.clone())),
-    ))
-    .await
-    .unwrap()
-    .with_context(Context::company(tenant).with_archived());
+    let (_out, archive) = back_up(&simulator, tenant).await;
+    let client = tenant_client(&simulator, tenant).await;
     let leads = client
         .search(
             "crm.lead",
@@ -87,13 +105,7 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
     client.unlink("crm.lead", &leads).await.unwrap();
 
     simulator.reset_stats();
-    let dry_run = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenant.to_string(), "--dry-run"]);
-        command
-    })
-    .await;
+    let dry_run = run(restore(&simulator, &archive, tenant, &["--dry-run"])).await;
     let stdout = text(&dry_run.stdout);
     assert!(
         dry_run.status.success(),
@@ -107,19 +119,19 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
     assert_eq!(simulator.stats().writes(), 0, "the dry run wrote");
 
     let safety = tempfile::tempdir().unwrap();
-    let restore = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenant.to_string(), "--safety-dir"]);
-        command.arg(safety.path());
-        command
-    })
+    let safety_dir = safety.path().to_str().unwrap();
+    let restored = run(restore(
+        &simulator,
+        &archive,
+        tenant,
+        &["--safety-dir", safety_dir],
+    ))
     .await;
-    let stdout = text(&restore.stdout);
+    let stdout = text(&restored.stdout);
     assert!(
-        restore.status.success(),
+        restored.status.success(),
         "{stdout}{}",
-        text(&restore.stderr)
+        text(&restored.stderr)
     );
     assert!(stdout.contains("result:        complete"), "{stdout}");
     let safety_line = stdout
@@ -142,12 +154,12 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
     assert_eq!(leads_now, leads_in_archive);
 
     // The archive of one tenant is refused for another, with a non-zero exit.
-    let refused = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenants[0].to_string(), "--no-safety-backup"]);
-        command
-    })
+    let refused = run(restore(
+        &simulator,
+        &archive,
+        tenants[0],
+        &["--no-safety-backup"],
+    ))
     .await;
     assert_eq!(refused.status.code(), Some(1));
     assert!(
@@ -166,31 +178,9 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     let tenant = simulator.with_db(|db| {
         add_shop_tenant(db, &TenantSpec::new("Marque Mode", TenantSize::Small, 7)).company_id
     });
-    let out = tempfile::tempdir().unwrap();
-    let backup = run({
-        let mut command = tenant_backup(&simulator);
-        command.args(["backup", "--tenant", &tenant.to_string(), "--out"]);
-        command.arg(out.path());
-        command
-    })
-    .await;
-    assert!(backup.status.success(), "{}", text(&backup.stderr));
-    let archive: PathBuf = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
-        .expect("an archive");
+    let (_out, archive) = back_up(&simulator, tenant).await;
+    let client = tenant_client(&simulator, tenant).await;
 
-    let config = simulator.config();
-    let client = OdooClient::connect(ClientConfig::new(
-        simulator.url().parse().unwrap(),
-        config.database.clone(),
-        config.login.clone(),
-        Credential::Password(Secret::new(config.password.clone())),
-    ))
-    .await
-    .unwrap()
-    .with_context(Context::company(tenant).with_archived());
     // A quotation deleted with its lines (a database cascade: the lines' external ids stay),
     // restored, and deleted again: the first restore's id records of its lines point to
     // nothing now, as after a tenant damaged twice.
@@ -217,12 +207,12 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
         .unwrap();
     assert_eq!(order.len(), 1, "the shop tenant has a quotation with lines");
     client.unlink("sale.order", &order).await.unwrap();
-    let first = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
-        command
-    })
+    let first = run(restore(
+        &simulator,
+        &archive,
+        tenant,
+        &["--no-safety-backup"],
+    ))
     .await;
     assert!(first.status.success(), "{}", text(&first.stdout));
     let recreated = client
@@ -244,10 +234,7 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
 
     // Odoo creates the lines; the restore never hears of it and is killed while it waits.
     simulator.withhold_next_answer("sale.order.line", "create");
-    let mut restore = tenant_backup(&simulator);
-    restore.arg("restore").arg(&archive);
-    restore.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
-    let mut child = restore
+    let mut child = restore(&simulator, &archive, tenant, &["--no-safety-backup"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -269,12 +256,12 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let again = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenant.to_string(), "--no-safety-backup"]);
-        command
-    })
+    let again = run(restore(
+        &simulator,
+        &archive,
+        tenant,
+        &["--no-safety-backup"],
+    ))
     .await;
     let stdout = text(&again.stdout);
     assert!(again.status.success(), "{stdout}{}", text(&again.stderr));
@@ -300,13 +287,7 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
         .unwrap();
     assert_eq!(pending, 0, "the notes of the interrupted batch are gone");
 
-    let dry_run = run({
-        let mut command = tenant_backup(&simulator);
-        command.arg("restore").arg(&archive);
-        command.args(["--tenant", &tenant.to_string(), "--dry-run"]);
-        command
-    })
-    .await;
+    let dry_run = run(restore(&simulator, &archive, tenant, &["--dry-run"])).await;
     let stdout = text(&dry_run.stdout);
     assert!(dry_run.status.success(), "{stdout}");
     assert!(
