@@ -599,7 +599,11 @@ impl Run<'_> {
             counts.created += created.len() as u64;
         }
         self.record_mappings(model, &new_mappings).await?;
-        self.delete_pending_rows(&pending_rows).await?;
+        self.delete_id_rows(
+            &pending_rows,
+            format!("delete the notes of the {model} records created"),
+        )
+        .await?;
         self.progress.report(RestoreProgress::Records {
             model,
             count: batch.len() as u64,
@@ -712,18 +716,7 @@ impl Run<'_> {
         let prefix = &self.plan.internals.mapping_prefix;
         let rows: Vec<Record> = archive_ids
             .iter()
-            .map(|archive_id| {
-                json!({
-                    "module": MAPPING_MODULE,
-                    "name": pending_name(prefix, model, *archive_id),
-                    "model": model,
-                    "res_id": 0,
-                    "noupdate": true,
-                })
-                .as_object()
-                .cloned()
-                .unwrap_or_default()
-            })
+            .map(|archive_id| id_row(pending_name(prefix, model, *archive_id), model, 0))
             .collect();
         self.write_calls += 1;
         self.writer
@@ -734,14 +727,16 @@ impl Run<'_> {
             )))
     }
 
-    async fn delete_pending_rows(&mut self, rows: &[i64]) -> Result<(), RestoreError> {
+    /// Deletes `ir.model.data` rows of the restore's own module (`what` names them in an error).
+    async fn delete_id_rows(&mut self, rows: &[i64], what: String) -> Result<(), RestoreError> {
         if rows.is_empty() {
             return Ok(());
         }
         self.write_calls += 1;
-        self.writer.unlink("ir.model.data", rows).await.map_err(
-            self.odoo_error("delete the notes of records created (ir.model.data)".to_owned()),
-        )
+        self.writer
+            .unlink("ir.model.data", rows)
+            .await
+            .map_err(self.odoo_error(format!("{what} (ir.model.data)")))
     }
 
     /// Records the ids of the records an interrupted restore created (found by the plan), then
@@ -749,7 +744,11 @@ impl Run<'_> {
     /// nothing.
     async fn settle_interrupted(&mut self) -> Result<(), RestoreError> {
         let superseded = self.plan.internals.superseded_rows.clone();
-        self.delete_pending_rows(&superseded).await?;
+        self.delete_id_rows(
+            &superseded,
+            "delete outdated ids of records found again".into(),
+        )
+        .await?;
         let mut by_model: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
         for (model, archive_id, target) in &self.plan.internals.recovered {
             by_model
@@ -761,7 +760,8 @@ impl Run<'_> {
             self.record_mappings(model, &recovered).await?;
         }
         let rows = self.plan.internals.pending_rows.clone();
-        self.delete_pending_rows(&rows).await
+        self.delete_id_rows(&rows, "delete the notes an interrupted restore left".into())
+            .await
     }
 
     fn create_failed(&mut self, model: &str, archive_id: i64, error: &OdooError) {
@@ -789,9 +789,6 @@ impl Run<'_> {
         model: &str,
         created: &[(i64, i64)],
     ) -> Result<(), RestoreError> {
-        let prefix = self.plan.internals.mapping_prefix.clone();
-        let mut rows = Vec::new();
-        let mut archive_ids = Vec::new();
         // Rows of an earlier restore whose record is gone again give way to new ones: one
         // unlink for the batch rather than a write per row (each points elsewhere).
         let stale: Vec<i64> = created
@@ -801,29 +798,21 @@ impl Run<'_> {
                 self.plan.internals.stale_mappings.get(&key).copied()
             })
             .collect();
-        if !stale.is_empty() {
-            self.write_calls += 1;
-            self.writer
-                .unlink("ir.model.data", &stale)
-                .await
-                .map_err(self.odoo_error(format!(
-                    "delete the outdated ids of {model} records (ir.model.data)"
-                )))?;
-        }
-        for (archive_id, target_id) in created {
-            let values = json!({
-                "module": MAPPING_MODULE,
-                "name": mapping_name(&prefix, model, *archive_id),
-                "model": model,
-                "res_id": target_id,
-                "noupdate": true,
-            });
-            rows.push(values.as_object().cloned().unwrap_or_default());
-            archive_ids.push((*archive_id, *target_id));
-        }
-        if rows.is_empty() {
+        self.delete_id_rows(
+            &stale,
+            format!("delete the outdated ids of {model} records"),
+        )
+        .await?;
+        if created.is_empty() {
             return Ok(());
         }
+        let prefix = &self.plan.internals.mapping_prefix;
+        let rows: Vec<Record> = created
+            .iter()
+            .map(|(archive_id, target_id)| {
+                id_row(mapping_name(prefix, model, *archive_id), model, *target_id)
+            })
+            .collect();
         self.write_calls += 1;
         if let Err(error) = self.writer.create("ir.model.data", rows).await {
             if !is_record_error(&error) {
@@ -831,8 +820,8 @@ impl Run<'_> {
                     "record the ids of re-created {model} records (ir.model.data)"
                 ))(error));
             }
-            for (archive_id, target_id) in archive_ids {
-                self.mapping_failed(model, archive_id, target_id, &error);
+            for (archive_id, target_id) in created {
+                self.mapping_failed(model, *archive_id, *target_id, &error);
             }
         }
         Ok(())
@@ -1113,4 +1102,19 @@ fn odoo_message(error: &OdooError) -> String {
         OdooError::Server { name, message, .. } => format!("{name}: {message}"),
         other => other.to_string(),
     }
+}
+
+/// An `ir.model.data` row of the restore's own module: where the archive's record `name` stands
+/// is `res_id` (0 while it is being created).
+fn id_row(name: String, model: &str, res_id: i64) -> Record {
+    json!({
+        "module": MAPPING_MODULE,
+        "name": name,
+        "model": model,
+        "res_id": res_id,
+        "noupdate": true,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default()
 }
