@@ -26,15 +26,26 @@ use serde::Deserialize;
 use crate::export::BackupOptions;
 
 /// The configuration file, as far as this crate reads it.
+/// Unknown tables and keys are refused (`deny_unknown_fields`), so that a misspelt setting
+/// is an error rather than a default silently left in force.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(default)]
     pub odoo: OdooSection,
     #[serde(default)]
     pub backup: BackupSection,
+    /// The sidecar service's tables: read and checked by the service.
+    #[serde(default)]
+    pub service: Option<toml::Table>,
+    #[serde(default)]
+    pub store: Option<toml::Table>,
+    #[serde(default)]
+    pub smtp: Option<toml::Table>,
 }
 
 #[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OdooSection {
     pub url: Option<String>,
     #[serde(alias = "db")]
@@ -61,6 +72,7 @@ impl std::fmt::Debug for OdooSection {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BackupSection {
     pub concurrency: Option<usize>,
     pub batch_size: Option<usize>,

@@ -12,7 +12,7 @@
 //!
 //! [service]
 //! listen = "127.0.0.1:8765"     # BACKUPD_LISTEN
-//! token = "…"                   # BACKUPD_TOKEN (required, 16 characters at least)
+//! token = "…"                   # BACKUPD_TOKEN (required: 32 characters at least, e.g. `openssl rand -hex 32`)
 //! concurrency = 2               # BACKUPD_CONCURRENCY: jobs of different tenants at once
 //! state_dir = "/var/lib/backupd/.state"   # BACKUPD_STATE, default <store>/.state
 //! lang = "fr"                   # BACKUPD_LANG: fr or en, the language of the e-mails
@@ -49,7 +49,19 @@ use serde::Deserialize;
 /// unless the operator says so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
 /// Shorter tokens are refused: the token is all that guards the API.
-pub const MIN_TOKEN_LENGTH: usize = 16;
+pub const MIN_TOKEN_LENGTH: usize = 32;
+/// A token needs this many different characters: `aaaa…` is long but guessable.
+const MIN_TOKEN_DISTINCT_CHARACTERS: usize = 10;
+/// Words found in example tokens; a token containing one is someone's placeholder.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "change_me",
+    "example",
+    "placeholder",
+    "your-token",
+    "secret-token",
+];
 
 /// How the log is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,8 +131,19 @@ pub enum ConfigError {
 }
 
 /// The service's tables of the file.
+/// Unknown tables and keys are refused (`deny_unknown_fields`): a typo such as `listen_addr`
+/// must not leave the default in force unnoticed.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ServiceFile {
+    /// Read and checked by the engine's configuration.
+    #[serde(default)]
+    #[allow(dead_code)]
+    odoo: Option<toml::Table>,
+    /// Read and checked by the engine's configuration.
+    #[serde(default)]
+    #[allow(dead_code)]
+    backup: Option<toml::Table>,
     #[serde(default)]
     service: ServiceSection,
     #[serde(default)]
@@ -130,6 +153,7 @@ struct ServiceFile {
 }
 
 #[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ServiceSection {
     listen: Option<String>,
     token: Option<String>,
@@ -151,11 +175,13 @@ impl std::fmt::Debug for ServiceSection {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StoreSection {
     path: Option<PathBuf>,
 }
 
 #[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SmtpSection {
     host: Option<String>,
     port: Option<u16>,
@@ -231,15 +257,7 @@ pub fn load(
             });
         }
     };
-    if token.chars().count() < MIN_TOKEN_LENGTH {
-        return Err(ConfigError::Invalid {
-            setting: "BACKUPD_TOKEN",
-            reason: format!(
-                "the token has {} characters; use at least {MIN_TOKEN_LENGTH} (for example `openssl rand -hex 32`)",
-                token.chars().count()
-            ),
-        });
-    }
+    check_token_strength(&token)?;
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ConfigError::Invalid {
             setting: "BACKUPD_TOKEN",
@@ -421,9 +439,40 @@ fn engine_backup_options(path: &Path) -> Result<BackupOptions, ConfigError> {
     Ok(options)
 }
 
-/// A random token of 32 hexadecimal characters.
+/// Refuses a token that is short, monotonous or a known placeholder.
+fn check_token_strength(token: &str) -> Result<(), ConfigError> {
+    let advice = "use a random one, for example the output of `openssl rand -hex 32`";
+    let invalid = |reason: String| ConfigError::Invalid {
+        setting: "BACKUPD_TOKEN",
+        reason,
+    };
+    let length = token.chars().count();
+    if length < MIN_TOKEN_LENGTH {
+        return Err(invalid(format!(
+            "the token has {length} characters; it needs at least {MIN_TOKEN_LENGTH}: {advice}"
+        )));
+    }
+    let distinct = token
+        .chars()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if distinct < MIN_TOKEN_DISTINCT_CHARACTERS {
+        return Err(invalid(format!(
+            "the token uses only {distinct} different characters, which is guessable; {advice}"
+        )));
+    }
+    let lower = token.to_lowercase();
+    if let Some(word) = PLACEHOLDER_WORDS.iter().find(|word| lower.contains(*word)) {
+        return Err(invalid(format!(
+            "the token contains \"{word}\", so it is an example's placeholder, not a secret; {advice}"
+        )));
+    }
+    Ok(())
+}
+
+/// A random token of 64 hexadecimal characters.
 pub(crate) fn random_token() -> String {
-    let bytes: [u8; 16] = rand::random();
+    let bytes: [u8; 32] = rand::random();
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -556,7 +605,7 @@ mod tests {
             &[
                 ODOO.as_slice(),
                 &[
-                    ("BACKUPD_TOKEN", "env-token-abcdefghijkl"),
+                    ("BACKUPD_TOKEN", "env-token-abcdefghijklmnopqrstuvwxyz"),
                     ("SMTP_SECURITY", "tls"),
                 ],
             ]
@@ -568,7 +617,10 @@ mod tests {
         };
         let config = load(&options, &env).unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
-        assert_eq!(config.token.expose(), "env-token-abcdefghijkl");
+        assert_eq!(
+            config.token.expose(),
+            "env-token-abcdefghijklmnopqrstuvwxyz"
+        );
         assert_eq!(config.concurrency, 3);
         assert_eq!(config.state_dir, PathBuf::from("/srv/backups/.state"));
         let smtp = config.smtp.as_ref().unwrap();
@@ -589,7 +641,7 @@ mod tests {
             ODOO.as_slice(),
             &[
                 ("BACKUPD_STORE", "/tmp/x"),
-                ("BACKUPD_TOKEN", "0123456789abcdef"),
+                ("BACKUPD_TOKEN", "0123456789abcdef0123456789abcdef"),
             ],
         ]
         .concat();
@@ -606,13 +658,83 @@ mod tests {
             let error = load(&LoadOptions::default(), &env_of(&pairs)).unwrap_err();
             assert!(error.to_string().contains(name), "{name}: {error}");
         }
-        let short = [
+    }
+
+    #[test]
+    fn weak_and_placeholder_tokens_are_refused() {
+        for (token, why) in [
+            ("short", "at least 32"),
+            ("0123456789abcdef", "at least 32"),
+            (
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "different characters",
+            ),
+            ("abababababababababababababababab", "different characters"),
+            ("change-me-at-least-16-characters", "placeholder"),
+            ("CHANGEME-0123456789abcdefghijklmnop", "placeholder"),
+            ("my-example-token-0123456789abcdefghij", "placeholder"),
+        ] {
+            let pairs = [
+                ODOO.as_slice(),
+                &[("BACKUPD_STORE", "/tmp/x"), ("BACKUPD_TOKEN", token)],
+            ]
+            .concat();
+            let error = load(&LoadOptions::default(), &env_of(&pairs)).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                text.contains("BACKUPD_TOKEN") && text.contains(why) && text.contains("openssl"),
+                "{token}: {text}"
+            );
+            assert!(
+                !text.contains(token),
+                "the refused token is not repeated: {text}"
+            );
+        }
+        let strong = [
             ODOO.as_slice(),
-            &[("BACKUPD_STORE", "/tmp/x"), ("BACKUPD_TOKEN", "short")],
+            &[
+                ("BACKUPD_STORE", "/tmp/x"),
+                ("BACKUPD_TOKEN", "3f9c0a7be41d2c6895f0ab13e7d4c2a9"),
+            ],
         ]
         .concat();
-        let error = load(&LoadOptions::default(), &env_of(&short)).unwrap_err();
-        assert!(error.to_string().contains("at least 16"), "{error}");
+        load(&LoadOptions::default(), &env_of(&strong)).expect("a random hex token is fine");
+    }
+
+    #[test]
+    fn a_misspelt_setting_in_the_file_is_refused_with_the_accepted_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backupd.toml");
+        let env = env_of(
+            &[
+                ODOO.as_slice(),
+                &[("BACKUPD_TOKEN", "3f9c0a7be41d2c6895f0ab13e7d4c2a9")],
+            ]
+            .concat(),
+        );
+        for (text, typo, accepted) in [
+            (
+                "[service]\nlisten_addr = \"0.0.0.0:9000\"\n",
+                "listen_addr",
+                "listen",
+            ),
+            ("[store]\npaht = \"/srv\"\n", "paht", "path"),
+            ("[smtp]\nhots = \"mail\"\n", "hots", "host"),
+            ("[odoo]\nurll = \"http://odoo\"\n", "urll", "url"),
+            ("[backup]\nconcurrence = 2\n", "concurrence", "concurrency"),
+            ("[sevice]\nlisten = \"0.0.0.0:9000\"\n", "sevice", "service"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let options = LoadOptions {
+                config_file: Some(path.clone()),
+                demo: false,
+            };
+            let error = load(&options, &env).unwrap_err().to_string();
+            assert!(
+                error.contains(typo) && error.contains(accepted),
+                "{typo}: {error}"
+            );
+        }
     }
 
     #[test]
@@ -626,6 +748,6 @@ mod tests {
         )
         .unwrap();
         assert!(config.odoo.is_none() && config.generated_token);
-        assert_eq!(config.token.expose().len(), 32);
+        assert_eq!(config.token.expose().len(), 64);
     }
 }
