@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use jsonrpsee::Extensions;
 use jsonrpsee::core::{RpcResult, async_trait};
 use jsonrpsee::proc_macros::rpc;
 
+use crate::auth::Authorized;
 use crate::core::Core;
 use crate::wire::{
     Backup, BackupList, BackupStarted, Deleted, Health, Job, JobStarted, NextRun, TenantList,
@@ -17,7 +19,7 @@ use crate::wire::{
 #[rpc(server, client)]
 pub trait BackupApi {
     /// Status, version, and whether Odoo can be reached. The only method open without a token.
-    #[method(name = "health", param_kind = map)]
+    #[method(name = "health", param_kind = map, with_extensions)]
     async fn health(&self) -> RpcResult<Health>;
 
     #[method(name = "tenants.list", param_kind = map)]
@@ -71,8 +73,11 @@ pub(crate) struct Api {
 
 #[async_trait]
 impl BackupApiServer for Api {
-    async fn health(&self) -> RpcResult<Health> {
-        Ok(self.core.health().await)
+    async fn health(&self, extensions: &Extensions) -> RpcResult<Health> {
+        let authorized = extensions
+            .get::<Authorized>()
+            .is_some_and(|authorized| authorized.0);
+        Ok(self.core.health(authorized).await)
     }
 
     async fn tenants_list(&self) -> RpcResult<TenantList> {
@@ -96,7 +101,7 @@ impl BackupApiServer for Api {
         let record_run = schedule.is_some();
         Ok(self
             .core
-            .queue_backup(tenant, origin, schedule, record_run)
+            .start_backup(tenant, origin, schedule, record_run)
             .await?)
     }
 

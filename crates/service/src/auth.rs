@@ -6,8 +6,11 @@
 //!   authorized, with error 1001, and turns jsonrpsee's "invalid params" into the documented
 //!   1002.
 //!
+//! It also checks every call's parameters against the declared table ([`crate::params`]).
+//!
 //! The token itself is never logged: the header is marked sensitive for the HTTP trace layer,
-//! and the refusals log the method and the reason only.
+//! and refusals are logged in aggregate ([`RefusalLog`]): a flood of bad calls writes a line
+//! now and then with a count, not a line per call.
 
 use jsonrpsee::core::middleware::{Batch, BatchEntry, BatchEntryErr, Notification, RpcServiceT};
 use jsonrpsee::server::MethodResponse;
@@ -15,7 +18,12 @@ use jsonrpsee::types::{ErrorCode, ErrorObjectOwned, Request};
 use odoo_client::Secret;
 use subtle::ConstantTimeEq;
 
-use crate::error::{ServiceError, codes};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{ServiceError, clip, codes};
+use crate::params;
 
 /// Methods that answer without a token.
 const OPEN_METHODS: [&str; 1] = ["health"];
@@ -44,6 +52,45 @@ pub(crate) fn is_authorized(headers: &http::HeaderMap, token: &Secret) -> bool {
         .as_bytes()
         .ct_eq(token.expose().as_bytes())
         .into()
+}
+
+/// Refusals as the log sees them: the first one at once, then at most one line per
+/// [`RefusalLog::INTERVAL`] that counts those not written.
+pub(crate) struct RefusalLog {
+    last_line: Mutex<Option<Instant>>,
+    unwritten: AtomicU64,
+}
+
+/// The service's one refusal log (the RPC and HTTP layers share it).
+pub(crate) static REFUSALS: RefusalLog = RefusalLog::new();
+
+impl RefusalLog {
+    pub(crate) const INTERVAL: Duration = Duration::from_secs(10);
+
+    pub(crate) const fn new() -> RefusalLog {
+        RefusalLog {
+            last_line: Mutex::new(None),
+            unwritten: AtomicU64::new(0),
+        }
+    }
+
+    /// Notes a refusal of `what` (a method or a path, cut short here); writes a line when the
+    /// last one is old enough. Returns whether it wrote one.
+    pub(crate) fn note(&self, what: &str, reason: &str) -> bool {
+        let mut last_line = self.last_line.lock().expect("refusal log lock");
+        if last_line.is_some_and(|at| at.elapsed() < Self::INTERVAL) {
+            self.unwritten.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        *last_line = Some(Instant::now());
+        let unwritten = self.unwritten.swap(0, Ordering::Relaxed);
+        tracing::warn!(
+            what = %clip(what, 80),
+            unwritten_refusals = unwritten,
+            "refused: {reason}"
+        );
+        true
+    }
 }
 
 /// The RPC layer: see the module's documentation.
@@ -117,11 +164,15 @@ where
             let id = request.id().into_owned();
             let open = OPEN_METHODS.contains(&request.method_name());
             if !open && !authorized(request.extensions()) {
-                tracing::warn!(
-                    method = request.method_name(),
-                    "refused a call without the right bearer token"
+                REFUSALS.note(
+                    request.method_name(),
+                    "a call without the right bearer token",
                 );
                 return MethodResponse::error(id, unauthorized());
+            }
+            let raw_params = request.params();
+            if let Err(error) = params::check(request.method_name(), raw_params.as_str()) {
+                return MethodResponse::error(id, ErrorObjectOwned::from(error));
             }
             let response = inner.call(request).await;
             documented_params_error(response, id)
@@ -133,19 +184,34 @@ where
         mut batch: Batch<'a>,
     ) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
         let allowed = authorized(batch.extensions());
-        if !allowed {
-            for entry in batch.iter_mut() {
-                let refused = match entry {
-                    Ok(BatchEntry::Call(request)) => (!OPEN_METHODS
-                        .contains(&request.method_name()))
-                    .then(|| request.id().into_owned()),
-                    Ok(BatchEntry::Notification(_)) => Some(jsonrpsee::types::Id::Null),
-                    Err(_) => None,
-                };
-                if let Some(id) = refused {
-                    tracing::warn!("refused a batched call without the right bearer token");
-                    *entry = Err(BatchEntryErr::new(id, unauthorized()));
+        for entry in batch.iter_mut() {
+            let refused = match entry {
+                Ok(BatchEntry::Call(request))
+                    if !allowed && !OPEN_METHODS.contains(&request.method_name()) =>
+                {
+                    REFUSALS.note(
+                        request.method_name(),
+                        "a batched call without the right bearer token",
+                    );
+                    Some((request.id().into_owned(), unauthorized()))
                 }
+                Ok(BatchEntry::Call(request)) => {
+                    let raw_params = request.params();
+                    params::check(request.method_name(), raw_params.as_str())
+                        .err()
+                        .map(|error| (request.id().into_owned(), error.into()))
+                }
+                Ok(BatchEntry::Notification(_)) if !allowed => {
+                    REFUSALS.note(
+                        "notification",
+                        "a notification without the right bearer token",
+                    );
+                    Some((jsonrpsee::types::Id::Null, unauthorized()))
+                }
+                _ => None,
+            };
+            if let Some((id, error)) = refused {
+                *entry = Err(BatchEntryErr::new(id, error));
             }
         }
         self.inner.batch(batch)
@@ -158,9 +224,9 @@ where
         let inner = self.inner.clone();
         async move {
             if !authorized(notification.extensions()) {
-                tracing::warn!(
-                    method = notification.method_name(),
-                    "ignored a notification without the right bearer token"
+                REFUSALS.note(
+                    notification.method_name(),
+                    "a notification without the right bearer token",
                 );
                 return MethodResponse::notification();
             }

@@ -112,9 +112,26 @@ pub(crate) struct Core {
     pub(crate) jobs: JobTable,
     pub(crate) in_use: Arc<InUse>,
     tick_lock: tokio::sync::Mutex<()>,
+    /// Held while `backup.start` looks for a running backup and queues one.
+    start_lock: tokio::sync::Mutex<()>,
+    /// The time the last backup of each tenant code was named after.
+    last_named: Mutex<HashMap<String, DateTime<Utc>>>,
     tasks: Mutex<HashMap<String, tokio::task::AbortHandle>>,
     /// Signalled whenever a job ends.
     pub(crate) job_ended: Notify,
+    /// Odoo's state for `health`, and when it was asked.
+    odoo_status: tokio::sync::Mutex<Option<(std::time::Instant, OdooStatus)>>,
+}
+
+/// How long `health` trusts its last look at Odoo: a flood of `health` calls costs Odoo one
+/// request per period, not one per call.
+pub(crate) const HEALTH_TTL: Duration = Duration::from_secs(5);
+
+/// What `health` says of Odoo and of the addon.
+#[derive(Clone, Debug)]
+struct OdooStatus {
+    odoo: OdooHealth,
+    addon: AddonHealth,
 }
 
 impl Core {
@@ -131,8 +148,11 @@ impl Core {
             jobs: parts.jobs,
             in_use: Arc::new(InUse::default()),
             tick_lock: tokio::sync::Mutex::new(()),
+            start_lock: tokio::sync::Mutex::new(()),
+            last_named: Mutex::new(HashMap::new()),
             tasks: Mutex::new(HashMap::new()),
             job_ended: Notify::new(),
+            odoo_status: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -210,7 +230,10 @@ impl Core {
     {
         let core = self.clone();
         async move {
-            let created_at = Utc::now().trunc_subsecs(0);
+            if !core.jobs.accepting() {
+                return Err(ServiceError::ShuttingDown);
+            }
+            let created_at = core.name_time(&tenant.code);
             let backup_id = new_backup_id(&tenant.code, created_at);
             let job_id = new_job_id();
             let backup = Backup {
@@ -242,7 +265,59 @@ impl Core {
             tracing::info!(%job_id, %backup_id, "backup queued");
             core.jobs.prune();
             core.dispatch();
-            Ok(BackupStarted { job_id, backup_id })
+            Ok(BackupStarted {
+                job_id,
+                backup_id,
+                already_started: false,
+            })
+        }
+    }
+
+    /// `backup.start`: queues a backup of the tenant, or answers the backup already queued or
+    /// running for it (`already_started`), so that repeated clicks make one backup.
+    pub(crate) async fn start_backup(
+        self: &Arc<Self>,
+        tenant: Tenant,
+        origin: Origin,
+        schedule: Option<ScheduleSnapshot>,
+        record_run_on_schedule: bool,
+    ) -> Result<BackupStarted, ServiceError> {
+        let _one_start_at_a_time = self.start_lock.lock().await;
+        if let Some(job) = self.jobs.active_backup(tenant.company_id)
+            && let Some(backup_id) = job.backup_id
+        {
+            tracing::info!(job_id = %job.job_id, %backup_id, "backup already started for this tenant");
+            return Ok(BackupStarted {
+                job_id: job.job_id,
+                backup_id,
+                already_started: true,
+            });
+        }
+        self.queue_backup(tenant, origin, schedule, record_run_on_schedule)
+            .await
+    }
+
+    /// The time a new backup of `code` is named after: now to the second, but always later
+    /// than the tenant's last one, so that two archives of a tenant never share a file name.
+    fn name_time(&self, code: &str) -> DateTime<Utc> {
+        let now = Utc::now().trunc_subsecs(0);
+        let mut last = self.last_named.lock().expect("names lock");
+        let time = match last.get(code) {
+            Some(previous) if *previous >= now => *previous + chrono::Duration::seconds(1),
+            _ => now,
+        };
+        last.insert(code.to_owned(), time);
+        time
+    }
+
+    /// Remembers the newest backup time of each tenant in the store (at start).
+    pub(crate) fn seed_names(&self, backups: &[Backup]) {
+        let mut last = self.last_named.lock().expect("names lock");
+        for backup in backups {
+            let entry = last
+                .entry(backup.tenant.code.clone())
+                .or_insert(backup.created_at);
+            *entry = (*entry).max(backup.created_at);
         }
     }
 
@@ -253,15 +328,17 @@ impl Core {
         dry_run: bool,
         safety_backup: bool,
     ) -> Result<String, ServiceError> {
+        if !self.jobs.accepting() {
+            return Err(ServiceError::ShuttingDown);
+        }
         let backup = self.backup(backup_id).await?;
         if backup.status != BackupStatus::Done {
             return Err(ServiceError::invalid(
                 "backup_id",
                 format!(
-                    "backup {backup_id} is {:?}, only a finished (done) backup can be restored",
-                    backup.status
-                )
-                .to_lowercase(),
+                    "backup {backup_id} is {}, only a finished (done) backup can be restored",
+                    backup.status.name()
+                ),
             ));
         }
         let target = self.odoo.resolve(tenant).await?;
@@ -328,6 +405,10 @@ impl Core {
                 TenantSelector::Id(id) => backup.tenant.company_id == *id,
                 TenantSelector::Code(code) => backup.tenant.code == *code,
             });
+            // No backup: a tenant without any yet, or a name that is no tenant at all.
+            if backups.is_empty() {
+                self.odoo.resolve(selector).await?;
+            }
         }
         backups.sort_by(|a, b| (b.created_at, &b.backup_id).cmp(&(a.created_at, &a.backup_id)));
         Ok(backups)
@@ -1049,7 +1130,59 @@ impl Core {
 
     // ---- health and metrics ----------------------------------------------------------------
 
-    pub(crate) async fn health(&self) -> Health {
+    /// `health`'s answer. Odoo's state is asked at most once per [`HEALTH_TTL`], whoever asks
+    /// and however often; callers without the token learn only whether Odoo is reachable.
+    pub(crate) async fn health(&self, authorized: bool) -> Health {
+        let OdooStatus { odoo, addon } = self.odoo_status().await;
+        let status = if !self.jobs.accepting() {
+            "stopping"
+        } else if odoo.reachable && odoo.error.is_none() {
+            "ok"
+        } else {
+            "degraded"
+        };
+        if !authorized {
+            return Health {
+                status: status.into(),
+                version: None,
+                odoo: OdooHealth {
+                    reachable: odoo.reachable,
+                    server_version: None,
+                    protocol: None,
+                    error: None,
+                },
+                addon: None,
+                jobs: None,
+            };
+        }
+        let (_, running, queued) = self.jobs.counts();
+        Health {
+            status: status.into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+            odoo,
+            addon: Some(addon),
+            jobs: Some(JobCounts {
+                queued: queued as u64,
+                running: running as u64,
+            }),
+        }
+    }
+
+    /// Odoo's state as last asked, asked again once older than [`HEALTH_TTL`]. Callers that
+    /// come while it is being asked wait for that answer instead of asking too.
+    async fn odoo_status(&self) -> OdooStatus {
+        let mut cached = self.odoo_status.lock().await;
+        if let Some((asked_at, status)) = cached.as_ref()
+            && asked_at.elapsed() < HEALTH_TTL
+        {
+            return status.clone();
+        }
+        let status = self.ask_odoo_status().await;
+        *cached = Some((std::time::Instant::now(), status.clone()));
+        status
+    }
+
+    async fn ask_odoo_status(&self) -> OdooStatus {
         const TIMEOUT: Duration = Duration::from_secs(5);
         let mut odoo = OdooHealth {
             reachable: false,
@@ -1090,21 +1223,7 @@ impl Core {
                 note: Some("Odoo cannot be asked now".into()),
             }
         };
-        let (_, running, queued) = self.jobs.counts();
-        Health {
-            status: if odoo.reachable && odoo.error.is_none() {
-                "ok".into()
-            } else {
-                "degraded".into()
-            },
-            version: env!("CARGO_PKG_VERSION").into(),
-            odoo,
-            addon,
-            jobs: JobCounts {
-                queued: queued as u64,
-                running: running as u64,
-            },
-        }
+        OdooStatus { odoo, addon }
     }
 
     pub(crate) fn render_metrics(&self) -> String {

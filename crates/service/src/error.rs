@@ -23,6 +23,7 @@ pub mod codes {
     pub const ARCHIVE_OTHER_TENANT: i32 = 3002;
     pub const BACKUP_IN_USE: i32 = 3003;
     pub const INTERNAL: i32 = 5000;
+    pub const SHUTTING_DOWN: i32 = 5001;
 }
 
 /// Why a call or a job failed.
@@ -70,6 +71,11 @@ pub enum ServiceError {
 
     #[error("{message}")]
     Internal { message: String },
+
+    #[error(
+        "the sidecar is shutting down: it lets its running jobs end and takes no new one; retry once it is back"
+    )]
+    ShuttingDown,
 }
 
 impl ServiceError {
@@ -89,6 +95,7 @@ impl ServiceError {
             ServiceError::ArchiveOtherTenant { .. } => codes::ARCHIVE_OTHER_TENANT,
             ServiceError::BackupInUse { .. } => codes::BACKUP_IN_USE,
             ServiceError::Internal { .. } => codes::INTERNAL,
+            ServiceError::ShuttingDown => codes::SHUTTING_DOWN,
         }
     }
 
@@ -191,6 +198,17 @@ impl From<ServiceError> for ErrorObjectOwned {
     fn from(error: ServiceError) -> Self {
         ErrorObjectOwned::owned(error.code(), error.to_string(), None::<()>)
     }
+}
+
+/// A string that came from the network, cut to `max` characters for a log line or an error
+/// message: a caller must not be able to make the service write or echo megabytes.
+pub(crate) fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let length = text.chars().count();
+    if length <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let kept: String = text.chars().take(max).collect();
+    std::borrow::Cow::Owned(format!("{kept}… ({length} characters)"))
 }
 
 /// The `{"code", "message"}` object a job or a backup carries when it failed.

@@ -17,9 +17,9 @@ use odoo_client::Secret;
 use tokio_util::io::ReaderStream;
 use tower::{Layer, Service};
 
-use crate::auth::{Authorized, is_authorized};
+use crate::auth::{Authorized, REFUSALS, is_authorized};
 use crate::core::{Core, InUseGuard};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, clip};
 use crate::wire::BackupStatus;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -27,6 +27,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Read size of the download stream: large enough to be quick, small enough that a download
 /// holds little memory whatever the archive's size.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
+
+/// The largest body a caller without the token may send: `health` needs a few bytes, and no
+/// one without the token should make the server read more.
+const MAX_UNAUTHORIZED_BODY: u64 = 4 * 1024;
 
 #[derive(Clone)]
 pub(crate) struct HttpLayer {
@@ -97,7 +101,7 @@ where
                 let head = request.method() == Method::HEAD;
                 return Box::pin(async move {
                     if !authorized {
-                        tracing::warn!(%backup_id, "refused a download without the right bearer token");
+                        REFUSALS.note(&path, "a download without the right bearer token");
                         return Ok(refusal(
                             StatusCode::UNAUTHORIZED,
                             &ServiceError::Unauthorized,
@@ -106,6 +110,22 @@ where
                     Ok(download(&core, &backup_id, head).await)
                 });
             }
+        }
+        if !authorized
+            && request.method() == Method::POST
+            && declared_length(request.headers())
+                .is_none_or(|length| length > MAX_UNAUTHORIZED_BODY)
+        {
+            REFUSALS.note(
+                request.uri().path(),
+                "a large or unsized request without the right bearer token",
+            );
+            return Box::pin(async move {
+                Ok(refusal(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &ServiceError::Unauthorized,
+                ))
+            });
         }
         request.extensions_mut().insert(Authorized(authorized));
         // The usual tower dance: the ready service is the one that serves this call.
@@ -116,6 +136,17 @@ where
             Ok(response.map(HttpBody::new))
         })
     }
+}
+
+/// The request's `Content-Length`, if it gave one.
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// An error as JSON, with the API's code, for the plain-HTTP routes.
@@ -138,7 +169,7 @@ fn refusal(status: StatusCode, error: &ServiceError) -> HttpResponse {
 }
 
 async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse {
-    let backup = match core.backup(backup_id).await {
+    let backup = match core.backup(&clip(backup_id, 100)).await {
         Ok(backup) => backup,
         Err(error @ ServiceError::UnknownBackup { .. }) => {
             return refusal(StatusCode::NOT_FOUND, &error);
@@ -150,7 +181,7 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse
             "backup_id",
             format!(
                 "backup {backup_id} is {}, only a finished (done) backup can be downloaded",
-                format!("{:?}", backup.status).to_lowercase()
+                backup.status.name()
             ),
         );
         return refusal(StatusCode::CONFLICT, &error);

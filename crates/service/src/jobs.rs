@@ -172,13 +172,11 @@ impl JobTable {
 
     /// Persists and queues a new job.
     pub(crate) fn enqueue(&self, file: JobFile) -> Result<(), ServiceError> {
+        if !self.accepting() {
+            return Err(ServiceError::ShuttingDown);
+        }
         write_job(&self.dir, &file)?;
         let mut table = self.table.lock().expect("job table lock");
-        if !table.accepting {
-            return Err(ServiceError::internal(
-                "the sidecar is shutting down and takes no new job; retry once it is back",
-            ));
-        }
         table.queue.push_back(file.job.job_id.clone());
         table.jobs.insert(file.job.job_id.clone(), file);
         Ok(())
@@ -271,6 +269,26 @@ impl JobTable {
             *counts.entry((file.job.kind, file.job.state)).or_insert(0) += 1;
         }
         (counts, table.running.len(), table.queue.len())
+    }
+
+    /// The tenant's backup job that is queued or running, if any.
+    pub(crate) fn active_backup(&self, company_id: i64) -> Option<Job> {
+        let table = self.table.lock().expect("job table lock");
+        table
+            .jobs
+            .values()
+            .map(|file| &file.job)
+            .find(|job| {
+                job.kind == JobKind::Backup
+                    && !job.state.is_final()
+                    && job.tenant.company_id == company_id
+            })
+            .cloned()
+    }
+
+    /// Whether new jobs are taken (false once a shutdown began).
+    pub(crate) fn accepting(&self) -> bool {
+        self.table.lock().expect("job table lock").accepting
     }
 
     /// Stops starting jobs (shutdown); queued jobs stay queued on disk for the next start.

@@ -46,6 +46,7 @@ mod logging;
 mod metrics;
 mod mirror;
 mod odoo;
+mod params;
 mod schedules;
 mod service;
 mod store;

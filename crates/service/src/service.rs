@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backup_notify::{Notifier, NotifyError};
 use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
@@ -17,6 +17,7 @@ use crate::auth::RequireToken;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServiceConfig;
 use crate::core::{Core, CoreParts, CoreSettings};
+use crate::error::clip;
 use crate::http::HttpLayer;
 use crate::jobs::JobTable;
 use crate::mirror::Mirror;
@@ -24,6 +25,11 @@ use crate::odoo::Odoo;
 use crate::schedules::{OdooSchedules, ScheduleSource};
 use crate::store::{BackupStore, LocalStore, StoreError};
 use crate::wire::BackupStatus;
+
+/// The largest request body: every call of the API fits in a few hundred bytes.
+const MAX_REQUEST_BYTES: u32 = 256 * 1024;
+/// The most calls one batch may hold; a longer batch is refused whole, before any call runs.
+pub(crate) const MAX_BATCH_LENGTH: u32 = 50;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +152,7 @@ impl ServiceBuilder {
             core.after_interruption(file).await;
         }
         if let Ok(backups) = store.list().await {
+            core.seed_names(&backups);
             for backup in backups.iter().filter(|b| b.status == BackupStatus::Done) {
                 let finished =
                     backup.created_at.timestamp() + (backup.duration_ms.unwrap_or(0) / 1000) as i64;
@@ -158,7 +165,16 @@ impl ServiceBuilder {
             .layer(SetSensitiveRequestHeadersLayer::new([
                 http::header::AUTHORIZATION,
             ]))
-            .layer(TraceLayer::new_for_http())
+            // The request line comes from the network: its path is cut short in the log.
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &http::Request<_>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %clip(request.uri().path(), 120),
+                    )
+                }),
+            )
             .layer(HttpLayer {
                 core: core.clone(),
                 token: Arc::new(config.token.clone()),
@@ -169,6 +185,8 @@ impl ServiceBuilder {
                 ServerConfig::builder()
                     .http_only()
                     .max_connections(1_000)
+                    .max_request_body_size(MAX_REQUEST_BYTES)
+                    .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LENGTH))
                     .build(),
             )
             .set_http_middleware(http_middleware)
@@ -232,8 +250,10 @@ impl RunningService {
         self.core.metrics.max_running()
     }
 
-    /// Stops accepting requests, lets running jobs end within the configured grace period and
-    /// interrupts the others; queued jobs stay queued for the next start.
+    /// Takes no new job, lets running jobs end within the configured grace period and
+    /// interrupts the others, then stops serving; queued jobs stay queued for the next start.
+    /// Until the last job ended the API keeps answering: `health` says `stopping`, `job.get`
+    /// follows the jobs, and starts are refused with 5001.
     pub async fn shutdown(self) -> Shutdown {
         let grace = self.grace;
         self.shutdown_within(grace).await
@@ -242,11 +262,11 @@ impl RunningService {
     pub async fn shutdown_within(self, grace: Duration) -> Shutdown {
         tracing::info!(
             grace_secs = grace.as_secs(),
-            "shutting down: no new requests"
+            "shutting down: no new job; running jobs may end"
         );
+        let interrupted = self.core.shutdown(grace).await;
         let _ = self.handle.stop();
         self.handle.clone().stopped().await;
-        let interrupted = self.core.shutdown(grace).await;
         tracing::info!(interrupted = interrupted.len(), "sidecar stopped");
         Shutdown { interrupted }
     }

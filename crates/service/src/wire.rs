@@ -50,6 +50,18 @@ pub enum BackupStatus {
     Failed,
 }
 
+impl BackupStatus {
+    /// The status as the API writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackupStatus::Pending => "pending",
+            BackupStatus::Running => "running",
+            BackupStatus::Done => "done",
+            BackupStatus::Failed => "failed",
+        }
+    }
+}
+
 /// Why a backup was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -174,15 +186,20 @@ pub struct Job {
     pub notification: Option<NotificationStatus>,
 }
 
-/// `health`'s answer.
+/// `health`'s answer. Without the token, only `status` and `odoo.reachable` are given: the
+/// rest (versions, Odoo's address in its errors, jobs) is for authenticated callers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Health {
-    /// `ok`, or `degraded` when Odoo cannot be used.
+    /// `ok`; `degraded` when Odoo cannot be used; `stopping` while a shutdown lets the last
+    /// jobs end (no new job is taken).
     pub status: String,
-    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     pub odoo: OdooHealth,
-    pub addon: AddonHealth,
-    pub jobs: JobCounts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addon: Option<AddonHealth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<JobCounts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,6 +233,10 @@ pub struct TenantList {
 pub struct BackupStarted {
     pub job_id: String,
     pub backup_id: String,
+    /// The tenant already had a backup queued or running: this is that one, and no other was
+    /// queued.
+    #[serde(default)]
+    pub already_started: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

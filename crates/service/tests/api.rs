@@ -25,7 +25,8 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     // Odoo 18 and older have no JSON-2; the password opens a web session, the fastest way.
     assert_eq!(health.odoo.protocol.as_deref(), Some("web-session"));
     let addon_installed = harness.odoo_under_test.has_backup_addon().await;
-    assert_eq!(health.addon.installed, Some(addon_installed), "{health:?}");
+    let addon = health.addon.as_ref().expect("the token shows the addon");
+    assert_eq!(addon.installed, Some(addon_installed), "{health:?}");
 
     // The tenant is named by its code, as the list gives it.
     let tenants = client.tenants_list().await.unwrap().tenants;
@@ -233,8 +234,8 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
         .restore_start(
             started.backup_id.clone(),
             TenantParam::Id(company),
-            None,
-            None,
+            Some(false),
+            Some(true),
         )
         .await
         .unwrap();
@@ -346,7 +347,7 @@ async fn errors_carry_the_documented_codes() {
                     started.backup_id.clone(),
                     TenantParam::Id(harness.company(1)),
                     Some(true),
-                    None
+                    Some(true)
                 )
                 .await
                 .map(|_| ())
@@ -412,9 +413,15 @@ async fn backups_of_one_tenant_never_overlap_and_other_tenants_run_in_parallel_w
     for trigger in triggers {
         started.push(trigger.await.unwrap());
     }
+    // A start while the tenant's backup is queued or running answers that backup.
+    let mut job_ids: Vec<_> = started.iter().map(|s| s.job_id.clone()).collect();
+    job_ids.sort();
+    job_ids.dedup();
+    let repeated = started.iter().filter(|s| s.already_started).count();
+    assert_eq!(job_ids.len() + repeated, started.len(), "{started:?}");
     let mut jobs = Vec::new();
-    for backup in &started {
-        jobs.push(harness.wait(&backup.job_id).await);
+    for job_id in &job_ids {
+        jobs.push(harness.wait(job_id).await);
     }
     assert!(
         jobs.iter().all(|job| job.state == JobState::Done),
@@ -431,7 +438,7 @@ async fn backups_of_one_tenant_never_overlap_and_other_tenants_run_in_parallel_w
         spans
     };
     let same_tenant = intervals(harness.company(0));
-    assert_eq!(same_tenant.len(), 4);
+    assert!((1..=4).contains(&same_tenant.len()), "{same_tenant:?}");
     for pair in same_tenant.windows(2) {
         assert!(
             pair[0].1 <= pair[1].0,

@@ -43,7 +43,7 @@ fn capture_logs() -> Captured {
 async fn a_missing_or_wrong_token_is_refused_and_no_token_is_ever_logged() {
     let logs = capture_logs();
     let harness = Harness::start(Options::default()).await;
-    let wrong_token = "wrong-token-fedcba9876543210";
+    let wrong_token = "wrong-token-fedcba9876543210zyxwvutsrqponm";
 
     let anonymous = client(&harness.url, None);
     let impostor = client(&harness.url, Some(wrong_token));
@@ -104,7 +104,7 @@ async fn a_missing_or_wrong_token_is_refused_and_no_token_is_ever_logged() {
 
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(
-        text.contains("refused a call without the right bearer token"),
+        text.contains("refused: a") && text.contains("without the right bearer token"),
         "refusals are logged"
     );
     assert!(!text.contains(TOKEN), "the token reached the log");
@@ -112,4 +112,54 @@ async fn a_missing_or_wrong_token_is_refused_and_no_token_is_ever_logged() {
         !text.contains(wrong_token),
         "a presented token reached the log"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_logged_in_aggregate_and_long_strings_from_the_network_are_cut() {
+    let logs = capture_logs();
+    let harness = Harness::start(Options::default()).await;
+    let marker = "refusal-marker-";
+
+    // Two hundred refused calls from one stranger, in batches that fit the size limits.
+    for round in 0..5 {
+        let batch: Vec<_> = (0..40)
+            .map(|id| {
+                serde_json::json!({"jsonrpc": "2.0", "id": format!("{marker}{round}-{id}"),
+                    "method": "backup.list", "params": {}})
+            })
+            .collect();
+        let answer = reqwest::Client::new()
+            .post(&harness.url)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        assert_eq!(answer[0]["error"]["code"], codes::UNAUTHORIZED, "{answer}");
+    }
+    // A download with a 60,000-character id, with the token: refused, and not logged whole.
+    let long_id = "A".repeat(60_000);
+    let response = reqwest::Client::new()
+        .get(format!("{}/backups/{long_id}/download", harness.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body = response.text().await.unwrap();
+    assert!(body.len() < 2_000, "a {}-byte answer", body.len());
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let refusal_lines = text
+        .lines()
+        .filter(|line| line.contains("WARN") && line.contains("refused"))
+        .count();
+    assert!(
+        (1..=10).contains(&refusal_lines),
+        "{refusal_lines} warnings for 200 refusals"
+    );
+    let longest = text.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 4_000, "a log line of {longest} bytes");
 }

@@ -24,7 +24,7 @@ use suite::{LiveSettings, OdooTarget};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-pub const TOKEN: &str = "test-token-0123456789abcdef";
+pub const TOKEN: &str = "test-token-0123456789abcdefghijklmnopqrstuv";
 
 pub struct Options {
     pub tenants: Vec<(&'static str, TenantSize)>,
@@ -160,6 +160,8 @@ impl OdooUnderTest {
 pub struct OdooGate {
     url: String,
     relay: tokio::task::JoinHandle<()>,
+    /// Connections the service opened to Odoo through the gate.
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl OdooGate {
@@ -181,10 +183,13 @@ impl OdooGate {
         url.set_host(Some("127.0.0.1")).unwrap();
         url.set_port(Some(listener.local_addr().unwrap().port()))
             .unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let opened = connections.clone();
         let relay = tokio::spawn(async move {
             // Dropped with the relay task: every connection in flight ends with it.
             let mut connections = JoinSet::new();
             while let Ok((mut inbound, _)) = listener.accept().await {
+                opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let target = target.clone();
                 connections.spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect(&target).await {
@@ -196,11 +201,17 @@ impl OdooGate {
         OdooGate {
             url: url.as_str().trim_end_matches('/').to_owned(),
             relay,
+            connections,
         }
     }
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// How many connections to Odoo were opened through the gate so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Odoo becomes unreachable: the listener closes (connection refused) and every relayed
