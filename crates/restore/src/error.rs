@@ -78,10 +78,6 @@ pub enum RestoreError {
         source: Box<OdooError>,
     },
 
-    /// The target tenant could not be resolved.
-    #[error("{0}")]
-    Tenant(#[source] Box<BackupError>),
-
     /// The safety backup failed, so no write was made.
     #[error(
         "tenant {tenant}: the safety backup into {directory} failed, so nothing was restored: {source}. \

@@ -1,13 +1,13 @@
-//! Carrying out a plan: the safety backup, then creates in dependency order (remapping every
+//! Carrying out a plan: creates in dependency order (remapping every
 //! reference to a re-created record), the links that had to wait for a record to exist, and the
 //! updates, grouped so that records receiving the same values share one `write`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
 use std::time::Instant;
 
-use backup_engine::{ArchiveReader, BackupOptions, BackupRequest, ReadLimits, TenantSelector};
+use backup_engine::{ArchiveReader, ReadLimits};
 use base64::Engine as _;
+use odoo_client::value::{many2one_id, unset};
 use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
 use serde_json::{Map, Value, json};
 
@@ -16,15 +16,15 @@ use crate::ownership::Key;
 use crate::plan::{
     MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name, pending_name,
 };
-use crate::progress::{RestoreProgress, RestoreProgressSink, SafetyBackupProgress};
+use crate::progress::{RestoreProgress, RestoreProgressSink};
 use crate::report::{
     ModelReport, NotRestored, Operation, RecordFailure, RestoreOutcome, RestoreReport,
     UnresolvedValue,
 };
 use crate::schema::ModelSchema;
 use crate::values::{
-    Resolved, Resolver, Translated, file_reference, many2one_id, sent_to_compared, sorted_ids,
-    translate, write_value,
+    Resolved, Resolver, Translated, file_reference, sent_to_compared, sorted_ids, translate,
+    write_value,
 };
 
 /// Records Odoo creates by itself along with another one, with the fields that tell each apart
@@ -43,18 +43,6 @@ const MADE_WITH_PARENT: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Whether and where a backup of the tenant is taken before the first write.
-#[derive(Clone, Debug)]
-pub enum SafetyBackup {
-    /// No safety backup: the restore cannot be undone.
-    Disabled,
-    /// A backup into this directory, with these options.
-    Into {
-        directory: PathBuf,
-        options: BackupOptions,
-    },
-}
-
 /// How a plan is carried out.
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {
@@ -62,35 +50,22 @@ pub struct ExecuteOptions {
     pub create_batch_size: usize,
     /// Records per `write` call of identical values.
     pub write_batch_size: usize,
-    pub safety_backup: SafetyBackup,
     /// Bounds on the archive's entries when binaries are read back from it.
     pub archive_limits: ReadLimits,
 }
 
-impl ExecuteOptions {
-    /// Default batches, with a safety backup into `directory`.
-    pub fn with_safety_backup_into(directory: impl Into<PathBuf>) -> Self {
-        ExecuteOptions {
-            safety_backup: SafetyBackup::Into {
-                directory: directory.into(),
-                options: BackupOptions::default(),
-            },
-            ..ExecuteOptions::without_safety_backup()
-        }
-    }
-
-    /// Default batches, no safety backup.
-    pub fn without_safety_backup() -> Self {
+impl Default for ExecuteOptions {
+    fn default() -> Self {
         ExecuteOptions {
             create_batch_size: 100,
             write_batch_size: 1_000,
-            safety_backup: SafetyBackup::Disabled,
             archive_limits: ReadLimits::default(),
         }
     }
 }
 
-/// Carries out `plan`: the only function of this crate that writes to Odoo.
+/// Carries out `plan`: the only function of this crate that writes to Odoo. The safety backup,
+/// when one is wanted, is taken before by [`safety_backup`](crate::safety_backup).
 pub async fn execute(
     client: &OdooClient,
     plan: &RestorePlan,
@@ -118,27 +93,6 @@ pub async fn execute(
         creates: totals.created,
         updates: totals.updated,
     });
-
-    // A safety backup only makes sense before a write: a plan that writes nothing takes none.
-    let safety_backup = match &options.safety_backup {
-        SafetyBackup::Into { directory, options } if !plan.writes_nothing() => {
-            progress.report(RestoreProgress::SafetyBackup);
-            let request = BackupRequest {
-                tenant: TenantSelector::Id(tenant.company_id),
-                out_dir: directory.clone(),
-                options: options.clone(),
-            };
-            let report = backup_engine::backup(client, &request, &SafetyBackupProgress(progress))
-                .await
-                .map_err(|source| RestoreError::SafetyBackup {
-                    tenant: tenant.code.clone(),
-                    directory: directory.clone(),
-                    source: Box::new(source),
-                })?;
-            Some(report.archive)
-        }
-        _ => None,
-    };
 
     // Writes are pinned to the tenant like every read, and leave no trace of their own in the
     // chatter: no tracking messages, no "created" notes, no automatic followers.
@@ -276,7 +230,6 @@ pub async fn execute(
         tenant,
         archive: plan.archive().to_owned(),
         outcome,
-        safety_backup,
         models,
         refusals,
         failures,
@@ -369,7 +322,7 @@ impl Run<'_> {
     /// The bytes of a binary value, base64-encoded as Odoo takes them; `false` for none.
     fn binary_value(&mut self, value: &Value) -> Result<Value, RestoreError> {
         let Some(reference) = file_reference(value) else {
-            return Ok(Value::Bool(false));
+            return Ok(unset());
         };
         let bytes = self
             .archive
@@ -882,7 +835,7 @@ impl Run<'_> {
                     else {
                         continue;
                     };
-                    let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                    let now = row.get(name).cloned().unwrap_or_else(unset);
                     if !crate::values::same_value(field, &now, &expected) {
                         *self
                             .not_restored
@@ -896,7 +849,7 @@ impl Run<'_> {
                         let Some(field) = schema.field(name) else {
                             return false;
                         };
-                        let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                        let now = row.get(name).cloned().unwrap_or_else(unset);
                         !crate::values::same_value(
                             field,
                             &now,

@@ -19,7 +19,7 @@ use odoo_client::Record;
 use serde_json::Value;
 
 use crate::schema::{ModelSchema, Ownership};
-use crate::values::many2one_id;
+use odoo_client::value::many2one_id;
 
 /// `(model, id)`: in archive ids for the archive side, in target ids for the current side.
 pub(crate) type Key = (String, i64);

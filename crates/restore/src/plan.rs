@@ -13,10 +13,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{EntryDigest, ReadLimits, Tenant, TenantSelector};
-use chrono::{DateTime, Utc};
+use backup_engine::{EntryDigest, ReadLimits, Tenant};
+use chrono::{DateTime, SubsecRound, Utc};
 use futures::{StreamExt, TryStreamExt};
-use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
+use odoo_client::{
+    Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions, value,
+};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -236,11 +238,12 @@ impl RestorePlan {
     }
 }
 
-/// Plans the restore of the archive at `archive_path` into the tenant `target`: reads only.
+/// Plans the restore of the archive at `archive_path` into the tenant `target` (as
+/// [`resolve_tenant`](backup_engine::resolve_tenant) found it): reads only.
 pub async fn plan(
     client: &OdooClient,
     archive_path: &Path,
-    target: &TenantSelector,
+    target: &Tenant,
     options: &PlanOptions,
     progress: &dyn RestoreProgressSink,
 ) -> Result<RestorePlan, RestoreError> {
@@ -255,9 +258,7 @@ pub async fn plan(
         })??;
 
     progress.report(RestoreProgress::Step("checking the target tenant"));
-    let tenant = backup_engine::resolve_tenant(client, target)
-        .await
-        .map_err(|error| RestoreError::Tenant(Box::new(error)))?;
+    let tenant = target.clone();
     let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
     let planner = Planner {
         client: scoped,
@@ -391,8 +392,8 @@ impl Planner {
                 target_of.insert(archive_id, target);
                 let written_before_backup = record
                     .get("write_date")
-                    .and_then(Value::as_str)
-                    .is_some_and(|date| date < backup_started.as_str());
+                    .and_then(value::parse_datetime)
+                    .is_some_and(|date| date < backup_started);
                 if may_skip && written_before_backup {
                     light_ids.push(target);
                 } else {
@@ -713,21 +714,17 @@ impl Planner {
             .records
             .iter()
             .filter_map(|record| {
-                let archived = record.get("write_date")?.as_str()?;
+                let archived = value::parse_datetime(record.get("write_date")?)?;
                 let target = target_of.get(&record_id(record))?;
-                let now = current.rows.get(target)?.get("write_date")?.as_str()?;
-                (archived == now && archived < backup_started.as_str()).then_some(*target)
+                let now = value::parse_datetime(current.rows.get(target)?.get("write_date")?)?;
+                (archived == now && archived < backup_started).then_some(*target)
             })
             .collect()
     }
 
-    /// The second the backup started, as Odoo writes `write_date`.
-    fn backup_started(&self) -> String {
-        self.archive
-            .metadata
-            .created_at
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+    /// The second the backup started: `write_date` has whole seconds.
+    fn backup_started(&self) -> DateTime<Utc> {
+        self.archive.metadata.created_at.trunc_subsecs(0)
     }
 
     /// The fields read to compare and to judge ownership: the archive's fields that are compared
@@ -1264,7 +1261,7 @@ impl Planner {
             .map_err(self.odoo("read the tenant company's partner"))?;
         partners.extend(
             rows.iter()
-                .filter_map(|row| row.get("partner_id").and_then(crate::values::many2one_id)),
+                .filter_map(|row| row.get("partner_id").and_then(value::many2one_id)),
         );
         let users = self
             .client
@@ -1279,7 +1276,7 @@ impl Planner {
         partners.extend(
             users
                 .iter()
-                .filter_map(|row| row.get("partner_id").and_then(crate::values::many2one_id)),
+                .filter_map(|row| row.get("partner_id").and_then(value::many2one_id)),
         );
         Ok(partners)
     }
@@ -1378,7 +1375,7 @@ impl Planner {
                     continue;
                 }
                 let now = now_of(name);
-                let unset = Value::Bool(false);
+                let unset = value::unset();
                 let now_or_unset = now.unwrap_or(&unset);
                 if !refers_by_id(&field.info) {
                     if !same_value(field, now_or_unset, value) {
@@ -1523,8 +1520,7 @@ impl Planner {
                 let archived = record.get(name).and_then(file_reference);
                 let now_set = row
                     .get(name)
-                    .is_some_and(|value| !matches!(value, Value::Bool(false) | Value::Null))
-                    && row.get(name).and_then(Value::as_str) != Some("");
+                    .is_some_and(|current| !value::is_empty(current));
                 match (archived, now_set) {
                     (None, false) => {}
                     (Some(reference), true) => {
@@ -1534,8 +1530,8 @@ impl Planner {
                         plan.updates[*index].changes.insert(
                             name.clone(),
                             FieldChange {
-                                current: row.get(name).cloned().unwrap_or(Value::Bool(false)),
-                                restored: archived.map_or(Value::Bool(false), |reference| {
+                                current: row.get(name).cloned().unwrap_or_else(value::unset),
+                                restored: archived.map_or_else(value::unset, |reference| {
                                     serde_json::to_value(reference).unwrap_or_default()
                                 }),
                             },

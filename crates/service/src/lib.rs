@@ -69,7 +69,7 @@ pub use store::{
 };
 pub use wire::{
     AddonHealth, Backup, BackupList, BackupStarted, BackupStatus, Deleted, Health, Job, JobCounts,
-    JobKind, JobStarted, JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure,
-    RestoreModelLine, RestoreRefusal, RestoreReportView, SkippedSchedule, StartedSchedule,
-    TenantList, TenantParam, TickResult, Verified, format_utc,
+    JobKind, JobResult, JobStarted, JobState, NextRun, NotificationStatus, OdooHealth, Origin,
+    RestoreFailure, RestoreModelLine, RestoreRefusal, RestoreReportView, SkippedSchedule,
+    StartedSchedule, TenantList, TenantParam, TickResult, Verified, format_utc,
 };

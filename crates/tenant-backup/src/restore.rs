@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use odoo_client::OdooClient;
 use tenant_restore::{
     ExecuteOptions, ModelReport, PlanOptions, RestoreOutcome, RestorePlan, RestoreProgress,
-    RestoreProgressSink, SafetyBackup, TenantSelector,
+    RestoreProgressSink, TenantSelector,
 };
 
 #[derive(clap::Args, Debug)]
@@ -38,10 +38,13 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let sink = CliRestoreProgress::new(terminal);
     let selector: TenantSelector = args.tenant.parse().expect("infallible");
+    let tenant = backup_engine::resolve_tenant(client, &selector)
+        .await
+        .context("the restore was refused")?;
     let plan = tenant_restore::plan(
         client,
         &args.archive,
-        &selector,
+        &tenant,
         &PlanOptions::default(),
         &sink,
     )
@@ -66,20 +69,21 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         return Ok(());
     }
     let safety_backup = if args.no_safety_backup {
-        SafetyBackup::Disabled
+        Ok(None)
     } else {
-        SafetyBackup::Into {
-            directory: safety_directory(args, &settings),
-            options: settings.backup.clone(),
+        let directory = safety_directory(args, &settings);
+        tenant_restore::safety_backup(client, &plan, &directory, &settings.backup, &sink).await
+    };
+    let report = match safety_backup {
+        Ok(safety_backup) => {
+            tenant_restore::execute(client, &plan, &ExecuteOptions::default(), &sink)
+                .await
+                .map(|report| (report, safety_backup))
         }
+        Err(error) => Err(error),
     };
-    let options = ExecuteOptions {
-        safety_backup,
-        ..ExecuteOptions::without_safety_backup()
-    };
-    let report = tenant_restore::execute(client, &plan, &options, &sink).await;
     sink.finish();
-    let report = report.context("the restore stopped")?;
+    let (report, safety_backup) = report.context("the restore stopped")?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -87,8 +91,8 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         report.tenant.name, report.tenant.company_id, report.tenant.code
     )?;
     writeln!(out, "archive:       {}", report.archive.display())?;
-    match &report.safety_backup {
-        Some(path) => writeln!(out, "safety backup: {}", path.display())?,
+    match &safety_backup {
+        Some(backup) => writeln!(out, "safety backup: {}", backup.archive.display())?,
         None if args.no_safety_backup => writeln!(out, "safety backup: none (--no-safety-backup)")?,
         None => writeln!(out, "safety backup: none (nothing to write)")?,
     }
