@@ -38,6 +38,7 @@ mod auth;
 mod clock;
 mod config;
 mod core;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod http;
@@ -57,6 +58,7 @@ pub use config::{
     ConfigError, DEFAULT_LISTEN, LoadOptions, LogFormat, MIN_TOKEN_LENGTH, ServiceConfig,
     load as load_config,
 };
+#[cfg(feature = "demo")]
 pub use demo::{DEMO_TENANTS, Demo};
 pub use error::{ErrorInfo, ServiceError, codes};
 pub use logging::init_logging;
