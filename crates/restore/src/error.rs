@@ -109,3 +109,19 @@ pub enum RestoreError {
         since: String,
     },
 }
+
+impl RestoreError {
+    /// Turns a failed Odoo call of `tenant`'s restore into an error, `step` saying what the
+    /// call was for.
+    pub(crate) fn odoo(
+        tenant: &str,
+        step: String,
+    ) -> impl FnOnce(OdooError) -> RestoreError + use<> {
+        let tenant = tenant.to_owned();
+        move |source| RestoreError::Odoo {
+            tenant,
+            step,
+            source: Box::new(source),
+        }
+    }
+}

@@ -312,11 +312,7 @@ impl Run<'_> {
     }
 
     fn odoo_error(&self, step: String) -> impl FnOnce(OdooError) -> RestoreError + '_ {
-        move |source| RestoreError::Odoo {
-            tenant: self.plan.tenant().code.clone(),
-            step,
-            source: Box::new(source),
-        }
+        RestoreError::odoo(&self.plan.tenant().code, step)
     }
 
     /// The bytes of a binary value, base64-encoded as Odoo takes them; `false` for none.

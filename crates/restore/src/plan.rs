@@ -280,12 +280,7 @@ struct Planner {
 
 impl Planner {
     fn odoo(&self, step: impl Into<String>) -> impl FnOnce(OdooError) -> RestoreError + '_ {
-        let step = step.into();
-        move |source| RestoreError::Odoo {
-            tenant: self.tenant.code.clone(),
-            step,
-            source: Box::new(source),
-        }
+        RestoreError::odoo(&self.tenant.code, step.into())
     }
 
     fn tampered(&self, model: &str, archive_id: i64, reason: impl Into<String>) -> RestoreError {
