@@ -12,10 +12,9 @@ use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, Sea
 use serde_json::{Map, Value, json};
 
 use crate::error::RestoreError;
+use crate::id_records;
 use crate::ownership::Key;
-use crate::plan::{
-    MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name, pending_name,
-};
+use crate::plan::{ModelPlan, PlannedCreate, RestorePlan};
 use crate::progress::{RestoreProgress, RestoreProgressSink};
 use crate::report::{
     ModelReport, NotRestored, Operation, RecordFailure, RestoreOutcome, RestoreReport,
@@ -662,14 +661,10 @@ impl Run<'_> {
         if archive_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let prefix = &self.plan.internals.mapping_prefix;
-        let rows: Vec<Record> = archive_ids
-            .iter()
-            .map(|archive_id| id_row(pending_name(prefix, model, *archive_id), model, 0))
-            .collect();
         self.write_calls += 1;
-        self.writer
-            .create("ir.model.data", rows)
+        let id_records = &self.plan.internals.id_records;
+        id_records
+            .write_pending(&self.writer, model, &archive_ids)
             .await
             .map_err(self.odoo_error(format!(
                 "note the {model} records about to be created (ir.model.data)"
@@ -682,8 +677,7 @@ impl Run<'_> {
             return Ok(());
         }
         self.write_calls += 1;
-        self.writer
-            .unlink("ir.model.data", rows)
+        id_records::delete(&self.writer, rows)
             .await
             .map_err(self.odoo_error(format!("{what} (ir.model.data)")))
     }
@@ -692,14 +686,15 @@ impl Run<'_> {
     /// deletes the pending rows it left; pending rows go last, so that a crash meanwhile loses
     /// nothing.
     async fn settle_interrupted(&mut self) -> Result<(), RestoreError> {
-        let superseded = self.plan.internals.superseded_rows.clone();
+        let id_records = &self.plan.internals.id_records;
+        let superseded = id_records.superseded_rows.clone();
         self.delete_id_rows(
             &superseded,
             "delete outdated ids of records found again".into(),
         )
         .await?;
         let mut by_model: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-        for (model, archive_id, target) in &self.plan.internals.recovered {
+        for (model, archive_id, target) in &id_records.recovered {
             by_model
                 .entry(model.as_str())
                 .or_default()
@@ -708,7 +703,7 @@ impl Run<'_> {
         for (model, recovered) in by_model {
             self.record_mappings(model, &recovered).await?;
         }
-        let rows = self.plan.internals.pending_rows.clone();
+        let rows = id_records.pending_rows.clone();
         self.delete_id_rows(&rows, "delete the notes an interrupted restore left".into())
             .await
     }
@@ -740,13 +735,8 @@ impl Run<'_> {
     ) -> Result<(), RestoreError> {
         // Rows of an earlier restore whose record is gone again give way to new ones: one
         // unlink for the batch rather than a write per row (each points elsewhere).
-        let stale: Vec<i64> = created
-            .iter()
-            .filter_map(|(archive_id, _)| {
-                let key = (model.to_owned(), *archive_id);
-                self.plan.internals.stale_mappings.get(&key).copied()
-            })
-            .collect();
+        let id_records = &self.plan.internals.id_records;
+        let stale = id_records.stale_rows(model, created);
         self.delete_id_rows(
             &stale,
             format!("delete the outdated ids of {model} records"),
@@ -755,15 +745,11 @@ impl Run<'_> {
         if created.is_empty() {
             return Ok(());
         }
-        let prefix = &self.plan.internals.mapping_prefix;
-        let rows: Vec<Record> = created
-            .iter()
-            .map(|(archive_id, target_id)| {
-                id_row(mapping_name(prefix, model, *archive_id), model, *target_id)
-            })
-            .collect();
         self.write_calls += 1;
-        if let Err(error) = self.writer.create("ir.model.data", rows).await {
+        if let Err(error) = id_records
+            .write_mappings(&self.writer, model, created)
+            .await
+        {
             if !is_record_error(&error) {
                 return Err(self.odoo_error(format!(
                     "record the ids of re-created {model} records (ir.model.data)"
@@ -1051,19 +1037,4 @@ fn odoo_message(error: &OdooError) -> String {
         OdooError::Server { name, message, .. } => format!("{name}: {message}"),
         other => other.to_string(),
     }
-}
-
-/// An `ir.model.data` row of the restore's own module: where the archive's record `name` stands
-/// is `res_id` (0 while it is being created).
-fn id_row(name: String, model: &str, res_id: i64) -> Record {
-    json!({
-        "module": MAPPING_MODULE,
-        "name": name,
-        "model": model,
-        "res_id": res_id,
-        "noupdate": true,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default()
 }

@@ -47,6 +47,7 @@
 mod archive;
 mod error;
 mod execute;
+mod id_records;
 mod keys;
 mod order;
 mod ownership;
@@ -61,9 +62,10 @@ mod values;
 pub use backup_engine::{Tenant, TenantSelector};
 pub use error::RestoreError;
 pub use execute::{ExecuteOptions, execute};
+pub use id_records::MAPPING_MODULE;
 pub use plan::{
-    FieldChange, MAPPING_MODULE, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate,
-    PlannedUpdate, RestorePlan, plan,
+    FieldChange, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate, PlannedUpdate,
+    RestorePlan, plan,
 };
 pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
 pub use report::{

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::archive::{self, ArchiveModel, LoadedArchive, record_id};
 use crate::error::RestoreError;
+use crate::id_records::{self, EarlierRestores, IdRecords};
 use crate::keys::{ByModel, KeySet};
 use crate::order::dependency_order;
 use crate::ownership::{self, Facts, Key, Side, Verdict};
@@ -33,10 +34,6 @@ use crate::reads::{CurrentRecords, ReadJob, read_current, read_current_many};
 use crate::report::{ModelReport, Refusal, UnresolvedValue};
 use crate::schema::{FieldSchema, ModelSchema, NotWritten, model_schema};
 use crate::values::{Resolved, Resolver, Translated, file_reference, same_value, translate};
-
-/// The `ir.model.data` module under which a restore records the new ids of the records it
-/// re-creates, so that running the same restore again finds them instead of creating them twice.
-pub const MAPPING_MODULE: &str = "__tenant_restore__";
 
 /// How a plan reads.
 #[derive(Clone, Debug)]
@@ -161,22 +158,11 @@ pub(crate) struct PlanInternals {
     pub outside: HashMap<Key, Resolved>,
     /// Records of the archive that are refused.
     pub refused: KeySet,
-    /// `ir.model.data` rows of earlier restores whose record was deleted again: deleted and
-    /// replaced by a row for the new record (a second row with the same name is refused).
-    pub stale_mappings: HashMap<Key, i64>,
-    /// The prefix of the mapping names of this database.
-    pub mapping_prefix: String,
     /// Records attached to a tenant record, whose own `company_id` is not trusted.
     pub attached: KeySet,
-    /// Records an interrupted restore created without recording their ids, found again:
-    /// `(model, archive id, target id)`, whose mappings are recorded first.
-    pub recovered: Vec<(String, i64, i64)>,
-    /// The `ir.model.data` rows an interrupted restore left for its batch in flight: deleted
-    /// once the records they stood for are recovered.
-    pub pending_rows: Vec<i64>,
-    /// Mapping rows of older restores whose record was deleted, for records found again:
-    /// deleted before the new rows are written (names are unique).
-    pub superseded_rows: Vec<i64>,
+    /// The `ir.model.data` rows that record re-created records, and what to do with those that
+    /// earlier restores left.
+    pub id_records: IdRecords,
 }
 
 impl RestorePlan {
@@ -216,7 +202,7 @@ impl RestorePlan {
 
     /// Whether executing the plan would write nothing.
     pub fn writes_nothing(&self) -> bool {
-        self.internals.pending_rows.is_empty()
+        self.internals.id_records.pending_rows.is_empty()
             && self
                 .models
                 .iter()
@@ -226,7 +212,7 @@ impl RestorePlan {
     /// Records an interrupted restore had created without recording their ids, found again
     /// (compared like any existing record): `(model, archive id, target id)`.
     pub fn recovered(&self) -> &[(String, i64, i64)] {
-        &self.internals.recovered
+        &self.internals.id_records.recovered
     }
 
     pub fn refusals(&self) -> impl Iterator<Item = &Refusal> {
@@ -357,10 +343,16 @@ impl Planner {
             .cloned()
             .collect();
 
-        let mapping_prefix = mapping_prefix(&self.archive.metadata.odoo.database_uuid);
-        let (mut mappings, pending) = self.mappings(&mapping_prefix, &archive_models).await?;
-        let pending_rows: Vec<i64> = pending.iter().map(|row| row.row_id).collect();
-        let (recovered, superseded_rows) = self.recover_interrupted(&mut mappings, pending).await?;
+        let EarlierRestores {
+            recorded,
+            id_records,
+        } = id_records::read_earlier(
+            &self.client,
+            &self.tenant.code,
+            &self.archive.metadata.odoo.database_uuid,
+            &archive_models,
+        )
+        .await?;
         // A record written before the second the backup started may turn out not written
         // since: it is read light first (what tells whether it was written and whom it belongs
         // to), and in full only if it was. The others are read in full at once.
@@ -381,9 +373,9 @@ impl Planner {
             let mut full_ids: Vec<i64> = Vec::new();
             for record in &records.records {
                 let archive_id = record_id(record);
-                let target = mappings
+                let target = recorded
                     .get(model, archive_id)
-                    .map_or(archive_id, |(_, target)| *target);
+                    .map_or(archive_id, |recorded| recorded.target);
                 target_of.insert(archive_id, target);
                 let written_before_backup = record
                     .get("write_date")
@@ -553,11 +545,8 @@ impl Planner {
 
         let mut internals = PlanInternals {
             outside,
-            mapping_prefix,
             attached,
-            recovered,
-            pending_rows,
-            superseded_rows,
+            id_records,
             ..PlanInternals::default()
         };
         let mut refusals: BTreeMap<String, Vec<Refusal>> = BTreeMap::new();
@@ -583,10 +572,11 @@ impl Planner {
                         internals.existing.insert(model, archive_id, target);
                         None
                     } else {
-                        if let Some((row, _)) = mappings.get(model, archive_id) {
+                        if let Some(recorded) = recorded.get(model, archive_id) {
                             internals
-                                .stale_mappings
-                                .insert((model.clone(), archive_id), *row);
+                                .id_records
+                                .stale
+                                .insert((model.clone(), archive_id), recorded.row);
                         }
                         None
                     }
@@ -639,7 +629,7 @@ impl Planner {
         };
         // The archive's records and the rows read are hundreds of thousands of values, which
         // take a while to free and which the plan no longer needs: freed off the caller's path.
-        let done = (self.archive, current_by_model, mappings);
+        let done = (self.archive, current_by_model, recorded);
         tokio::task::spawn_blocking(move || drop(done));
         Ok(plan)
     }
@@ -1061,134 +1051,6 @@ impl Planner {
             .iter()
             .filter_map(|row| row.get("name").and_then(Value::as_str).map(str::to_owned))
             .collect())
-    }
-
-    /// The ids earlier restores recorded (archive record → `(row, target)`), and the rows an
-    /// interrupted one left for the batch it was creating.
-    async fn mappings(
-        &self,
-        prefix: &str,
-        archive_models: &BTreeSet<String>,
-    ) -> Result<(ByModel<(i64, i64)>, Vec<PendingRow>), RestoreError> {
-        let domain = Domain::leaf("module", "=", MAPPING_MODULE)
-            .and(Domain::leaf("name", "=like", format!("{prefix}%")))
-            .and(Domain::leaf("model", "in", json!(archive_models)));
-        let fields = ["name", "model", "res_id", "create_date"].map(str::to_owned);
-        let rows = self
-            .client
-            .search_read(
-                "ir.model.data",
-                &domain,
-                &fields,
-                &SearchOptions::ordered_by("id"),
-            )
-            .await
-            .map_err(
-                self.odoo("read the ids of records re-created by earlier restores (ir.model.data)"),
-            )?;
-        let mut mappings = ByModel::default();
-        let mut pending = Vec::new();
-        for row in rows {
-            let (Some(row_id), Some(name), Some(model)) = (
-                row.get("id").and_then(Value::as_i64),
-                row.get("name").and_then(Value::as_str),
-                row.get("model").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            if let Some(archive_id) = parse_pending_name(prefix, model, name) {
-                pending.push(PendingRow {
-                    row_id,
-                    model: model.to_owned(),
-                    archive_id,
-                    created: row
-                        .get("create_date")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                });
-            } else if let (Some(archive_id), Some(target)) = (
-                parse_mapping_name(prefix, model, name),
-                row.get("res_id").and_then(Value::as_i64),
-            ) {
-                mappings.insert(model, archive_id, (row_id, target));
-            }
-        }
-        Ok((mappings, pending))
-    }
-
-    /// Finds the records an interrupted restore created without recording their ids: made by
-    /// this user in the tenant since its pending rows were written, recorded nowhere. As many
-    /// as the archive records still pending: they are those, in creation order (one `create`
-    /// returns its ids in the order given). None: the batch never reached Odoo. Any other
-    /// count cannot be told apart, and the restore stops with what to check. Returns the
-    /// records found, and the rows of older restores they supersede.
-    async fn recover_interrupted(
-        &self,
-        mappings: &mut ByModel<(i64, i64)>,
-        pending: Vec<PendingRow>,
-    ) -> Result<(Vec<(String, i64, i64)>, Vec<i64>), RestoreError> {
-        let mut by_model: BTreeMap<String, Vec<PendingRow>> = BTreeMap::new();
-        for row in pending {
-            match mappings.get(&row.model, row.archive_id) {
-                // Recorded after all: the run stopped before deleting its pending rows.
-                Some((mapping_row, _)) if *mapping_row > row.row_id => {}
-                // None, or a row of an older restore whose record was deleted since.
-                _ => by_model.entry(row.model.clone()).or_default().push(row),
-            }
-        }
-        let mut superseded = Vec::new();
-        let mut recovered = Vec::new();
-        for (model, rows) in by_model {
-            let since = rows
-                .iter()
-                .map(|row| row.created.as_str())
-                .min()
-                .unwrap_or_default()
-                .to_owned();
-            let made = self
-                .client
-                .search(
-                    &model,
-                    &Domain::leaf("create_uid", "=", self.client.uid()).and(Domain::leaf(
-                        "create_date",
-                        ">=",
-                        since.as_str(),
-                    )),
-                    &SearchOptions::ordered_by("id"),
-                )
-                .await
-                .map_err(self.odoo(format!(
-                    "look for the {model} records an interrupted restore created"
-                )))?;
-            let recorded: HashSet<i64> = mappings
-                .values_of(&model)
-                .map(|(_, target)| *target)
-                .collect();
-            let unrecorded: Vec<i64> = made
-                .into_iter()
-                .filter(|id| !recorded.contains(id))
-                .collect();
-            if unrecorded.is_empty() {
-                continue;
-            }
-            if unrecorded.len() != rows.len() {
-                return Err(RestoreError::Interrupted {
-                    tenant: self.tenant.code.clone(),
-                    model,
-                    archive_ids: rows.len(),
-                    found: unrecorded.len(),
-                    since,
-                });
-            }
-            for (row, target) in rows.iter().zip(unrecorded) {
-                if let Some((older, _)) = mappings.insert(&model, row.archive_id, (0, target)) {
-                    superseded.push(older);
-                }
-                recovered.push((model.clone(), row.archive_id, target));
-            }
-        }
-        Ok((recovered, superseded))
     }
 
     /// Judges the records that exist now, as they are now. Returns refusal reasons by target key.
@@ -1758,65 +1620,4 @@ fn is_module_data(external_id: &str, installed: &HashSet<String>) -> bool {
     external_id
         .split_once('.')
         .is_some_and(|(module, _)| !module.starts_with("__") && installed.contains(module))
-}
-
-/// The prefix of this database's mapping names: `r<uuid without dashes>_`.
-fn mapping_prefix(database_uuid: &Option<String>) -> String {
-    let compact: String = database_uuid
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    format!("r{compact}_")
-}
-
-/// The `ir.model.data` name that records where the archive's record `(model, archive_id)` was
-/// re-created: `<prefix><model with _ for .>_<archive id>`.
-pub(crate) fn mapping_name(prefix: &str, model: &str, archive_id: i64) -> String {
-    format!("{prefix}{}_{archive_id}", model.replace('.', "_"))
-}
-
-/// An `ir.model.data` row written before a `create`, deleted once the ids are recorded: left
-/// behind, it tells that a restore stopped while that record was being created.
-#[derive(Debug)]
-pub(crate) struct PendingRow {
-    row_id: i64,
-    model: String,
-    archive_id: i64,
-    /// When the row was written (`create_date`): the batch was created after.
-    created: String,
-}
-
-/// The name of the pending row of the archive's record `(model, archive_id)`.
-pub(crate) fn pending_name(prefix: &str, model: &str, archive_id: i64) -> String {
-    mapping_name(&format!("{prefix}pending_"), model, archive_id)
-}
-
-fn parse_pending_name(prefix: &str, model: &str, name: &str) -> Option<i64> {
-    parse_mapping_name(&format!("{prefix}pending_"), model, name)
-}
-
-fn parse_mapping_name(prefix: &str, model: &str, name: &str) -> Option<i64> {
-    let rest = name.strip_prefix(prefix)?;
-    let rest = rest.strip_prefix(&model.replace('.', "_"))?;
-    rest.strip_prefix('_')?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mapping_names_round_trip_and_stay_within_their_model() {
-        let prefix = mapping_prefix(&Some("3ac3a52e-1f2b-11ef-9c4b-0242ac120002".into()));
-        assert_eq!(prefix, "r3ac3a52e1f2b11ef9c4b0242ac120002_");
-        let name = mapping_name(&prefix, "sale.order.line", 42);
-        assert_eq!(name, "r3ac3a52e1f2b11ef9c4b0242ac120002_sale_order_line_42");
-        assert_eq!(
-            parse_mapping_name(&prefix, "sale.order.line", &name),
-            Some(42)
-        );
-        assert_eq!(parse_mapping_name(&prefix, "sale.order", &name), None);
-    }
 }
