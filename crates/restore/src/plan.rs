@@ -28,7 +28,7 @@ use crate::error::RestoreError;
 use crate::id_records::{self, EarlierRestores, IdRecords};
 use crate::keys::{ByModel, KeySet};
 use crate::order::dependency_order;
-use crate::ownership::{self, Facts, Key, Side, Verdict};
+use crate::ownership::{self, Facts, Key};
 use crate::progress::{RestoreProgress, RestoreProgressSink};
 use crate::reads::{CurrentRecords, ReadJob, read_current, read_current_many};
 use crate::report::{ModelReport, Refusal, UnresolvedValue};
@@ -337,11 +337,7 @@ impl Planner {
         progress.report(RestoreProgress::Step("reading the models' metadata"));
         let (schemas, refused_models) = self.schemas().await?;
         let archive_models: BTreeSet<String> = self.archive.models.keys().cloned().collect();
-        let tenant_data_models: BTreeSet<String> = archive_models
-            .iter()
-            .filter(|model| *model != "ir.attachment" && *model != "mail.message")
-            .cloned()
-            .collect();
+        let tenant_data_models = ownership::tenant_data_models(&archive_models);
 
         let EarlierRestores {
             recorded,
@@ -740,27 +736,6 @@ impl Planner {
         fields.into_iter().collect()
     }
 
-    fn archive_tenant_partners(&self) -> HashSet<i64> {
-        let mut partners = HashSet::new();
-        if let Some(company) = self
-            .archive
-            .record("res.company", self.tenant.company_id)
-            .and_then(|record| record.get("partner_id"))
-            .and_then(Value::as_i64)
-        {
-            partners.insert(company);
-        }
-        if let Some(users) = self.archive.models.get("res.users") {
-            partners.extend(
-                users
-                    .records
-                    .iter()
-                    .filter_map(|user| user.get("partner_id").and_then(Value::as_i64)),
-            );
-        }
-        partners
-    }
-
     /// Refuses the archive unless every record in it is the tenant's. Returns the records that
     /// belong to the tenant by what they are attached to.
     async fn check_archive_ownership(
@@ -770,59 +745,35 @@ impl Planner {
         archive_models: &BTreeSet<String>,
         tenant_data_models: &BTreeSet<String>,
     ) -> Result<KeySet, RestoreError> {
-        let tenant_partners = self.archive_tenant_partners();
+        let tenant_partners =
+            ownership::archive_tenant_partners(&self.archive, self.tenant.company_id);
         let facts = Facts {
             tenant: self.tenant.company_id,
             tenant_partners: &tenant_partners,
             tenant_data_models,
         };
-        let in_archive = |model: &str, id: i64| self.archive.contains(model, id);
-        let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
-        let mut attached = KeySet::default();
-        for (model, records) in &self.archive.models {
-            if refused_models.contains_key(model) {
-                continue;
-            }
-            let schema = &schemas[model];
-            for (id, record) in records.iter() {
-                let verdict = ownership::judge(
-                    schema,
-                    id,
-                    record,
-                    Side::Archive,
-                    &facts,
-                    archive_models,
-                    &in_archive,
-                );
-                if let Verdict::Foreign(reason) = &verdict {
-                    return Err(self.tampered(model, id, reason.clone()));
-                }
-                if is_attached(schema, record, tenant_data_models) {
-                    attached.add(model, id);
-                }
-                // Owned records, most of them, are left out: settling counts them as owned.
-                if verdict != Verdict::Owned {
-                    verdicts.insert((model.clone(), id), verdict);
-                }
-            }
-        }
-        let outside: BTreeSet<Key> = verdicts
-            .values()
-            .filter_map(|verdict| match verdict {
-                Verdict::NeedsCheck(keys) => Some(keys.iter().cloned()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
-        let checked = self.strictly_tenant_now(outside).await?;
+        let judgement = ownership::judge_archive(
+            &self.archive,
+            schemas,
+            refused_models,
+            &facts,
+            archive_models,
+        )
+        .map_err(|foreign| {
+            let (model, id) = foreign.record;
+            self.tampered(&model, id, foreign.reason)
+        })?;
+        let checked = self
+            .strictly_tenant_now(judgement.verdicts.to_check())
+            .await?;
         let judged = |model: &str, id: i64| {
             !refused_models.contains_key(model) && self.archive.contains(model, id)
         };
-        let refused = ownership::settle(&verdicts, &judged, &checked);
+        let refused = judgement.verdicts.refusals(&judged, &checked);
         if let Some(((model, id), reason)) = refused.into_iter().min() {
             return Err(self.tampered(&model, id, reason));
         }
-        Ok(attached)
+        Ok(judgement.attached)
     }
 
     /// For records outside a set: whether each is strictly the tenant's now (its company is the
@@ -965,7 +916,9 @@ impl Planner {
                 // is shared by every tenant, whatever company Odoo stamped on it. External ids
                 // made at run time (`__export__`, `__import__`, a restore's own) prove nothing:
                 // those records are checked by their company like records referred to by id.
-                Some((model, target)) if *model == key.0 && is_module_data(name, &installed) => {
+                Some((model, target))
+                    if *model == key.0 && ownership::is_module_data(name, &installed) =>
+                {
                     outside.insert(key.clone(), Resolved::Target(*target));
                 }
                 Some((model, target)) if *model == key.0 => {
@@ -1072,36 +1025,13 @@ impl Planner {
                 .get(model)
                 .is_some_and(|(_, current)| current.rows.contains_key(&id))
         };
-        let mut verdicts: HashMap<Key, Verdict> = HashMap::new();
-        for (model, (_, current)) in current_by_model {
-            let schema = &schemas[model];
-            for (id, row) in &current.rows {
-                let verdict = ownership::judge(
-                    schema,
-                    *id,
-                    row,
-                    Side::Current,
-                    &facts,
-                    archive_models,
-                    &in_set,
-                );
-                // Owned records, most of them, are left out: settling counts them as owned.
-                if verdict != Verdict::Owned {
-                    verdicts.insert((model.clone(), *id), verdict);
-                }
-            }
-        }
-        let outside: BTreeSet<Key> = verdicts
-            .values()
-            .filter_map(|verdict| match verdict {
-                Verdict::NeedsCheck(keys) => Some(keys.iter().cloned()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
-        let checked = self.strictly_tenant_now(outside).await?;
+        let rows = current_by_model
+            .iter()
+            .map(|(model, (_, current))| (&schemas[model], &current.rows));
+        let verdicts = ownership::judge_current(rows, &facts, archive_models, &in_set);
+        let checked = self.strictly_tenant_now(verdicts.to_check()).await?;
         let mut refused = ByModel::default();
-        for ((model, id), reason) in ownership::settle(&verdicts, &in_set, &checked) {
+        for ((model, id), reason) in verdicts.refusals(&in_set, &checked) {
             refused.insert(&model, id, reason);
         }
         Ok(refused)
@@ -1534,22 +1464,6 @@ fn reference_models(schema: &ModelSchema, record: &Record) -> Record {
         .collect()
 }
 
-/// Whether the record hangs on a record of a tenant-data model (`res_model`/`res_id`).
-fn is_attached(
-    schema: &ModelSchema,
-    record: &Record,
-    tenant_data_models: &BTreeSet<String>,
-) -> bool {
-    schema.attached_by.iter().any(|(id_field, model_field)| {
-        let model = record
-            .get(model_field)
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let res_id = record.get(id_field).and_then(Value::as_i64).unwrap_or(0);
-        res_id > 0 && tenant_data_models.contains(model)
-    })
-}
-
 fn sha256_of_base64(text: &str) -> Option<String> {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -1612,12 +1526,4 @@ impl<T> Drop for Ahead<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Whether an external id is data of an installed module (`base.partner_root`), as opposed to
-/// one made at run time (`__export__.res_partner_7`, a restore's own mapping).
-fn is_module_data(external_id: &str, installed: &HashSet<String>) -> bool {
-    external_id
-        .split_once('.')
-        .is_some_and(|(module, _)| !module.starts_with("__") && installed.contains(module))
 }
