@@ -3,7 +3,7 @@
 
 use backup_engine::FileReference;
 use odoo_client::value::{is_empty, many2one_id, replace_ids, replaced_ids, unset};
-use odoo_client::{FieldType, Record};
+use odoo_client::{FieldInfo, FieldType, Record};
 use serde_json::{Value, json};
 
 use crate::schema::FieldSchema;
@@ -70,6 +70,17 @@ pub(crate) fn referenced_records<'a>(
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// Whether a field's values are references to records.
+pub(crate) fn holds_references(info: &FieldInfo) -> bool {
+    matches!(
+        info.field_type,
+        FieldType::Many2one
+            | FieldType::Many2many
+            | FieldType::Many2oneReference
+            | FieldType::Reference
+    )
 }
 
 /// The model a many2one_reference of `record` points into (`res_model` of an attachment).
