@@ -9,7 +9,8 @@
 FROM rust:1 AS builder
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p tenant-backup \
+# Without the default `demo` feature: the image carries no Odoo simulator.
+RUN cargo build --release --locked -p tenant-backup --no-default-features \
     && install -D -m 0755 target/release/tenant-backup /out/tenant-backup
 
 FROM debian:bookworm-slim

@@ -174,7 +174,12 @@ async fn child(tenant: String, out_dir: PathBuf) {
     let config = config_from_env();
     let client = OdooClient::connect(config).await.expect("connect");
     let request = BackupRequest {
-        tenant: tenant.parse::<TenantSelector>().expect("selector"),
+        tenant: backup_engine::resolve_tenant(
+            &client,
+            &tenant.parse::<TenantSelector>().expect("selector"),
+        )
+        .await
+        .expect("the tenant"),
         out_dir,
         options: BackupOptions::default(),
     };

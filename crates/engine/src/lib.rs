@@ -9,8 +9,9 @@
 //! # async fn example(client: odoo_client::OdooClient) -> Result<(), Box<dyn std::error::Error>> {
 //! use backup_engine::{BackupOptions, BackupRequest, NoProgress, TenantSelector};
 //!
+//! let tenant = "boutique-sport".parse::<TenantSelector>()?;
 //! let request = BackupRequest {
-//!     tenant: "boutique-sport".parse::<TenantSelector>()?,
+//!     tenant: backup_engine::resolve_tenant(&client, &tenant).await?,
 //!     out_dir: "/var/backups/odoo".into(),
 //!     options: BackupOptions::default(),
 //! };

@@ -35,6 +35,34 @@ pub enum TenantSelector {
     Code(String),
 }
 
+impl TenantSelector {
+    /// Whether this selector names `tenant`.
+    pub fn matches(&self, tenant: &Tenant) -> bool {
+        match self {
+            TenantSelector::Id(id) => tenant.company_id == *id,
+            TenantSelector::Code(code) => tenant.code == *code,
+        }
+    }
+
+    /// The tenant of `tenants` this selector names; the error lists the tenants there are.
+    // The engine's one error type, as `resolve_tenant` returns it; found once per job.
+    #[allow(clippy::result_large_err)]
+    pub fn find_in(&self, tenants: &[Tenant]) -> Result<Tenant, BackupError> {
+        let found = tenants.iter().find(|tenant| self.matches(tenant));
+        found.cloned().ok_or_else(|| BackupError::UnknownTenant {
+            selector: match self {
+                TenantSelector::Id(id) => id.to_string(),
+                TenantSelector::Code(code) => code.clone(),
+            },
+            known: tenants
+                .iter()
+                .map(|tenant| format!("{} ({})", tenant.code, tenant.company_id))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+}
+
 impl std::str::FromStr for TenantSelector {
     type Err = std::convert::Infallible;
 
@@ -195,27 +223,12 @@ pub async fn list_tenants(client: &OdooClient) -> Result<Vec<Tenant>, BackupErro
     Ok(assign_codes(&companies))
 }
 
-/// The tenant a selector names.
+/// The tenant a selector names, from the companies listed now.
 pub async fn resolve_tenant(
     client: &OdooClient,
     selector: &TenantSelector,
 ) -> Result<Tenant, BackupError> {
-    let tenants = list_tenants(client).await?;
-    let found = tenants.iter().find(|tenant| match selector {
-        TenantSelector::Id(id) => tenant.company_id == *id,
-        TenantSelector::Code(code) => tenant.code == *code,
-    });
-    found.cloned().ok_or_else(|| BackupError::UnknownTenant {
-        selector: match selector {
-            TenantSelector::Id(id) => id.to_string(),
-            TenantSelector::Code(code) => code.clone(),
-        },
-        known: tenants
-            .iter()
-            .map(|tenant| format!("{} ({})", tenant.code, tenant.company_id))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+    selector.find_in(&list_tenants(client).await?)
 }
 
 #[cfg(test)]

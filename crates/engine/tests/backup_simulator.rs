@@ -138,7 +138,7 @@ async fn backup(
     options: BackupOptions,
 ) -> Result<BackupReport, BackupError> {
     let request = BackupRequest {
-        tenant: TenantSelector::Id(company_id),
+        tenant: backup_engine::resolve_tenant(client, &TenantSelector::Id(company_id)).await?,
         out_dir: out_dir.to_owned(),
         options,
     };

@@ -32,6 +32,10 @@ pub struct SearchOptions {
     pub order: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// Many2one values as bare ids instead of `[id, "name"]` (Odoo's `load: ""`): Odoo then
+    /// skips computing a display name for every reference, which halves the time of a page on
+    /// Odoo 18. Only `search_read` heeds it.
+    pub bare_many2one: bool,
 }
 
 impl SearchOptions {
@@ -47,6 +51,12 @@ impl SearchOptions {
         self
     }
 
+    /// Many2one values come as bare ids (see [`SearchOptions::bare_many2one`]).
+    pub fn bare_many2one(mut self) -> Self {
+        self.bare_many2one = true;
+        self
+    }
+
     fn write_into(&self, kwargs: &mut Map<String, Value>) {
         if let Some(order) = &self.order {
             kwargs.insert("order".into(), json!(order));
@@ -58,6 +68,14 @@ impl SearchOptions {
             kwargs.insert("offset".into(), json!(offset));
         }
     }
+}
+
+/// What `fields_get` is asked beyond [`FIELD_ATTRIBUTES`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FieldsGetOptions {
+    /// `model_field`: the field naming the model of a many2one_reference
+    /// ([`FieldInfo::model_field`](crate::FieldInfo::model_field)).
+    pub model_field: bool,
 }
 
 /// Paging of a concurrent read.
@@ -204,8 +222,22 @@ impl OdooClient {
 
     /// The model's fields with the attributes in [`FIELD_ATTRIBUTES`].
     pub async fn fields_get(&self, model: &str) -> Result<Fields, OdooError> {
+        self.fields_get_with(model, &FieldsGetOptions::default())
+            .await
+    }
+
+    /// The model's fields with the attributes in [`FIELD_ATTRIBUTES`] and those `options` add.
+    pub async fn fields_get_with(
+        &self,
+        model: &str,
+        options: &FieldsGetOptions,
+    ) -> Result<Fields, OdooError> {
+        let mut attributes = FIELD_ATTRIBUTES.to_vec();
+        if options.model_field {
+            attributes.push("model_field");
+        }
         let mut kwargs = Map::new();
-        kwargs.insert("attributes".into(), json!(FIELD_ATTRIBUTES));
+        kwargs.insert("attributes".into(), json!(attributes));
         let value = self
             .call(model, "fields_get", None, kwargs, CallKind::Read)
             .await?;
@@ -248,10 +280,33 @@ impl OdooClient {
         kwargs.insert("domain".into(), json!(domain));
         kwargs.insert("fields".into(), json!(fields));
         options.write_into(&mut kwargs);
+        if options.bare_many2one {
+            kwargs.insert("load".into(), json!(""));
+        }
         let value = self
             .call(model, "search_read", None, kwargs, CallKind::Read)
             .await?;
-        decode(model, "search_read", value)
+        into_records(model, "search_read", value)
+    }
+
+    /// The records with these ids that exist and that this context may see, in id order,
+    /// many2one values as bare ids. A search by id rather than a `read`: ids that no longer
+    /// exist or that belong to another company are left out at no cost (Odoo 18 spends two
+    /// queries on each missing id a `read` names), and attachments that hold binary fields are
+    /// shown, which a plain search hides.
+    pub async fn search_read_ids(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[String],
+    ) -> Result<Vec<Record>, OdooError> {
+        self.search_read(
+            model,
+            &Domain::leaf("id", "in", json!(ids)),
+            fields,
+            &SearchOptions::ordered_by("id").bare_many2one(),
+        )
+        .await
     }
 
     /// Every record matching `domain`, in batches of `batch_size`, walked by ascending id
@@ -355,7 +410,7 @@ impl OdooClient {
         let value = self
             .call(model, "read", Some(ids), kwargs, CallKind::Read)
             .await?;
-        decode(model, "read", value)
+        into_records(model, "read", value)
     }
 
     /// Creates records in one call; returns their ids in the order given.
@@ -509,6 +564,23 @@ fn record_id(model: &str, record: &Record) -> Result<i64, OdooError> {
             call: CallSite::new(model, "search_read"),
             message: "a record came back without its id".into(),
         })
+}
+
+/// The rows of an answer, moved out of it rather than deserialized a second time.
+fn into_records(model: &str, method: &str, value: Value) -> Result<Vec<Record>, OdooError> {
+    let invalid = |message: &str| OdooError::InvalidResponse {
+        call: CallSite::new(model, method),
+        message: message.to_owned(),
+    };
+    let Value::Array(rows) = value else {
+        return Err(invalid("the answer is not a list of records"));
+    };
+    rows.into_iter()
+        .map(|row| match row {
+            Value::Object(record) => Ok(record),
+            _ => Err(invalid("a row of the answer is not a record")),
+        })
+        .collect()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

@@ -92,6 +92,14 @@ pub struct FieldInfo {
     pub depends: Vec<String>,
     #[serde(default, deserialize_with = "truthy")]
     pub translate: bool,
+    /// For a many2one_reference, the field naming the model of the id (`res_id` →
+    /// `res_model`); reported only when asked ([`FieldsGetOptions`](crate::FieldsGetOptions)).
+    #[serde(
+        default,
+        deserialize_with = "non_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub model_field: Option<String>,
 }
 
 impl FieldInfo {
@@ -121,6 +129,17 @@ fn related_path<'de, D: serde::Deserializer<'de>>(
         ),
         _ => None,
     })
+}
+
+fn non_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    // Odoo sends `false` for fields that are not many2one_reference.
+    let value = Value::deserialize(deserializer)?;
+    Ok(value
+        .as_str()
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned))
 }
 
 fn truthy<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {

@@ -39,8 +39,11 @@ mod domain;
 mod error;
 mod fields;
 mod transport;
+pub mod value;
 
-pub use client::{CallKind, ExternalId, OdooClient, PageOptions, Record, SearchOptions};
+pub use client::{
+    CallKind, ExternalId, FieldsGetOptions, OdooClient, PageOptions, Record, SearchOptions,
+};
 pub use config::{ClientConfig, Credential, Protocol, RetryPolicy, Secret};
 pub use domain::{Context, Domain};
 pub use error::{CallSite, OdooError};

@@ -100,7 +100,9 @@ async fn run() {
     let backup = backup_engine::backup(
         &client,
         &BackupRequest {
-            tenant: TenantSelector::Id(tenant),
+            tenant: backup_engine::resolve_tenant(&client, &TenantSelector::Id(tenant))
+                .await
+                .expect("the tenant"),
             out_dir: directory.path().to_owned(),
             options: BackupOptions::default(),
         },
@@ -144,7 +146,7 @@ async fn run() {
             let again = tenant_restore::plan(
                 &client,
                 &backup.archive,
-                &TenantSelector::Id(tenant),
+                &backup.tenant,
                 &PlanOptions::default(),
                 &tenant_restore::NoRestoreProgress,
             )
@@ -316,7 +318,9 @@ async fn restore(
     let plan = tenant_restore::plan(
         client,
         archive,
-        &TenantSelector::Id(tenant),
+        &backup_engine::resolve_tenant(client, &TenantSelector::Id(tenant))
+            .await
+            .expect("the tenant"),
         &PlanOptions::default(),
         &StepTimer(std::sync::Mutex::new(Instant::now())),
     )
@@ -331,7 +335,7 @@ async fn restore(
     let report = tenant_restore::execute(
         client,
         &plan,
-        &ExecuteOptions::without_safety_backup(),
+        &ExecuteOptions::default(),
         &StepTimer(std::sync::Mutex::new(Instant::now())),
     )
     .await

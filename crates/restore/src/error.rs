@@ -78,10 +78,6 @@ pub enum RestoreError {
         source: Box<OdooError>,
     },
 
-    /// The target tenant could not be resolved.
-    #[error("{0}")]
-    Tenant(#[source] Box<BackupError>),
-
     /// The safety backup failed, so no write was made.
     #[error(
         "tenant {tenant}: the safety backup into {directory} failed, so nothing was restored: {source}. \
@@ -112,4 +108,20 @@ pub enum RestoreError {
         found: usize,
         since: String,
     },
+}
+
+impl RestoreError {
+    /// Turns a failed Odoo call of `tenant`'s restore into an error, `step` saying what the
+    /// call was for.
+    pub(crate) fn odoo(
+        tenant: &str,
+        step: String,
+    ) -> impl FnOnce(OdooError) -> RestoreError + use<> {
+        let tenant = tenant.to_owned();
+        move |source| RestoreError::Odoo {
+            tenant,
+            step,
+            source: Box::new(source),
+        }
+    }
 }

@@ -1,30 +1,29 @@
-//! Carrying out a plan: the safety backup, then creates in dependency order (remapping every
+//! Carrying out a plan: creates in dependency order (remapping every
 //! reference to a re-created record), the links that had to wait for a record to exist, and the
 //! updates, grouped so that records receiving the same values share one `write`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
 use std::time::Instant;
 
-use backup_engine::{ArchiveReader, BackupOptions, BackupRequest, ReadLimits, TenantSelector};
+use backup_engine::{ArchiveReader, ReadLimits};
 use base64::Engine as _;
+use odoo_client::value::{many2one_id, unset};
 use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
 use serde_json::{Map, Value, json};
 
 use crate::error::RestoreError;
+use crate::id_records;
 use crate::ownership::Key;
-use crate::plan::{
-    MAPPING_MODULE, ModelPlan, PlannedCreate, RestorePlan, mapping_name, pending_name,
-};
-use crate::progress::{RestoreProgress, RestoreProgressSink, SafetyBackupProgress};
+use crate::plan::{ModelPlan, PlannedCreate, RestorePlan};
+use crate::progress::{RestoreProgress, RestoreProgressSink};
 use crate::report::{
     ModelReport, NotRestored, Operation, RecordFailure, RestoreOutcome, RestoreReport,
     UnresolvedValue,
 };
 use crate::schema::ModelSchema;
 use crate::values::{
-    Resolved, Resolver, Translated, file_reference, many2one_id, sent_to_compared, sorted_ids,
-    translate, write_value,
+    Resolved, Resolver, Translated, file_reference, sent_to_compared, sorted_ids, translate,
+    write_value,
 };
 
 /// Records Odoo creates by itself along with another one, with the fields that tell each apart
@@ -43,18 +42,6 @@ const MADE_WITH_PARENT: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Whether and where a backup of the tenant is taken before the first write.
-#[derive(Clone, Debug)]
-pub enum SafetyBackup {
-    /// No safety backup: the restore cannot be undone.
-    Disabled,
-    /// A backup into this directory, with these options.
-    Into {
-        directory: PathBuf,
-        options: BackupOptions,
-    },
-}
-
 /// How a plan is carried out.
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {
@@ -62,35 +49,22 @@ pub struct ExecuteOptions {
     pub create_batch_size: usize,
     /// Records per `write` call of identical values.
     pub write_batch_size: usize,
-    pub safety_backup: SafetyBackup,
     /// Bounds on the archive's entries when binaries are read back from it.
     pub archive_limits: ReadLimits,
 }
 
-impl ExecuteOptions {
-    /// Default batches, with a safety backup into `directory`.
-    pub fn with_safety_backup_into(directory: impl Into<PathBuf>) -> Self {
-        ExecuteOptions {
-            safety_backup: SafetyBackup::Into {
-                directory: directory.into(),
-                options: BackupOptions::default(),
-            },
-            ..ExecuteOptions::without_safety_backup()
-        }
-    }
-
-    /// Default batches, no safety backup.
-    pub fn without_safety_backup() -> Self {
+impl Default for ExecuteOptions {
+    fn default() -> Self {
         ExecuteOptions {
             create_batch_size: 100,
             write_batch_size: 1_000,
-            safety_backup: SafetyBackup::Disabled,
             archive_limits: ReadLimits::default(),
         }
     }
 }
 
-/// Carries out `plan`: the only function of this crate that writes to Odoo.
+/// Carries out `plan`: the only function of this crate that writes to Odoo. The safety backup,
+/// when one is wanted, is taken before by [`safety_backup`](crate::safety_backup).
 pub async fn execute(
     client: &OdooClient,
     plan: &RestorePlan,
@@ -118,27 +92,6 @@ pub async fn execute(
         creates: totals.created,
         updates: totals.updated,
     });
-
-    // A safety backup only makes sense before a write: a plan that writes nothing takes none.
-    let safety_backup = match &options.safety_backup {
-        SafetyBackup::Into { directory, options } if !plan.writes_nothing() => {
-            progress.report(RestoreProgress::SafetyBackup);
-            let request = BackupRequest {
-                tenant: TenantSelector::Id(tenant.company_id),
-                out_dir: directory.clone(),
-                options: options.clone(),
-            };
-            let report = backup_engine::backup(client, &request, &SafetyBackupProgress(progress))
-                .await
-                .map_err(|source| RestoreError::SafetyBackup {
-                    tenant: tenant.code.clone(),
-                    directory: directory.clone(),
-                    source: Box::new(source),
-                })?;
-            Some(report.archive)
-        }
-        _ => None,
-    };
 
     // Writes are pinned to the tenant like every read, and leave no trace of their own in the
     // chatter: no tracking messages, no "created" notes, no automatic followers.
@@ -276,7 +229,6 @@ pub async fn execute(
         tenant,
         archive: plan.archive().to_owned(),
         outcome,
-        safety_backup,
         models,
         refusals,
         failures,
@@ -359,17 +311,13 @@ impl Run<'_> {
     }
 
     fn odoo_error(&self, step: String) -> impl FnOnce(OdooError) -> RestoreError + '_ {
-        move |source| RestoreError::Odoo {
-            tenant: self.plan.tenant().code.clone(),
-            step,
-            source: Box::new(source),
-        }
+        RestoreError::odoo(&self.plan.tenant().code, step)
     }
 
     /// The bytes of a binary value, base64-encoded as Odoo takes them; `false` for none.
     fn binary_value(&mut self, value: &Value) -> Result<Value, RestoreError> {
         let Some(reference) = file_reference(value) else {
-            return Ok(Value::Bool(false));
+            return Ok(unset());
         };
         let bytes = self
             .archive
@@ -713,14 +661,10 @@ impl Run<'_> {
         if archive_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let prefix = &self.plan.internals.mapping_prefix;
-        let rows: Vec<Record> = archive_ids
-            .iter()
-            .map(|archive_id| id_row(pending_name(prefix, model, *archive_id), model, 0))
-            .collect();
         self.write_calls += 1;
-        self.writer
-            .create("ir.model.data", rows)
+        let id_records = &self.plan.internals.id_records;
+        id_records
+            .write_pending(&self.writer, model, &archive_ids)
             .await
             .map_err(self.odoo_error(format!(
                 "note the {model} records about to be created (ir.model.data)"
@@ -733,8 +677,7 @@ impl Run<'_> {
             return Ok(());
         }
         self.write_calls += 1;
-        self.writer
-            .unlink("ir.model.data", rows)
+        id_records::delete(&self.writer, rows)
             .await
             .map_err(self.odoo_error(format!("{what} (ir.model.data)")))
     }
@@ -743,14 +686,15 @@ impl Run<'_> {
     /// deletes the pending rows it left; pending rows go last, so that a crash meanwhile loses
     /// nothing.
     async fn settle_interrupted(&mut self) -> Result<(), RestoreError> {
-        let superseded = self.plan.internals.superseded_rows.clone();
+        let id_records = &self.plan.internals.id_records;
+        let superseded = id_records.superseded_rows.clone();
         self.delete_id_rows(
             &superseded,
             "delete outdated ids of records found again".into(),
         )
         .await?;
         let mut by_model: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-        for (model, archive_id, target) in &self.plan.internals.recovered {
+        for (model, archive_id, target) in &id_records.recovered {
             by_model
                 .entry(model.as_str())
                 .or_default()
@@ -759,7 +703,7 @@ impl Run<'_> {
         for (model, recovered) in by_model {
             self.record_mappings(model, &recovered).await?;
         }
-        let rows = self.plan.internals.pending_rows.clone();
+        let rows = id_records.pending_rows.clone();
         self.delete_id_rows(&rows, "delete the notes an interrupted restore left".into())
             .await
     }
@@ -791,13 +735,8 @@ impl Run<'_> {
     ) -> Result<(), RestoreError> {
         // Rows of an earlier restore whose record is gone again give way to new ones: one
         // unlink for the batch rather than a write per row (each points elsewhere).
-        let stale: Vec<i64> = created
-            .iter()
-            .filter_map(|(archive_id, _)| {
-                let key = (model.to_owned(), *archive_id);
-                self.plan.internals.stale_mappings.get(&key).copied()
-            })
-            .collect();
+        let id_records = &self.plan.internals.id_records;
+        let stale = id_records.stale_rows(model, created);
         self.delete_id_rows(
             &stale,
             format!("delete the outdated ids of {model} records"),
@@ -806,15 +745,11 @@ impl Run<'_> {
         if created.is_empty() {
             return Ok(());
         }
-        let prefix = &self.plan.internals.mapping_prefix;
-        let rows: Vec<Record> = created
-            .iter()
-            .map(|(archive_id, target_id)| {
-                id_row(mapping_name(prefix, model, *archive_id), model, *target_id)
-            })
-            .collect();
         self.write_calls += 1;
-        if let Err(error) = self.writer.create("ir.model.data", rows).await {
+        if let Err(error) = id_records
+            .write_mappings(&self.writer, model, created)
+            .await
+        {
             if !is_record_error(&error) {
                 return Err(self.odoo_error(format!(
                     "record the ids of re-created {model} records (ir.model.data)"
@@ -882,7 +817,7 @@ impl Run<'_> {
                     else {
                         continue;
                     };
-                    let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                    let now = row.get(name).cloned().unwrap_or_else(unset);
                     if !crate::values::same_value(field, &now, &expected) {
                         *self
                             .not_restored
@@ -896,7 +831,7 @@ impl Run<'_> {
                         let Some(field) = schema.field(name) else {
                             return false;
                         };
-                        let now = row.get(name).cloned().unwrap_or(Value::Bool(false));
+                        let now = row.get(name).cloned().unwrap_or_else(unset);
                         !crate::values::same_value(
                             field,
                             &now,
@@ -1102,19 +1037,4 @@ fn odoo_message(error: &OdooError) -> String {
         OdooError::Server { name, message, .. } => format!("{name}: {message}"),
         other => other.to_string(),
     }
-}
-
-/// An `ir.model.data` row of the restore's own module: where the archive's record `name` stands
-/// is `res_id` (0 while it is being created).
-fn id_row(name: String, model: &str, res_id: i64) -> Record {
-    json!({
-        "module": MAPPING_MODULE,
-        "name": name,
-        "model": model,
-        "res_id": res_id,
-        "noupdate": true,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default()
 }

@@ -12,21 +12,30 @@
 //! - a record with no company field of its own (an order line without a stored company, a
 //!   variant, a calendar's hours) belongs to the tenant when one of the records it points to
 //!   through a many2one does.
+//!
+//! Records are judged a set at a time ([`judge_archive`], [`judge_current`]), since one may
+//! belong to the tenant through another. What a set leaves open, records outside it that some
+//! depend on, is read by the plan and judged with [`strictly_tenant_now`]; then
+//! [`Verdicts::refusals`] settles the set. A record the archive refers to without holding it
+//! may be the tenant's or shared ([`may_be_referenced`], [`is_module_data`]). This module only
+//! judges: the plan does every read.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use odoo_client::Record;
 use serde_json::Value;
 
+use crate::archive::LoadedArchive;
+use crate::keys::KeySet;
 use crate::schema::{ModelSchema, Ownership};
-use crate::values::many2one_id;
+use odoo_client::value::many2one_id;
 
 /// `(model, id)`: in archive ids for the archive side, in target ids for the current side.
 pub(crate) type Key = (String, i64);
 
 /// Which state a record is judged in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Side {
+enum Side {
     /// As the archive holds it: only stored, non-related company fields are there.
     Archive,
     /// As Odoo holds it now: every company field can be read, related ones too.
@@ -35,7 +44,7 @@ pub(crate) enum Side {
 
 /// What one record's own fields say about its owner.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+enum Verdict {
     Owned,
     Foreign(String),
     /// It belongs to the tenant if one of these records (of the same set) does.
@@ -53,8 +62,174 @@ pub(crate) struct Facts<'a> {
     pub tenant_data_models: &'a BTreeSet<String>,
 }
 
+/// The models whose records are tenant data: every model of the archive but attachments and
+/// messages, which are the tenant's by the record they hang on.
+pub(crate) fn tenant_data_models(archive_models: &BTreeSet<String>) -> BTreeSet<String> {
+    archive_models
+        .iter()
+        .filter(|model| *model != "ir.attachment" && *model != "mail.message")
+        .cloned()
+        .collect()
+}
+
+/// The tenant company's partner and its users' partners, as the archive holds them.
+pub(crate) fn archive_tenant_partners(archive: &LoadedArchive, tenant: i64) -> HashSet<i64> {
+    let mut partners = HashSet::new();
+    if let Some(company) = archive
+        .record("res.company", tenant)
+        .and_then(|record| record.get("partner_id"))
+        .and_then(Value::as_i64)
+    {
+        partners.insert(company);
+    }
+    if let Some(users) = archive.models.get("res.users") {
+        partners.extend(
+            users
+                .records
+                .iter()
+                .filter_map(|user| user.get("partner_id").and_then(Value::as_i64)),
+        );
+    }
+    partners
+}
+
+/// The verdicts on a set of records judged together, to be settled once the records outside
+/// the set that some of them depend on are checked. Owned records, most of them, are left out:
+/// settling counts them as owned.
+#[derive(Debug, Default)]
+pub(crate) struct Verdicts(HashMap<Key, Verdict>);
+
+impl Verdicts {
+    fn add(&mut self, key: Key, verdict: Verdict) {
+        if verdict != Verdict::Owned {
+            self.0.insert(key, verdict);
+        }
+    }
+
+    /// The records outside the set whose company decides a verdict: read, then passed to
+    /// [`Verdicts::refusals`] as strictly the tenant's now or not ([`strictly_tenant_now`]).
+    pub fn to_check(&self) -> BTreeSet<Key> {
+        self.0
+            .values()
+            .filter_map(|verdict| match verdict {
+                Verdict::NeedsCheck(keys) => Some(keys.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// The records that are not the tenant's, with why ([`settle`]).
+    pub fn refusals(
+        &self,
+        judged: &dyn Fn(&str, i64) -> bool,
+        checked: &HashMap<Key, bool>,
+    ) -> HashMap<Key, String> {
+        settle(&self.0, judged, checked)
+    }
+}
+
+/// The archive's records, judged.
+#[derive(Debug)]
+pub(crate) struct ArchiveJudgement {
+    pub verdicts: Verdicts,
+    /// The records that belong to the tenant by the record they are attached to.
+    pub attached: KeySet,
+}
+
+/// A record that is not the tenant's by its own fields.
+#[derive(Debug)]
+pub(crate) struct NotTheTenants {
+    pub record: Key,
+    pub reason: String,
+}
+
+/// Judges every record of the archive, those of `refused_models` apart. The first record that
+/// is another's by its own fields is returned at once: the archive was tampered with.
+pub(crate) fn judge_archive(
+    archive: &LoadedArchive,
+    schemas: &BTreeMap<String, ModelSchema>,
+    refused_models: &BTreeMap<String, String>,
+    facts: &Facts<'_>,
+    archive_models: &BTreeSet<String>,
+) -> Result<ArchiveJudgement, NotTheTenants> {
+    let in_archive = |model: &str, id: i64| archive.contains(model, id);
+    let mut verdicts = Verdicts::default();
+    let mut attached = KeySet::default();
+    for (model, records) in &archive.models {
+        if refused_models.contains_key(model) {
+            continue;
+        }
+        let schema = &schemas[model];
+        for (id, record) in records.iter() {
+            let verdict = judge(
+                schema,
+                id,
+                record,
+                Side::Archive,
+                facts,
+                archive_models,
+                &in_archive,
+            );
+            if let Verdict::Foreign(reason) = verdict {
+                return Err(NotTheTenants {
+                    record: (model.clone(), id),
+                    reason,
+                });
+            }
+            if is_attached(schema, record, facts.tenant_data_models) {
+                attached.add(model, id);
+            }
+            verdicts.add((model.clone(), id), verdict);
+        }
+    }
+    Ok(ArchiveJudgement { verdicts, attached })
+}
+
+/// Judges records as they are now: `rows` by id, of each model. `in_set` tells whether a record
+/// is one of those judged.
+pub(crate) fn judge_current<'a>(
+    rows: impl IntoIterator<Item = (&'a ModelSchema, &'a HashMap<i64, Record>)>,
+    facts: &Facts<'_>,
+    archive_models: &BTreeSet<String>,
+    in_set: &dyn Fn(&str, i64) -> bool,
+) -> Verdicts {
+    let mut verdicts = Verdicts::default();
+    for (schema, rows) in rows {
+        for (id, row) in rows {
+            let verdict = judge(
+                schema,
+                *id,
+                row,
+                Side::Current,
+                facts,
+                archive_models,
+                in_set,
+            );
+            verdicts.add((schema.model.clone(), *id), verdict);
+        }
+    }
+    verdicts
+}
+
+/// Whether the record hangs on a record of a tenant-data model (`res_model`/`res_id`).
+fn is_attached(
+    schema: &ModelSchema,
+    record: &Record,
+    tenant_data_models: &BTreeSet<String>,
+) -> bool {
+    schema.attached_by.iter().any(|(id_field, model_field)| {
+        let model = record
+            .get(model_field)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let res_id = record.get(id_field).and_then(Value::as_i64).unwrap_or(0);
+        res_id > 0 && tenant_data_models.contains(model)
+    })
+}
+
 /// Judges one record. `in_set` tells whether a record is one of the records judged together.
-pub(crate) fn judge(
+fn judge(
     schema: &ModelSchema,
     id: i64,
     record: &Record,
@@ -211,7 +386,7 @@ fn company_verdict(
 /// the set. `verdicts` may leave out the records judged [`Verdict::Owned`] (most of them):
 /// `judged` tells whether a record was judged at all, and a record judged but absent is owned.
 /// Returns the refusal reason of every record of `verdicts` that does not belong to the tenant.
-pub(crate) fn settle(
+fn settle(
     verdicts: &HashMap<Key, Verdict>,
     judged: &dyn Fn(&str, i64) -> bool,
     checked: &HashMap<Key, bool>,
@@ -298,6 +473,15 @@ pub(crate) fn strictly_tenant_now(model: &str, id: i64, record: &Record, tenant:
         return many2one_id(value) == Some(tenant);
     }
     false
+}
+
+/// Whether an external id is data of an installed module (`base.partner_root`), shared by every
+/// tenant whatever company Odoo stamped on it, as opposed to one made at run time
+/// (`__export__.res_partner_7`, a restore's own mapping), which proves nothing.
+pub(crate) fn is_module_data(external_id: &str, installed: &HashSet<String>) -> bool {
+    external_id
+        .split_once('.')
+        .is_some_and(|(module, _)| !module.starts_with("__") && installed.contains(module))
 }
 
 /// Whether a record the archive refers to (but does not hold) may be referred to from the

@@ -6,9 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use futures::{StreamExt, TryStreamExt};
-use odoo_client::{
-    CallKind, CallSite, Context, Domain, OdooClient, OdooError, Record, SearchOptions,
-};
+use odoo_client::{Context, Domain, OdooClient, OdooError, Record, SearchOptions};
 use serde_json::{Value, json};
 
 /// The current state of records asked for by id.
@@ -144,43 +142,7 @@ async fn read_page(
     ids: &[i64],
     fields: &[String],
 ) -> Result<(Vec<Record>, bool), OdooError> {
-    let rows = search_read_ids(client, model, ids, fields).await?;
+    let rows = client.search_read_ids(model, ids, fields).await?;
     let complete = rows.len() == ids.len();
     Ok((rows, complete))
-}
-
-/// One page of records by id, many2one values as bare ids (`load: ""`), in id order. A domain on
-/// `id` also shows the attachments that hold binary fields, which a plain search hides.
-pub(crate) async fn search_read_ids(
-    client: &OdooClient,
-    model: &str,
-    ids: &[i64],
-    fields: &[String],
-) -> Result<Vec<Record>, OdooError> {
-    let mut kwargs = serde_json::Map::new();
-    kwargs.insert("domain".into(), json!(Domain::leaf("id", "in", json!(ids))));
-    kwargs.insert("fields".into(), json!(fields));
-    kwargs.insert("order".into(), json!("id"));
-    kwargs.insert("load".into(), json!(""));
-    let value = client
-        .call(model, "search_read", None, kwargs, CallKind::Read)
-        .await?;
-    into_records(model, "search_read", value)
-}
-
-/// The rows of an answer, moved out of it rather than deserialized a second time.
-fn into_records(model: &str, method: &str, value: Value) -> Result<Vec<Record>, OdooError> {
-    let invalid = |message: &str| OdooError::InvalidResponse {
-        call: CallSite::new(model, method),
-        message: message.to_owned(),
-    };
-    let Value::Array(rows) = value else {
-        return Err(invalid("the answer is not a list of records"));
-    };
-    rows.into_iter()
-        .map(|row| match row {
-            Value::Object(record) => Ok(record),
-            _ => Err(invalid("a row of the answer is not a record")),
-        })
-        .collect()
 }

@@ -93,9 +93,6 @@ pub struct RestoreReport {
     pub tenant: Tenant,
     pub archive: PathBuf,
     pub outcome: RestoreOutcome,
-    /// The backup taken before the first write; `None` when disabled or when nothing was to be
-    /// written.
-    pub safety_backup: Option<PathBuf>,
     /// In the order the models were restored.
     pub models: Vec<ModelReport>,
     pub refusals: Vec<Refusal>,

@@ -5,8 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use odoo_client::{CallKind, FIELD_ATTRIBUTES, FieldInfo, FieldType, OdooClient, OdooError};
-use serde_json::{Map, Value, json};
+use odoo_client::{FieldInfo, FieldType, Fields, FieldsGetOptions, OdooClient, OdooError};
 
 /// Fields Odoo maintains itself: never written, never compared.
 const AUDIT_FIELDS: &[&str] = &[
@@ -216,40 +215,19 @@ pub(crate) async fn model_schema(
     client: &OdooClient,
     model: &str,
 ) -> Result<ModelSchema, OdooError> {
-    let mut attributes: Vec<&str> = FIELD_ATTRIBUTES.to_vec();
-    attributes.push("model_field");
-    let mut kwargs = Map::new();
-    kwargs.insert("attributes".into(), json!(attributes));
-    let answer = client
-        .call(model, "fields_get", None, kwargs, CallKind::Read)
-        .await?;
-    let raw: BTreeMap<String, Value> =
-        serde_json::from_value(answer).map_err(|error| OdooError::InvalidResponse {
-            call: odoo_client::CallSite::new(model, "fields_get"),
-            message: error.to_string(),
-        })?;
-    let mut infos: BTreeMap<String, (FieldInfo, Option<String>)> = BTreeMap::new();
-    for (name, value) in raw {
-        let model_field = value
-            .get("model_field")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let info: FieldInfo =
-            serde_json::from_value(value).map_err(|error| OdooError::InvalidResponse {
-                call: odoo_client::CallSite::new(model, "fields_get"),
-                message: format!("field {name}: {error}"),
-            })?;
-        infos.insert(name, (info, model_field));
-    }
-    Ok(build_schema(model, infos))
+    let options = FieldsGetOptions { model_field: true };
+    Ok(build_schema(
+        model,
+        client.fields_get_with(model, &options).await?,
+    ))
 }
 
-fn build_schema(model: &str, infos: BTreeMap<String, (FieldInfo, Option<String>)>) -> ModelSchema {
+fn build_schema(model: &str, infos: Fields) -> ModelSchema {
     let has_full_image = infos.contains_key("image_1920");
     let mut fields = BTreeMap::new();
     let mut attached_by = Vec::new();
-    for (name, (info, model_field)) in infos {
-        let mut model_field = model_field.filter(|field| !field.is_empty());
+    for (name, info) in infos {
+        let mut model_field = info.model_field.clone();
         if info.field_type == FieldType::Many2oneReference && model_field.is_none() {
             // Servers that do not report `model_field`: Odoo's own models name it so.
             model_field = ["res_model", "model"]
@@ -358,20 +336,10 @@ fn is_resized_image(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn schema(model: &str, fields: Value) -> ModelSchema {
-        let infos = fields
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.clone(),
-                    (serde_json::from_value(value.clone()).unwrap(), None),
-                )
-            })
-            .collect();
-        build_schema(model, infos)
+        build_schema(model, serde_json::from_value(fields).unwrap())
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! value is translated into the target's ids, and when a current value already equals it.
 
 use backup_engine::FileReference;
-use odoo_client::{FieldType, Record};
+use odoo_client::value::{is_empty, many2one_id, replace_ids, replaced_ids, unset};
+use odoo_client::{FieldInfo, FieldType, Record};
 use serde_json::{Value, json};
 
 use crate::schema::FieldSchema;
@@ -71,6 +72,17 @@ pub(crate) fn referenced_records<'a>(
     }
 }
 
+/// Whether a field's values are references to records.
+pub(crate) fn holds_references(info: &FieldInfo) -> bool {
+    matches!(
+        info.field_type,
+        FieldType::Many2one
+            | FieldType::Many2many
+            | FieldType::Many2oneReference
+            | FieldType::Reference
+    )
+}
+
 /// The model a many2one_reference of `record` points into (`res_model` of an attachment).
 pub(crate) fn attached_model<'a>(field: &FieldSchema, record: &'a Record) -> Option<&'a str> {
     let model_field = field.model_field.as_deref()?;
@@ -101,7 +113,7 @@ pub(crate) fn translate(
                 Resolved::Pending => Translated::Pending,
                 Resolved::Unavailable(reason) => Translated::Unavailable(reason),
             },
-            _ => Translated::Ready(Value::Bool(false)),
+            _ => Translated::Ready(unset()),
         },
         FieldType::Many2many | FieldType::One2many => {
             let Some(comodel) = field.comodel() else {
@@ -146,7 +158,7 @@ pub(crate) fn translate(
 
 fn normalize_empty(value: &Value) -> Value {
     match value {
-        Value::Null => Value::Bool(false),
+        Value::Null => unset(),
         other => other.clone(),
     }
 }
@@ -171,25 +183,6 @@ pub(crate) fn same_value(field: &FieldSchema, current: &Value, restored: &Value)
     }
 }
 
-/// `false`, `null`, `""` and `[]` all mean "no value" to Odoo.
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null | Value::Bool(false) => true,
-        Value::String(text) => text.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        _ => false,
-    }
-}
-
-/// A many2one value as an id: `[id, "name"]`, `id`, `false` or `null`.
-pub(crate) fn many2one_id(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(number) => number.as_i64().filter(|id| *id > 0),
-        Value::Array(pair) => pair.first().and_then(Value::as_i64).filter(|id| *id > 0),
-        _ => None,
-    }
-}
-
 pub(crate) fn sorted_ids(value: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = value
         .as_array()
@@ -206,7 +199,7 @@ pub(crate) fn sorted_ids(value: &Value) -> Vec<i64> {
 /// "replace by these ids" command `[(6, 0, ids)]`.
 pub(crate) fn write_value(field: &FieldSchema, translated: Value) -> Value {
     match field.info.field_type {
-        FieldType::Many2many => json!([[6, 0, translated]]),
+        FieldType::Many2many => replace_ids(translated),
         _ => translated,
     }
 }
@@ -214,12 +207,7 @@ pub(crate) fn write_value(field: &FieldSchema, translated: Value) -> Value {
 /// A value as sent in `create`/`write`, back in the form [`same_value`] compares: the ids of a
 /// "replace by these ids" command.
 pub(crate) fn sent_to_compared(value: &Value) -> Value {
-    match value.as_array().and_then(|commands| commands.first()) {
-        Some(Value::Array(command)) if command.len() == 3 && command[0] == json!(6) => {
-            command[2].clone()
-        }
-        _ => value.clone(),
-    }
+    replaced_ids(value).unwrap_or(value).clone()
 }
 
 /// The file reference of a binary value, if it has one.

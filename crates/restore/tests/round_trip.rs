@@ -11,6 +11,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use backup_engine::BackupOptions;
 use odoo_client::{Domain, OdooClient, Record, SearchOptions};
 use serde_json::{Value, json};
 use support::{World, archive_records, differences, export, ids_of, world};
@@ -220,10 +221,13 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     // Dry run: a plan, no write.
     world.reset_stats();
     let selector = world.tenant.to_string().parse().unwrap();
+    let target = backup_engine::resolve_tenant(&world.client, &selector)
+        .await
+        .expect("the tenant");
     let plan = tenant_restore::plan(
         &world.client,
         &archive_path,
-        &selector,
+        &target,
         &PlanOptions::default(),
         &NoRestoreProgress,
     )
@@ -249,10 +253,20 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     );
 
     let safety = tempfile::tempdir().unwrap();
+    let safety_backup = tenant_restore::safety_backup(
+        &world.client,
+        &plan,
+        safety.path(),
+        &BackupOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("safety backup")
+    .expect("a safety backup before the first write");
     let report = tenant_restore::execute(
         &world.client,
         &plan,
-        &ExecuteOptions::with_safety_backup_into(safety.path()),
+        &ExecuteOptions::default(),
         &NoRestoreProgress,
     )
     .await
@@ -264,8 +278,8 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         report.failures,
         report.unresolved
     );
-    let safety_backup = report.safety_backup.clone().expect("a safety backup");
-    assert!(safety_backup.starts_with(safety.path()) && safety_backup.exists());
+    let safety_archive = &safety_backup.archive;
+    assert!(safety_archive.starts_with(safety.path()) && safety_archive.exists());
     assert_eq!(
         report.models, announced,
         "the dry run announced what the run did"
@@ -328,7 +342,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     let again = tenant_restore::plan(
         &world.client,
         &archive_path,
-        &selector,
+        &target,
         &PlanOptions::default(),
         &NoRestoreProgress,
     )
@@ -358,19 +372,28 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         "a second run would write:\n{}",
         leftovers.join("\n")
     );
+    let second_safety_backup = tenant_restore::safety_backup(
+        &world.client,
+        &again,
+        safety.path(),
+        &BackupOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("safety backup again");
+    assert!(
+        second_safety_backup.is_none(),
+        "nothing to write, no safety backup"
+    );
     let second = tenant_restore::execute(
         &world.client,
         &again,
-        &ExecuteOptions::with_safety_backup_into(safety.path()),
+        &ExecuteOptions::default(),
         &NoRestoreProgress,
     )
     .await
     .expect("restore again");
     assert_eq!(second.write_calls, 0);
-    assert_eq!(
-        second.safety_backup, None,
-        "nothing to write, no safety backup"
-    );
     if let Some(writes) = world.writes() {
         assert_eq!(writes, 0, "the second run wrote to Odoo");
     }

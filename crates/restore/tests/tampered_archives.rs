@@ -11,15 +11,13 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{ArchiveError, ReadLimits};
+use backup_engine::{ArchiveError, BackupOptions, ReadLimits};
 use odoo_client::Domain;
 use odoo_sim::datasets::TenantSize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use support::{World, hex, ids_of, simulated_world};
-use tenant_restore::{
-    ExecuteOptions, NoRestoreProgress, PlanOptions, RestoreError, RestorePlan, TenantSelector,
-};
+use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions, RestoreError, RestorePlan};
 
 /// The entries of an archive, by name, in order.
 fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
@@ -132,11 +130,11 @@ impl Setup {
         options: &PlanOptions,
     ) -> Result<RestorePlan, RestoreError> {
         self.world.reset_stats();
-        let selector = TenantSelector::Id(tenant);
+        let target = self.world.tenant_of(tenant).await;
         let outcome = tenant_restore::plan(
             &self.world.client,
             archive,
-            &selector,
+            &target,
             options,
             &NoRestoreProgress,
         )
@@ -145,7 +143,7 @@ impl Setup {
             tenant_restore::execute(
                 &self.world.client,
                 plan,
-                &ExecuteOptions::without_safety_backup(),
+                &ExecuteOptions::default(),
                 &NoRestoreProgress,
             )
             .await
@@ -423,22 +421,31 @@ async fn a_dry_run_writes_nothing_and_an_unchanged_tenant_needs_no_write() {
     let plan = tenant_restore::plan(
         &setup.world.client,
         &setup.archive,
-        &TenantSelector::Id(setup.world.tenant),
+        &setup.world.tenant_of(setup.world.tenant).await,
         &PlanOptions::default(),
         &NoRestoreProgress,
     )
     .await
     .unwrap();
     assert!(plan.writes_nothing(), "{:?}", plan.totals());
-    let report = tenant_restore::execute(
+    let safety_backup = tenant_restore::safety_backup(
         &setup.world.client,
         &plan,
-        &ExecuteOptions::with_safety_backup_into(setup.directory.path()),
+        setup.directory.path(),
+        &BackupOptions::default(),
         &NoRestoreProgress,
     )
     .await
     .unwrap();
-    assert_eq!(report.safety_backup, None);
+    assert!(safety_backup.is_none());
+    tenant_restore::execute(
+        &setup.world.client,
+        &plan,
+        &ExecuteOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .unwrap();
     assert_eq!(setup.world.writes(), Some(0));
     let serialized = serde_json::to_value(&plan).unwrap();
     let models: BTreeMap<String, Value> = serialized["models"]
@@ -484,7 +491,7 @@ async fn a_user_allowed_in_other_companies_does_not_make_the_archive_look_tamper
     let plan = tenant_restore::plan(
         &world.client,
         &archive,
-        &TenantSelector::Id(tenant),
+        &world.tenant_of(tenant).await,
         &PlanOptions::default(),
         &NoRestoreProgress,
     )

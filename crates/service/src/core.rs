@@ -6,27 +6,29 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backup_engine::{BackupOptions, BackupRequest, Progress, ProgressSink, Tenant, TenantSelector};
+use backup_engine::{
+    BackupOptions, BackupReport, BackupRequest, Progress, ProgressSink, Tenant, TenantSelector,
+};
 use backup_notify::{Notice, Notifier};
 use backup_scheduler::{BackupStatus as RetentionStatus, RawSchedule, RetainedBackup, Schedule};
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use tenant_restore::{
-    ExecuteOptions, PlanOptions, RestoreOutcome, RestoreProgress, RestoreProgressSink, SafetyBackup,
+    ExecuteOptions, PlanOptions, Refusal, RestoreOutcome, RestoreProgress, RestoreProgressSink,
 };
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::{ErrorInfo, ServiceError};
-use crate::jobs::{JobFile, JobTable, ScheduleSnapshot, Task};
+use crate::jobs::{BackupTask, JobFile, JobTable, RestoreTask, ScheduleSnapshot, Task};
 use crate::metrics::{JobSnapshot, Metrics};
 use crate::mirror::Mirror;
 use crate::odoo::Odoo;
 use crate::schedules::{LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate};
 use crate::store::{BackupStore, is_valid_backup_id};
 use crate::wire::{
-    AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobState,
-    NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure, RestoreModelLine,
+    AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobResult,
+    JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure, RestoreModelLine,
     RestoreRefusal, RestoreReportView, SkippedSchedule, StartedSchedule, TickResult, Verified,
 };
 
@@ -185,11 +187,16 @@ impl Core {
         tracing::info!(%job_id, kind = ?file.job.kind, tenant = %file.job.tenant.code, "job started");
         let work_dir = self.work_dir(&job_id);
         let outcome = match &file.task {
-            Task::Backup { .. } => self.run_backup(&file, &work_dir).await,
-            Task::Restore { .. } => self.run_restore(&file, &work_dir).await,
+            Task::Backup(task) => self.run_backup(&file.job, task, &work_dir).await,
+            Task::Restore(task) => self.run_restore(&file.job, *task, &work_dir).await,
         };
         let _ = tokio::fs::remove_dir_all(&work_dir).await;
-        let (state, result, error, notification) = outcome;
+        let JobOutcome {
+            state,
+            result,
+            error,
+            notification,
+        } = outcome;
         match &error {
             Some(error) => {
                 tracing::warn!(%job_id, state = state.name(), error = %error.message, "job ended")
@@ -255,11 +262,11 @@ impl Core {
             let job = new_job(&job_id, JobKind::Backup, tenant, Some(backup_id.clone()));
             core.jobs.enqueue(JobFile {
                 job,
-                task: Task::Backup {
+                task: Task::Backup(BackupTask {
                     origin,
                     schedule,
                     record_run_on_schedule,
-                },
+                }),
             })?;
             core.mirror.upsert_detached(&backup);
             tracing::info!(%job_id, %backup_id, "backup queued");
@@ -359,10 +366,10 @@ impl Core {
         );
         self.jobs.enqueue(JobFile {
             job,
-            task: Task::Restore {
+            task: Task::Restore(RestoreTask {
                 dry_run,
                 safety_backup,
-            },
+            }),
         })?;
         tracing::info!(%job_id, %backup_id, dry_run, safety_backup, "restore queued");
         self.dispatch();
@@ -401,10 +408,7 @@ impl Core {
     ) -> Result<Vec<Backup>, ServiceError> {
         let mut backups = self.store.list().await.map_err(store_error)?;
         if let Some(selector) = tenant {
-            backups.retain(|backup| match selector {
-                TenantSelector::Id(id) => backup.tenant.company_id == *id,
-                TenantSelector::Code(code) => backup.tenant.code == *code,
-            });
+            backups.retain(|backup| selector.matches(&backup.tenant));
             // No backup: a tenant without any yet, or a name that is no tenant at all.
             if backups.is_empty() {
                 self.odoo.resolve(selector).await?;
@@ -476,27 +480,20 @@ impl Core {
 
     async fn run_backup(
         self: &Arc<Self>,
-        file: &JobFile,
+        job: &Job,
+        task: &BackupTask,
         work_dir: &Path,
-    ) -> (
-        JobState,
-        Option<serde_json::Value>,
-        Option<ErrorInfo>,
-        Option<NotificationStatus>,
-    ) {
-        let Task::Backup {
+    ) -> JobOutcome {
+        let BackupTask {
             origin,
             schedule,
             record_run_on_schedule,
-        } = &file.task
-        else {
-            unreachable!("run_backup is given backup jobs");
-        };
-        let job_id = &file.job.job_id;
-        let backup_id = file.job.backup_id.clone().unwrap_or_default();
+        } = task;
+        let job_id = &job.job_id;
+        let backup_id = job.backup_id.clone().unwrap_or_default();
         let mut backup = match self.backup(&backup_id).await {
             Ok(backup) => backup,
-            Err(error) => return (JobState::Failed, None, Some((&error).into()), None),
+            Err(error) => return JobOutcome::failed(&error, None),
         };
         backup.status = BackupStatus::Running;
         if let Err(error) = self.store.save(&backup).await {
@@ -515,7 +512,7 @@ impl Core {
         }
 
         let started = Instant::now();
-        let made = self.make_archive(file, work_dir).await;
+        let made = self.make_archive(job, work_dir).await;
         backup.duration_ms = Some(started.elapsed().as_millis() as u64);
         let error = match made {
             Ok(report) => {
@@ -586,32 +583,32 @@ impl Core {
 
         let mut listed = backup.clone();
         listed.models = None;
-        let result = serde_json::to_value(&listed).ok();
-        match error {
-            None => (JobState::Done, result, None, notification),
-            Some(error) => (
-                JobState::Failed,
-                result,
-                Some((&error).into()),
-                notification,
-            ),
+        JobOutcome {
+            state: if error.is_none() {
+                JobState::Done
+            } else {
+                JobState::Failed
+            },
+            result: Some(JobResult::Backup(listed)),
+            error: error.as_ref().map(ErrorInfo::from),
+            notification,
         }
     }
 
     async fn make_archive(
         self: &Arc<Self>,
-        file: &JobFile,
+        job: &Job,
         work_dir: &Path,
     ) -> Result<backup_engine::BackupReport, ServiceError> {
         tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
             ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
         })?;
         let request = BackupRequest {
-            tenant: TenantSelector::Id(file.job.tenant.company_id),
+            tenant: job.tenant.clone(),
             out_dir: work_dir.to_owned(),
             options: self.settings.backup.clone(),
         };
-        let progress = self.progress(&file.job.job_id);
+        let progress = self.progress(&job.job_id);
         self.odoo
             .with_client(|client| async move {
                 on_engine_thread(move || async move {
@@ -742,76 +739,62 @@ impl Core {
 
     async fn run_restore(
         self: &Arc<Self>,
-        file: &JobFile,
+        job: &Job,
+        task: RestoreTask,
         work_dir: &Path,
-    ) -> (
-        JobState,
-        Option<serde_json::Value>,
-        Option<ErrorInfo>,
-        Option<NotificationStatus>,
-    ) {
-        let Task::Restore {
-            dry_run,
-            safety_backup,
-        } = file.task
-        else {
-            unreachable!("run_restore is given restore jobs");
-        };
-        let backup_id = file.job.backup_id.clone().unwrap_or_default();
+    ) -> JobOutcome {
+        let backup_id = job.backup_id.clone().unwrap_or_default();
         let _guard = self.in_use.acquire(&backup_id, "being restored");
-        let mut safety_backup_id = None;
-        let outcome = self
-            .restore(
-                file,
-                &backup_id,
-                work_dir,
-                dry_run,
-                safety_backup,
-                &mut safety_backup_id,
-            )
-            .await;
-        match outcome {
-            Ok(report) => {
-                let state = if report.1 {
-                    JobState::Partial
-                } else {
-                    JobState::Done
-                };
-                (state, serde_json::to_value(&report.0).ok(), None, None)
-            }
-            Err(error) => {
-                let result = safety_backup_id.map(|id| {
-                    serde_json::json!({"dry_run": dry_run, "safety_backup_id": id, "models": [], "refused": [], "failed": []})
-                });
-                (JobState::Failed, result, Some((&error).into()), None)
-            }
+        let mut report = RestoreReportView {
+            dry_run: task.dry_run,
+            safety_backup_id: None,
+            models: Vec::new(),
+            refused: Vec::new(),
+            failed: Vec::new(),
+        };
+        match self
+            .restore(job, &backup_id, task, work_dir, &mut report)
+            .await
+        {
+            Ok(state) => JobOutcome {
+                state,
+                result: Some(JobResult::Restore(report)),
+                error: None,
+                notification: None,
+            },
+            // A safety backup taken is the way back: the result names it whatever happened next.
+            Err(error) => JobOutcome::failed(
+                &error,
+                report
+                    .safety_backup_id
+                    .is_some()
+                    .then_some(JobResult::Restore(report)),
+            ),
         }
     }
 
-    /// The report, and whether it is partial.
+    /// Plans the restore, and unless it is a dry run takes the safety backup and executes the
+    /// plan. `report` is filled as it goes, so that a failure still names the safety backup.
     async fn restore(
         self: &Arc<Self>,
-        file: &JobFile,
+        job: &Job,
         backup_id: &str,
+        task: RestoreTask,
         work_dir: &Path,
-        dry_run: bool,
-        safety_backup: bool,
-        safety_backup_id: &mut Option<String>,
-    ) -> Result<(RestoreReportView, bool), ServiceError> {
+        report: &mut RestoreReportView,
+    ) -> Result<JobState, ServiceError> {
         let backup = self.backup(backup_id).await?;
         let local = self.store.local_copy(&backup).await.map_err(store_error)?;
-        let target = TenantSelector::Id(file.job.tenant.company_id);
-        let progress = self.progress(&file.job.job_id);
         let client = self.odoo.client().await?;
-        let archive_path = local.path().to_owned();
         let planned = {
-            let client = client.clone();
-            let progress = self.progress(&file.job.job_id);
+            let (client, tenant) = (client.clone(), job.tenant.clone());
+            let archive_path = local.path().to_owned();
+            let progress = self.progress(&job.job_id);
             on_engine_thread(move || async move {
                 tenant_restore::plan(
                     &client,
                     &archive_path,
-                    &target,
+                    &tenant,
                     &PlanOptions::default(),
                     &progress,
                 )
@@ -820,161 +803,111 @@ impl Core {
             })
             .await
         };
-        let plan = match planned {
-            Ok(plan) => plan,
-            Err(error) => {
-                let error = ServiceError::from(error);
-                self.odoo.forget_after(&error).await;
-                return Err(error);
-            }
-        };
-        if dry_run {
-            let models = plan.summary().into_iter().map(model_line).collect();
-            let refused = plan
-                .refusals()
-                .map(|refusal| RestoreRefusal {
-                    model: refusal.model.clone(),
-                    record_id: refusal.archive_id,
-                    reason: refusal.reason.clone(),
+        let plan = self.through_odoo(planned).await?;
+        if task.dry_run {
+            report.models = plan.summary().into_iter().map(model_line).collect();
+            report.refused = plan.refusals().map(refusal_line).collect();
+            return Ok(JobState::Done);
+        }
+
+        if task.safety_backup {
+            tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
+                ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
+            })?;
+            let taken = {
+                let (client, plan) = (client.clone(), plan.clone());
+                let (directory, options) = (work_dir.to_owned(), self.settings.backup.clone());
+                let progress = self.progress(&job.job_id);
+                on_engine_thread(move || async move {
+                    tenant_restore::safety_backup(&client, &plan, &directory, &options, &progress)
+                        .await
                 })
-                .collect();
-            return Ok((
-                RestoreReportView {
-                    dry_run: true,
-                    safety_backup_id: None,
-                    models,
-                    refused,
-                    failed: Vec::new(),
-                },
-                false,
-            ));
-        }
-        tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
-            ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
-        })?;
-        let mut options = ExecuteOptions::without_safety_backup();
-        if safety_backup {
-            options.safety_backup = SafetyBackup::Into {
-                directory: work_dir.to_owned(),
-                options: self.settings.backup.clone(),
+                .await
             };
+            if let Some(taken) = self.through_odoo(taken).await? {
+                report.safety_backup_id = self.store_safety_backup(job, &taken).await;
+            }
         }
+
         let executed = {
             let plan = plan.clone();
+            let progress = self.progress(&job.job_id);
             on_engine_thread(move || async move {
-                tenant_restore::execute(&client, &plan, &options, &progress).await
+                tenant_restore::execute(&client, &plan, &ExecuteOptions::default(), &progress).await
             })
             .await
         };
-        // A safety backup made is kept whatever happened next: it is the way back.
-        *safety_backup_id = self
-            .register_safety_backups(&file.job.tenant, &file.job.job_id, work_dir)
-            .await;
-        let report = match executed {
-            Ok(report) => report,
+        let executed = self.through_odoo(executed).await?;
+        report.models = executed.models.iter().cloned().map(model_line).collect();
+        report.refused = executed.refusals.iter().map(refusal_line).collect();
+        report.failed = executed
+            .failures
+            .iter()
+            .map(|failure| RestoreFailure {
+                model: failure.model.clone(),
+                record_id: failure.archive_id,
+                message: failure.message.clone(),
+            })
+            .collect();
+        Ok(match executed.outcome {
+            RestoreOutcome::Complete => JobState::Done,
+            RestoreOutcome::Partial => JobState::Partial,
+        })
+    }
+
+    /// A restore step's result as the service's; a failure that a new connection may not have
+    /// (Odoo restarted, the session expired) drops the connection.
+    async fn through_odoo<T>(
+        &self,
+        result: Result<T, tenant_restore::RestoreError>,
+    ) -> Result<T, ServiceError> {
+        match result {
+            Ok(value) => Ok(value),
             Err(error) => {
                 let error = ServiceError::from(error);
                 self.odoo.forget_after(&error).await;
-                return Err(error);
+                Err(error)
             }
-        };
-        let partial = report.outcome == RestoreOutcome::Partial;
-        Ok((
-            RestoreReportView {
-                dry_run: false,
-                safety_backup_id: safety_backup_id.clone(),
-                models: report.models.iter().cloned().map(model_line).collect(),
-                refused: report
-                    .refusals
-                    .iter()
-                    .map(|refusal| RestoreRefusal {
-                        model: refusal.model.clone(),
-                        record_id: refusal.archive_id,
-                        reason: refusal.reason.clone(),
-                    })
-                    .collect(),
-                failed: report
-                    .failures
-                    .iter()
-                    .map(|failure| RestoreFailure {
-                        model: failure.model.clone(),
-                        record_id: failure.archive_id,
-                        message: failure.message.clone(),
-                    })
-                    .collect(),
-            },
-            partial,
-        ))
+        }
     }
 
-    /// Takes the safety backups a restore left in its work directory into the store.
-    async fn register_safety_backups(
-        &self,
-        tenant: &Tenant,
-        job_id: &str,
-        work_dir: &Path,
-    ) -> Option<String> {
-        let mut entries = tokio::fs::read_dir(work_dir).await.ok()?;
-        let mut registered = None;
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !(name.starts_with("backup_") && name.ends_with(".zip")) {
-                continue;
+    /// Puts a restore's safety backup into the store, as its engine reported it.
+    async fn store_safety_backup(&self, job: &Job, taken: &BackupReport) -> Option<String> {
+        let file_name = taken.archive.file_name()?.to_string_lossy().into_owned();
+        let backup_id = new_backup_id(&job.tenant.code, taken.created_at);
+        let mut backup = Backup {
+            backup_id: backup_id.clone(),
+            file_name: file_name.clone(),
+            tenant: job.tenant.clone(),
+            status: BackupStatus::Done,
+            origin: Origin::Safety,
+            size_bytes: 0,
+            records: taken.record_count,
+            attachments: taken.attachment_count,
+            created_at: taken.created_at,
+            duration_ms: Some(taken.duration.as_millis() as u64),
+            job_id: Some(job.job_id.clone()),
+            error: None,
+            models: Some(taken.models.clone()),
+        };
+        match self
+            .store
+            .put_archive(&backup_id, &file_name, &taken.archive)
+            .await
+        {
+            Ok(size) => backup.size_bytes = size,
+            Err(error) => {
+                tracing::error!(%error, "safety backup not stored");
+                return None;
             }
-            let path = entry.path();
-            let summary = {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || {
-                    backup_engine::read_archive(&path).map(|reader| reader.metadata().clone())
-                })
-                .await
-            };
-            let Ok(Ok(metadata)) = summary else {
-                tracing::warn!(path = %path.display(), "a safety backup could not be read; left out");
-                continue;
-            };
-            let created_at = metadata.created_at;
-            // The restore reports only the archive's path: its duration is from the backup's
-            // start (in its metadata) to the moment the archive was finished (its mtime).
-            let finished_at = tokio::fs::metadata(&path)
-                .await
-                .and_then(|file| file.modified())
-                .ok()
-                .map(chrono::DateTime::<chrono::Utc>::from);
-            let duration_ms = finished_at
-                .map(|finished| (finished - created_at).num_milliseconds().max(0) as u64);
-            let backup_id = new_backup_id(&tenant.code, created_at);
-            let mut backup = Backup {
-                backup_id: backup_id.clone(),
-                file_name: name.clone(),
-                tenant: tenant.clone(),
-                status: BackupStatus::Done,
-                origin: Origin::Safety,
-                size_bytes: 0,
-                records: metadata.record_count,
-                attachments: metadata.attachment_count,
-                created_at,
-                duration_ms,
-                job_id: Some(job_id.to_owned()),
-                error: None,
-                models: Some(metadata.models.clone()),
-            };
-            match self.store.put_archive(&backup_id, &name, &path).await {
-                Ok(size) => backup.size_bytes = size,
-                Err(error) => {
-                    tracing::error!(%error, "safety backup not stored");
-                    continue;
-                }
-            }
-            if let Err(error) = self.store.save(&backup).await {
-                tracing::error!(%error, "safety backup record not saved");
-                continue;
-            }
-            tracing::info!(%backup_id, %job_id, "safety backup stored");
-            self.mirror.upsert_detached(&backup);
-            registered = Some(backup_id);
         }
-        registered
+        if let Err(error) = self.store.save(&backup).await {
+            tracing::error!(%error, "safety backup record not saved");
+            return None;
+        }
+        tracing::info!(%backup_id, job_id = %job.job_id, "safety backup stored");
+        self.mirror.upsert_detached(&backup);
+        Some(backup_id)
     }
 
     // ---- schedules -------------------------------------------------------------------------
@@ -1306,6 +1239,25 @@ impl Core {
     }
 }
 
+/// How a job ended: what `job.get` reports once it is over.
+struct JobOutcome {
+    state: JobState,
+    result: Option<JobResult>,
+    error: Option<ErrorInfo>,
+    notification: Option<NotificationStatus>,
+}
+
+impl JobOutcome {
+    fn failed(error: &ServiceError, result: Option<JobResult>) -> JobOutcome {
+        JobOutcome {
+            state: JobState::Failed,
+            result,
+            error: Some(error.into()),
+            notification: None,
+        }
+    }
+}
+
 /// Progress of a job, kept in memory for `job.get`.
 pub(crate) struct JobProgress {
     core: Arc<Core>,
@@ -1347,6 +1299,14 @@ fn model_line(report: tenant_restore::ModelReport) -> RestoreModelLine {
         unchanged: report.unchanged,
         refused: report.refused,
         failed: report.failed,
+    }
+}
+
+fn refusal_line(refusal: &Refusal) -> RestoreRefusal {
+    RestoreRefusal {
+        model: refusal.model.clone(),
+        record_id: refusal.archive_id,
+        reason: refusal.reason.clone(),
     }
 }
 

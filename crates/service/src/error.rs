@@ -180,7 +180,6 @@ impl From<RestoreError> for ServiceError {
             | RestoreError::MissingDatabaseUuid { .. }
             | RestoreError::Tampered { .. } => ServiceError::ArchiveOtherTenant { message },
             RestoreError::Odoo { source, .. } => classify_odoo(&source, message),
-            RestoreError::Tenant(source) => ServiceError::from(*source),
             // The tenant's state stops the restore until someone checks it, as Odoo's refusal
             // of a call would.
             RestoreError::Interrupted { .. } => ServiceError::OdooRefused { message },

@@ -38,16 +38,24 @@ pub(crate) struct ScheduleSnapshot {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum Task {
-    Backup {
-        origin: Origin,
-        schedule: Option<ScheduleSnapshot>,
-        /// A "run now" of a schedule: the job itself records the run on the schedule.
-        record_run_on_schedule: bool,
-    },
-    Restore {
-        dry_run: bool,
-        safety_backup: bool,
-    },
+    Backup(BackupTask),
+    Restore(RestoreTask),
+}
+
+/// A backup job's own settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct BackupTask {
+    pub(crate) origin: Origin,
+    pub(crate) schedule: Option<ScheduleSnapshot>,
+    /// A "run now" of a schedule: the job itself records the run on the schedule.
+    pub(crate) record_run_on_schedule: bool,
+}
+
+/// A restore job's own settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RestoreTask {
+    pub(crate) dry_run: bool,
+    pub(crate) safety_backup: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -256,7 +264,7 @@ impl JobTable {
             !file.job.state.is_final()
                 && matches!(
                     &file.task,
-                    Task::Backup { origin: Origin::Schedule { schedule_id: id }, .. } if *id == schedule_id
+                    Task::Backup(BackupTask { origin: Origin::Schedule { schedule_id: id }, .. }) if *id == schedule_id
                 )
         })
     }

@@ -38,6 +38,7 @@ mod auth;
 mod clock;
 mod config;
 mod core;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod http;
@@ -58,6 +59,7 @@ pub use config::{
     ConfigError, DEFAULT_LISTEN, LoadOptions, LogFormat, MIN_TOKEN_LENGTH, ServiceConfig,
     load as load_config,
 };
+#[cfg(feature = "demo")]
 pub use demo::{DEMO_TENANTS, Demo};
 pub use error::{ErrorInfo, ServiceError, codes};
 pub use logging::init_logging;
@@ -70,7 +72,7 @@ pub use store::{
 };
 pub use wire::{
     AddonHealth, Backup, BackupList, BackupStarted, BackupStatus, Deleted, Health, Job, JobCounts,
-    JobKind, JobStarted, JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure,
-    RestoreModelLine, RestoreRefusal, RestoreReportView, SkippedSchedule, StartedSchedule,
-    TenantList, TenantParam, TickResult, Verified, format_utc,
+    JobKind, JobResult, JobStarted, JobState, NextRun, NotificationStatus, OdooHealth, Origin,
+    RestoreFailure, RestoreModelLine, RestoreRefusal, RestoreReportView, SkippedSchedule,
+    StartedSchedule, TenantList, TenantParam, TickResult, Verified, format_utc,
 };

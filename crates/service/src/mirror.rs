@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use odoo_client::{Context, Domain, SearchOptions};
+use odoo_client::{Context, Domain, SearchOptions, value};
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ServiceError;
-use crate::odoo::{BACKUP_MODEL, Odoo, odoo_datetime};
+use crate::odoo::{BACKUP_MODEL, Odoo};
 use crate::wire::{Backup, BackupStatus, Origin};
 
 /// Longest wait for a mirrored change before a job goes on without it.
@@ -152,9 +152,9 @@ fn values_of(backup: &Backup) -> Map<String, Value> {
     values.insert("company_id".into(), json!(backup.tenant.company_id));
     values.insert("file_name".into(), json!(backup.file_name));
     let (origin, schedule_id) = match backup.origin {
-        Origin::Manual => ("manual", Value::Bool(false)),
+        Origin::Manual => ("manual", value::unset()),
         Origin::Schedule { schedule_id } => ("schedule", json!(schedule_id)),
-        Origin::Safety => ("safety", Value::Bool(false)),
+        Origin::Safety => ("safety", value::unset()),
     };
     values.insert("origin".into(), json!(origin));
     values.insert("schedule_id".into(), schedule_id);
@@ -177,18 +177,15 @@ fn values_of(backup: &Backup) -> Map<String, Value> {
         backup
             .error
             .as_ref()
-            .map_or(Value::Bool(false), |error| json!(error.message)),
+            .map_or_else(value::unset, |error| json!(error.message)),
     );
     values.insert(
         "job_id".into(),
         backup
             .job_id
             .as_ref()
-            .map_or(Value::Bool(false), |id| json!(id)),
+            .map_or_else(value::unset, |id| json!(id)),
     );
-    values.insert(
-        "created_at".into(),
-        json!(odoo_datetime(&backup.created_at)),
-    );
+    values.insert("created_at".into(), value::datetime(&backup.created_at));
     values
 }

@@ -105,25 +105,16 @@ impl Odoo {
             },
             Err(error) => return Err(error),
         };
-        find(&tenants, selector).ok_or_else(|| ServiceError::UnknownTenant {
-            selector: match selector {
-                TenantSelector::Id(id) => id.to_string(),
-                TenantSelector::Code(code) => code.clone(),
-            },
-            known: format!(
-                "the tenants are {} (`tenants.list`)",
-                tenants
-                    .iter()
-                    .map(|tenant| format!("{} ({})", tenant.code, tenant.company_id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })
+        selector.find_in(&tenants).map_err(ServiceError::from)
     }
 
     /// A tenant from the last listing.
     pub(crate) fn cached(&self, selector: &TenantSelector) -> Option<Tenant> {
-        find(&self.tenants.lock().expect("tenants lock"), selector)
+        let tenants = self.tenants.lock().expect("tenants lock");
+        tenants
+            .iter()
+            .find(|tenant| selector.matches(tenant))
+            .cloned()
     }
 
     /// Whether the addon's models are installed (asked at most once a minute).
@@ -179,29 +170,4 @@ impl Odoo {
             }),
         }
     }
-}
-
-fn find(tenants: &[Tenant], selector: &TenantSelector) -> Option<Tenant> {
-    tenants
-        .iter()
-        .find(|tenant| match selector {
-            TenantSelector::Id(id) => tenant.company_id == *id,
-            TenantSelector::Code(code) => tenant.code == *code,
-        })
-        .cloned()
-}
-
-/// Odoo's wire format of a datetime: naive UTC, `2026-01-30 16:42:20`.
-pub(crate) fn odoo_datetime(time: &chrono::DateTime<chrono::Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// Reads Odoo's datetime (`false` when empty).
-pub(crate) fn parse_odoo_datetime(
-    value: &serde_json::Value,
-) -> Option<chrono::DateTime<chrono::Utc>> {
-    let text = value.as_str()?;
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|naive| naive.and_utc())
 }

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use odoo_client::{Context, Domain, SearchOptions};
+use odoo_client::{Context, Domain, SearchOptions, value};
 use serde_json::{Map, Value, json};
 
 use crate::error::ServiceError;
-use crate::odoo::{BACKUP_MODEL, Odoo, SCHEDULE_MODEL, odoo_datetime, parse_odoo_datetime};
+use crate::odoo::{BACKUP_MODEL, Odoo, SCHEDULE_MODEL};
 
 /// One schedule as the addon stores it (field names of `quelyos.backup.schedule`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,11 +278,11 @@ impl ScheduleSource for OdooSchedules {
                 if let Some(next_run) = update.next_run {
                     values.insert(
                         "next_run".into(),
-                        next_run.map_or(Value::Bool(false), |time| json!(odoo_datetime(&time))),
+                        value::or_unset(next_run.as_ref().map(value::datetime)),
                     );
                 }
                 if let Some(last_run) = update.last_run {
-                    values.insert("last_run".into(), json!(odoo_datetime(&last_run)));
+                    values.insert("last_run".into(), value::datetime(&last_run));
                 }
                 if let Some(status) = update.last_status {
                     values.insert("last_status".into(), json!(status.as_str()));
@@ -342,20 +342,16 @@ fn schedule_from_row(row: &Map<String, Value>) -> Option<ScheduleRecord> {
         tz: text("tz"),
         retention_count: integer("retention_count").unwrap_or(0),
         notification_email: text("notification_email"),
-        next_run: row.get("next_run").and_then(parse_odoo_datetime),
-        last_run: row.get("last_run").and_then(parse_odoo_datetime),
+        next_run: row.get("next_run").and_then(value::parse_datetime),
+        last_run: row.get("last_run").and_then(value::parse_datetime),
         last_status: text("last_status").unwrap_or_else(|| "never".into()),
         last_backup_id: None,
     })
 }
 
-/// The id of a many2one value (`[id, name]`, or a bare id), `None` when empty (`false`).
+/// The id a many2one field of `row` names, `None` when unset.
 fn many2one(row: &Map<String, Value>, name: &str) -> Option<i64> {
-    match row.get(name) {
-        Some(Value::Array(pair)) => pair.first().and_then(Value::as_i64),
-        Some(value) => value.as_i64(),
-        None => None,
-    }
+    row.get(name).and_then(value::many2one_id)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use backup_engine::{Tenant, TenantSelector};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
 
 use crate::error::ErrorInfo;
 
@@ -177,13 +176,22 @@ pub struct Job {
     pub started_at: Option<DateTime<Utc>>,
     #[serde(with = "utc_option")]
     pub finished_at: Option<DateTime<Utc>>,
-    pub result: Option<Value>,
+    pub result: Option<JobResult>,
     pub error: Option<ErrorInfo>,
     /// The backup a backup job makes, or the one a restore job restores.
     pub backup_id: Option<String>,
     /// The notice e-mail, once the job has ended and one was due.
     #[serde(default)]
     pub notification: Option<NotificationStatus>,
+}
+
+/// What a job leaves once it is over: a backup job its backup, a restore job its report
+/// (serialised as the one or the other, untagged).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum JobResult {
+    Backup(Backup),
+    Restore(RestoreReportView),
 }
 
 /// `health`'s answer. Without the token, only `status` and `odoo.reachable` are given: the

@@ -7,7 +7,8 @@ mod support;
 use std::time::Duration;
 
 use backup_service::{
-    BackupApiClient, BackupStatus, JobKind, JobState, Origin, TenantParam, codes, error_code,
+    BackupApiClient, BackupStatus, JobKind, JobResult, JobState, Origin, TenantParam, codes,
+    error_code,
 };
 use odoo_client::{Context, Domain, OdooClient, SearchOptions};
 use serde_json::json;
@@ -62,9 +63,11 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
         "{job:?}"
     );
     assert!(job.started_at.is_some() && job.finished_at.is_some());
-    let result = job.result.expect("a backup job's result is its backup");
-    assert_eq!(result["backup_id"], started.backup_id.as_str());
-    assert_eq!(result["status"], "done");
+    let Some(JobResult::Backup(result)) = job.result else {
+        panic!("a backup job's result is its backup: {job:?}");
+    };
+    assert_eq!(result.backup_id, started.backup_id);
+    assert_eq!(result.status, BackupStatus::Done);
 
     let listed = client.backup_list(None).await.unwrap().backups;
     assert_eq!(listed.len(), 1);
@@ -218,16 +221,16 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
         .unwrap();
     let job = harness.wait(&dry_run.job_id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
-    let report = job.result.unwrap();
-    assert_eq!(report["dry_run"], true);
-    let partners = report["models"]
-        .as_array()
-        .unwrap()
+    let Some(JobResult::Restore(report)) = job.result else {
+        panic!("a restore job's result is its report: {job:?}");
+    };
+    assert!(report.dry_run);
+    let partners = report
+        .models
         .iter()
-        .find(|line| line["model"] == "res.partner")
-        .expect("res.partner is in the plan")
-        .clone();
-    assert_eq!(partners["created"], 1, "{report}");
+        .find(|line| line.model == "res.partner")
+        .expect("res.partner is in the plan");
+    assert_eq!(partners.created, 1, "{report:?}");
     assert!(named(&odoo).await.is_empty(), "a dry run writes nothing");
 
     let restore = client
@@ -244,11 +247,10 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
         matches!(job.state, JobState::Done | JobState::Partial),
         "{job:?}"
     );
-    let report = job.result.unwrap();
-    let safety_backup_id = report["safety_backup_id"]
-        .as_str()
-        .expect("a safety backup was taken")
-        .to_owned();
+    let Some(JobResult::Restore(report)) = job.result else {
+        panic!("a restore job's result is its report: {job:?}");
+    };
+    let safety_backup_id = report.safety_backup_id.expect("a safety backup was taken");
     let back = named(&odoo).await;
     assert_eq!(back.len(), 1, "the restore re-created {name} once");
     let restored = odoo

@@ -161,8 +161,9 @@ async fn run(cli: Cli) -> Result<()> {
             let out_dir = out.clone().or(settings.out_dir).context(
                 "no output directory: pass --out DIR or set out_dir in the [backup] table of the configuration file",
             )?;
+            let selector = tenant.parse::<TenantSelector>().expect("infallible");
             let request = BackupRequest {
-                tenant: tenant.parse::<TenantSelector>().expect("infallible"),
+                tenant: backup_engine::resolve_tenant(&client, &selector).await?,
                 out_dir,
                 options: settings.backup,
             };

@@ -1,10 +1,12 @@
-//! Progress on the command line: a bar on a terminal, plain log lines otherwise.
+//! Progress on the command line, of a backup and of a restore alike: a bar on a terminal,
+//! plain log lines otherwise.
 
 use std::sync::Mutex;
 use std::time::Instant;
 
 use backup_engine::{Progress, ProgressSink};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tenant_restore::{RestoreProgress, RestoreProgressSink};
 
 pub struct CliProgress {
     bar: Option<ProgressBar>,
@@ -78,6 +80,61 @@ impl ProgressSink for CliProgress {
                 }
             }
             (None, Progress::Finishing) => self.log("closing the archive"),
+        }
+    }
+}
+
+impl RestoreProgressSink for CliProgress {
+    fn report(&self, progress: RestoreProgress<'_>) {
+        match (&self.bar, progress) {
+            (Some(bar), RestoreProgress::Step(step)) => bar.set_message(step.to_owned()),
+            (
+                Some(bar),
+                RestoreProgress::Planned {
+                    creates, updates, ..
+                },
+            ) => bar.set_length(creates + updates),
+            (Some(bar), RestoreProgress::SafetyBackup) => bar.set_message("safety backup"),
+            (Some(bar), RestoreProgress::Model { model, .. }) => bar.set_message(model.to_owned()),
+            (Some(bar), RestoreProgress::Records { count, .. }) => bar.inc(count),
+            (Some(bar), RestoreProgress::Finished) => bar.set_message("done"),
+            (None, RestoreProgress::Step(step)) => self.log(step),
+            (
+                None,
+                RestoreProgress::Planned {
+                    models,
+                    creates,
+                    updates,
+                },
+            ) => self.log(&format!(
+                "{creates} records to create and {updates} to update in {models} models"
+            )),
+            (None, RestoreProgress::SafetyBackup) => self.log("taking the safety backup"),
+            (
+                None,
+                RestoreProgress::Model {
+                    model,
+                    creates,
+                    updates,
+                },
+            ) => self.log(&format!(
+                "{model}: {creates} to create, {updates} to update"
+            )),
+            (None, RestoreProgress::Records { count, .. }) => {
+                let mut state = self
+                    .state
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                state.0 += count;
+            }
+            (None, RestoreProgress::Finished) => {
+                let done = self
+                    .state
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .0;
+                self.log(&format!("{done} records written"))
+            }
         }
     }
 }

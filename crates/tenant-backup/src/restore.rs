@@ -4,17 +4,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 use backup_engine::config::Settings;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use odoo_client::OdooClient;
 use tenant_restore::{
-    ExecuteOptions, ModelReport, PlanOptions, RestoreOutcome, RestorePlan, RestoreProgress,
-    RestoreProgressSink, SafetyBackup, TenantSelector,
+    ExecuteOptions, ModelReport, PlanOptions, RestoreOutcome, RestorePlan, TenantSelector,
 };
+
+use crate::progress::CliProgress;
 
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
@@ -36,12 +34,15 @@ pub struct RestoreArgs {
 
 pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) -> Result<()> {
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let sink = CliRestoreProgress::new(terminal);
+    let sink = CliProgress::new(terminal);
     let selector: TenantSelector = args.tenant.parse().expect("infallible");
+    let tenant = backup_engine::resolve_tenant(client, &selector)
+        .await
+        .context("the restore was refused")?;
     let plan = tenant_restore::plan(
         client,
         &args.archive,
-        &selector,
+        &tenant,
         &PlanOptions::default(),
         &sink,
     )
@@ -66,20 +67,21 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         return Ok(());
     }
     let safety_backup = if args.no_safety_backup {
-        SafetyBackup::Disabled
+        Ok(None)
     } else {
-        SafetyBackup::Into {
-            directory: safety_directory(args, &settings),
-            options: settings.backup.clone(),
+        let directory = safety_directory(args, &settings);
+        tenant_restore::safety_backup(client, &plan, &directory, &settings.backup, &sink).await
+    };
+    let report = match safety_backup {
+        Ok(safety_backup) => {
+            tenant_restore::execute(client, &plan, &ExecuteOptions::default(), &sink)
+                .await
+                .map(|report| (report, safety_backup))
         }
+        Err(error) => Err(error),
     };
-    let options = ExecuteOptions {
-        safety_backup,
-        ..ExecuteOptions::without_safety_backup()
-    };
-    let report = tenant_restore::execute(client, &plan, &options, &sink).await;
     sink.finish();
-    let report = report.context("the restore stopped")?;
+    let (report, safety_backup) = report.context("the restore stopped")?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -87,8 +89,8 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         report.tenant.name, report.tenant.company_id, report.tenant.code
     )?;
     writeln!(out, "archive:       {}", report.archive.display())?;
-    match &report.safety_backup {
-        Some(path) => writeln!(out, "safety backup: {}", path.display())?,
+    match &safety_backup {
+        Some(backup) => writeln!(out, "safety backup: {}", backup.archive.display())?,
         None if args.no_safety_backup => writeln!(out, "safety backup: none (--no-safety-backup)")?,
         None => writeln!(out, "safety backup: none (nothing to write)")?,
     }
@@ -239,96 +241,4 @@ fn print_counts(out: &mut impl Write, models: &[ModelReport], totals: &ModelRepo
         )?;
     }
     Ok(())
-}
-
-/// A bar on a terminal, log lines otherwise.
-struct CliRestoreProgress {
-    bar: Option<ProgressBar>,
-    started: Instant,
-    done: Mutex<u64>,
-}
-
-impl CliRestoreProgress {
-    fn new(terminal: bool) -> Self {
-        let bar = terminal.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} records ({per_sec}) {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            bar
-        });
-        CliRestoreProgress {
-            bar,
-            started: Instant::now(),
-            done: Mutex::new(0),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn log(&self, line: &str) {
-        eprintln!("[{:>7.1}s] {line}", self.started.elapsed().as_secs_f64());
-    }
-}
-
-impl RestoreProgressSink for CliRestoreProgress {
-    fn report(&self, progress: RestoreProgress<'_>) {
-        match (&self.bar, progress) {
-            (Some(bar), RestoreProgress::Step(step)) => bar.set_message(step.to_owned()),
-            (
-                Some(bar),
-                RestoreProgress::Planned {
-                    creates, updates, ..
-                },
-            ) => bar.set_length(creates + updates),
-            (Some(bar), RestoreProgress::SafetyBackup) => bar.set_message("safety backup"),
-            (Some(bar), RestoreProgress::Model { model, .. }) => bar.set_message(model.to_owned()),
-            (Some(bar), RestoreProgress::Records { count, .. }) => bar.inc(count),
-            (Some(bar), RestoreProgress::Finished) => bar.set_message("done"),
-            (None, RestoreProgress::Step(step)) => self.log(step),
-            (
-                None,
-                RestoreProgress::Planned {
-                    models,
-                    creates,
-                    updates,
-                },
-            ) => self.log(&format!(
-                "{creates} records to create and {updates} to update in {models} models"
-            )),
-            (None, RestoreProgress::SafetyBackup) => self.log("taking the safety backup"),
-            (
-                None,
-                RestoreProgress::Model {
-                    model,
-                    creates,
-                    updates,
-                },
-            ) => self.log(&format!(
-                "{model}: {creates} to create, {updates} to update"
-            )),
-            (None, RestoreProgress::Records { count, .. }) => {
-                let mut done = self
-                    .done
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                *done += count;
-            }
-            (None, RestoreProgress::Finished) => {
-                let done = *self
-                    .done
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                self.log(&format!("{done} records written"))
-            }
-        }
-    }
 }

@@ -423,11 +423,7 @@ impl ArchiveWriter {
             let planned = &*self.settings.planned;
             match relation.kind {
                 RelationKind::Many2one => {
-                    let id = match value {
-                        Value::Array(pair) => pair.first().and_then(Value::as_i64),
-                        Value::Number(number) => number.as_i64(),
-                        _ => None,
-                    };
+                    let id = odoo_client::value::many2one_id(value);
                     *value = id.map_or(Value::Null, Value::from);
                     note_references(
                         &mut self.referenced,

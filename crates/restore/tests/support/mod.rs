@@ -7,15 +7,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{BackupOptions, BackupRequest, FileReference, NoProgress, TenantSelector};
+use backup_engine::{
+    BackupOptions, BackupRequest, FileReference, NoProgress, Tenant, TenantSelector,
+};
 use base64::Engine as _;
 use odoo_client::{
-    CallKind, ClientConfig, Context, Credential, Domain, FieldInfo, FieldType, OdooClient, Record,
+    ClientConfig, Context, Credential, Domain, FieldInfo, FieldType, OdooClient, Record,
     SearchOptions, Secret,
 };
 use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
 use odoo_sim::{SimConfig, Simulator};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// The Odoo a suite runs against.
@@ -144,9 +146,16 @@ impl World {
             .with_context(Context::company(company).with_archived())
     }
 
+    /// The tenant of a company, as a restore or a backup is given it.
+    pub async fn tenant_of(&self, company: i64) -> Tenant {
+        backup_engine::resolve_tenant(&self.client, &TenantSelector::Id(company))
+            .await
+            .expect("the company is a tenant")
+    }
+
     pub async fn backup(&self, company: i64, directory: &Path) -> PathBuf {
         let request = BackupRequest {
-            tenant: TenantSelector::Id(company),
+            tenant: self.tenant_of(company).await,
             out_dir: directory.to_owned(),
             options: BackupOptions::default(),
         };
@@ -248,17 +257,15 @@ pub async fn differences(
         wanted.push("id".into());
         let mut current: HashMap<i64, Record> = HashMap::new();
         for chunk in ids.chunks(200) {
-            let mut kwargs = Map::new();
-            kwargs.insert("domain".into(), json!([["id", "in", chunk]]));
-            kwargs.insert("fields".into(), json!(wanted));
-            kwargs.insert("load".into(), json!(""));
-            let rows: Vec<Record> = serde_json::from_value(
-                scoped
-                    .call(model, "search_read", None, kwargs, CallKind::Read)
-                    .await
-                    .expect("read back"),
-            )
-            .unwrap();
+            let rows = scoped
+                .search_read(
+                    model,
+                    &Domain::leaf("id", "in", json!(chunk)),
+                    &wanted,
+                    &SearchOptions::default().bare_many2one(),
+                )
+                .await
+                .expect("read back");
             for row in rows {
                 current.insert(row["id"].as_i64().unwrap(), row);
             }
@@ -327,11 +334,7 @@ fn expected_value(
 }
 
 fn same(info: &FieldInfo, actual: &Value, expected: &Value) -> bool {
-    let empty = |value: &Value| {
-        matches!(value, Value::Null | Value::Bool(false))
-            || value.as_str() == Some("")
-            || value.as_array().is_some_and(Vec::is_empty)
-    };
+    let empty = odoo_client::value::is_empty;
     match info.field_type {
         FieldType::Many2many => {
             let mut ids: Vec<i64> = actual

@@ -1,0 +1,197 @@
+//! The plan as a value: what a dry run prints and what [`crate::execute`] carries out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use backup_engine::{EntryDigest, Tenant};
+use chrono::{DateTime, Utc};
+use odoo_client::Record;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::archive::LoadedArchive;
+use crate::id_records::IdRecords;
+use crate::keys::{ByModel, KeySet};
+use crate::ownership::Key;
+use crate::report::{ModelReport, Refusal, UnresolvedValue};
+use crate::schema::ModelSchema;
+use crate::values::Resolved;
+
+/// A field whose value will change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// The value now (many2one as an id).
+    pub current: Value,
+    /// The archive's value, with the archive's ids; binaries as their file in the archive.
+    pub restored: Value,
+}
+
+/// An existing record and the fields that will be written to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedUpdate {
+    pub archive_id: i64,
+    pub target_id: i64,
+    pub changes: BTreeMap<String, FieldChange>,
+    /// The model fields of many2one_reference values (`res_model`), needed to remap `res_id`.
+    #[serde(skip)]
+    pub(crate) reference_models: Record,
+}
+
+/// A record of the archive that no longer exists and will be created.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedCreate {
+    pub archive_id: i64,
+    /// The values written, with the archive's ids (remapped when written).
+    pub values: Record,
+    /// The archive's values of the fields a restore never writes (read-only, related): compared
+    /// after creation, to report what Odoo set otherwise.
+    #[serde(skip)]
+    pub(crate) unwritten: Record,
+}
+
+/// A field of the archive that a restore does not write, and on how many existing records its
+/// value differs from the archive's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotRestoredField {
+    pub field: String,
+    pub reason: &'static str,
+    pub differing_records: u64,
+}
+
+/// What the restore will do with one model's records.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelPlan {
+    pub model: String,
+    pub creates: Vec<PlannedCreate>,
+    pub updates: Vec<PlannedUpdate>,
+    pub unchanged: u64,
+    pub refusals: Vec<Refusal>,
+    /// Fields that differ on existing records but are never written (read-only, computed...).
+    pub not_restored: Vec<NotRestoredField>,
+    /// Values that cannot be written because the record they refer to is gone.
+    pub unresolved: Vec<UnresolvedValue>,
+}
+
+impl ModelPlan {
+    pub fn summary(&self) -> ModelReport {
+        ModelReport {
+            model: self.model.clone(),
+            created: self.creates.len() as u64,
+            updated: self.updates.len() as u64,
+            unchanged: self.unchanged,
+            refused: self.refusals.len() as u64,
+            failed: 0,
+        }
+    }
+}
+
+/// Everything a restore will write, in order. Built by [`plan`] (which only reads), inspected
+/// or printed as a dry run, and carried out by [`crate::execute`].
+#[derive(Debug, Serialize)]
+pub struct RestorePlan {
+    archive: PathBuf,
+    data_digest: EntryDigest,
+    tenant: Tenant,
+    database_uuid: String,
+    archive_created_at: DateTime<Utc>,
+    /// In the order they will be restored: a model after the models it points to.
+    models: Vec<ModelPlan>,
+    #[serde(skip)]
+    pub(crate) internals: PlanInternals,
+}
+
+/// What execution needs beyond the public plan.
+#[derive(Debug, Default)]
+pub(crate) struct PlanInternals {
+    pub schemas: BTreeMap<String, ModelSchema>,
+    /// Records of the archive that exist now and are the tenant's: archive record → target id.
+    pub existing: ByModel<i64>,
+    /// Records the archive refers to but does not hold: where they are, or why they cannot be
+    /// referred to.
+    pub outside: HashMap<Key, Resolved>,
+    /// Records of the archive that are refused.
+    pub refused: KeySet,
+    /// Records attached to a tenant record, whose own `company_id` is not trusted.
+    pub attached: KeySet,
+    /// The `ir.model.data` rows that record re-created records, and what to do with those that
+    /// earlier restores left.
+    pub id_records: IdRecords,
+}
+
+impl RestorePlan {
+    /// The plan of `models`, for `archive` restored into `tenant`.
+    pub(super) fn new(
+        archive: &LoadedArchive,
+        tenant: &Tenant,
+        models: Vec<ModelPlan>,
+        internals: PlanInternals,
+    ) -> RestorePlan {
+        let metadata = &archive.metadata;
+        RestorePlan {
+            archive: archive.path.clone(),
+            data_digest: metadata.entries[backup_engine::DATA_ENTRY].clone(),
+            tenant: tenant.clone(),
+            database_uuid: metadata.odoo.database_uuid.clone().unwrap_or_default(),
+            archive_created_at: metadata.created_at,
+            models,
+            internals,
+        }
+    }
+
+    pub fn archive(&self) -> &Path {
+        &self.archive
+    }
+
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    pub fn database_uuid(&self) -> &str {
+        &self.database_uuid
+    }
+
+    pub fn archive_created_at(&self) -> DateTime<Utc> {
+        self.archive_created_at
+    }
+
+    pub fn models(&self) -> &[ModelPlan] {
+        &self.models
+    }
+
+    pub(crate) fn data_digest(&self) -> &EntryDigest {
+        &self.data_digest
+    }
+
+    /// Per model, what a run of this plan would do (before Odoo's answers).
+    pub fn summary(&self) -> Vec<ModelReport> {
+        self.models.iter().map(ModelPlan::summary).collect()
+    }
+
+    /// Totals over every model.
+    pub fn totals(&self) -> ModelReport {
+        crate::report::sum(&self.summary())
+    }
+
+    /// Whether executing the plan would write nothing.
+    pub fn writes_nothing(&self) -> bool {
+        self.internals.id_records.pending_rows.is_empty()
+            && self
+                .models
+                .iter()
+                .all(|model| model.creates.is_empty() && model.updates.is_empty())
+    }
+
+    /// Records an interrupted restore had created without recording their ids, found again
+    /// (compared like any existing record): `(model, archive id, target id)`.
+    pub fn recovered(&self) -> &[(String, i64, i64)] {
+        &self.internals.id_records.recovered
+    }
+
+    pub fn refusals(&self) -> impl Iterator<Item = &Refusal> {
+        self.models.iter().flat_map(|model| model.refusals.iter())
+    }
+
+    pub fn unresolved(&self) -> impl Iterator<Item = &UnresolvedValue> {
+        self.models.iter().flat_map(|model| model.unresolved.iter())
+    }
+}
