@@ -95,8 +95,16 @@ struct CapturedField {
     related: Option<String>,
     translate: Option<bool>,
     selection: Option<Vec<(String, String)>>,
-    /// `[precision, scale]`.
-    digits: Option<(u32, u32)>,
+    digits: Option<Digits>,
+}
+
+/// A float's `digits` as `fields_get` gives them: `[precision, scale]`, or `0` for a float Odoo
+/// keeps unrounded (`digits=0`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Digits {
+    Rounded(u32, u32),
+    Unrounded(u32),
 }
 
 /// The models of the catalogue, parsed once for the whole process.
@@ -130,7 +138,7 @@ fn parse(model: &str, text: &str) -> Result<ModelDef, String> {
                      know: add it to FieldKind or leave the field out"
                 )
             })?;
-            Ok(field_def(field, kind))
+            field_def(field, kind).map_err(|problem| format!("{path}: {problem}"))
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(ModelDef {
@@ -143,8 +151,18 @@ fn parse(model: &str, text: &str) -> Result<ModelDef, String> {
     })
 }
 
-fn field_def(field: CapturedField, kind: FieldKind) -> FieldDef {
-    FieldDef {
+fn field_def(field: CapturedField, kind: FieldKind) -> Result<FieldDef, String> {
+    let digits = match field.digits {
+        None | Some(Digits::Unrounded(0)) => None,
+        Some(Digits::Rounded(_precision, scale)) => Some(scale),
+        Some(Digits::Unrounded(other)) => {
+            let name = &field.name;
+            return Err(format!(
+                "field {name} has digits {other}, neither 0 nor a pair"
+            ));
+        }
+    };
+    Ok(FieldDef {
         name: leak(field.name),
         kind,
         string: leak(field.string),
@@ -173,8 +191,8 @@ fn field_def(field: CapturedField, kind: FieldKind) -> FieldDef {
                 .collect::<Vec<_>>()
                 .leak() as &'static [_]
         }),
-        digits: field.digits.map(|(_precision, scale)| scale),
-    }
+        digits,
+    })
 }
 
 /// `models()` loads the catalogue once and keeps it until the process ends, and the registry
@@ -217,6 +235,23 @@ mod tests {
                 panic!("{problem}");
             }
         }
+    }
+
+    #[test]
+    fn digits_are_a_pair_or_zero_as_fields_get_gives_them() {
+        let file = |digits: &str| {
+            format!(
+                r#"{{"model": "x.y", "name": "X", "modules": "base", "order": "id",
+                "transient": false, "fields": [{{"name": "amount", "type": "float",
+                "string": "Amount", "required": false, "readonly": false, "store": true,
+                "company_dependent": false, "sortable": true, "groupable": true,
+                "searchable": true, "index": false, "depends": [], "digits": {digits}}}]}}"#
+            )
+        };
+        let digits = |text: &str| parse("x.y", &file(text)).map(|def| def.fields[0].digits);
+        assert_eq!(digits("[16, 2]"), Ok(Some(2)));
+        assert_eq!(digits("0"), Ok(None));
+        assert!(digits("3").is_err());
     }
 
     /// The capture tool writes sorted keys, two-space indents and a final newline; files kept
