@@ -1,8 +1,9 @@
 //! The models the simulator knows: their fields as `fields_get` describes them, and how each one
 //! behaves (company rule, access rights, display name, order).
 //!
-//! The field metadata in `catalog.rs` is data copied from a real Odoo 18; the behaviour below is
-//! what the ORM and the record rules of that Odoo do with those models.
+//! The field metadata is data captured from a real Odoo 18 (`catalog/odoo18/`, one file per
+//! model, read by `catalog.rs`); the behaviour below is what the ORM and the record rules of that
+//! Odoo do with those models.
 
 mod addon;
 mod catalog;
@@ -56,12 +57,36 @@ impl FieldKind {
         }
     }
 
+    /// The type `fields_get` names `type`; `None` for one the simulator does not know.
+    pub fn from_odoo_name(name: &str) -> Option<FieldKind> {
+        const ALL: [FieldKind; 16] = [
+            FieldKind::Char,
+            FieldKind::Text,
+            FieldKind::Html,
+            FieldKind::Integer,
+            FieldKind::Float,
+            FieldKind::Monetary,
+            FieldKind::Boolean,
+            FieldKind::Date,
+            FieldKind::Datetime,
+            FieldKind::Selection,
+            FieldKind::Binary,
+            FieldKind::Many2one,
+            FieldKind::One2many,
+            FieldKind::Many2many,
+            FieldKind::Many2oneReference,
+            FieldKind::Reference,
+        ];
+        ALL.into_iter().find(|kind| kind.odoo_name() == name)
+    }
+
     pub fn is_x2many(self) -> bool {
         matches!(self, FieldKind::One2many | FieldKind::Many2many)
     }
 }
 
-/// One field of a model, with the attributes `fields_get` reports.
+/// One field of a model, with the attributes `fields_get` reports and `index` from
+/// `ir.model.fields`.
 #[derive(Debug)]
 pub struct FieldDef {
     pub name: &'static str,
@@ -89,27 +114,6 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
-    pub(crate) const BASE: FieldDef = FieldDef {
-        name: "",
-        kind: FieldKind::Char,
-        string: "",
-        relation: None,
-        relation_field: None,
-        required: false,
-        readonly: false,
-        store: true,
-        company_dependent: false,
-        sortable: true,
-        groupable: true,
-        searchable: true,
-        index: false,
-        related: None,
-        depends: &[],
-        translate: None,
-        selection: None,
-        digits: None,
-    };
-
     /// Computed or related: the value is derived by the ORM, never entered.
     pub fn is_computed(&self) -> bool {
         self.related.is_some() || !self.depends.is_empty()
@@ -350,10 +354,10 @@ impl Registry {
             let mut models = HashMap::new();
             let mut names = Vec::new();
             let mut optional = HashMap::new();
-            for def in addon::MODELS {
-                optional.insert(def.name, addon::MODULE);
-            }
-            for def in catalog::MODELS.iter().chain(addon::MODELS) {
+            for def in catalog::models() {
+                if addon::MODELS.contains(&def.name) {
+                    optional.insert(def.name, addon::MODULE);
+                }
                 let by_name = def.fields.iter().map(|field| (field.name, field)).collect();
                 models.insert(
                     def.name,
