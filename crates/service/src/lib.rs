@@ -59,7 +59,7 @@ pub use config::{
 };
 pub use demo::{DEMO_TENANTS, Demo};
 pub use error::{ErrorInfo, ServiceError, codes};
-pub use logging::init_logging;
+pub use logging::{colour_on_stderr, init_logging};
 pub use schedules::{
     InMemorySchedules, LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate,
 };

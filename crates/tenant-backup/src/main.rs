@@ -106,6 +106,7 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
             )
             .with_writer(std::io::stderr)
+            .with_ansi(backup_service::colour_on_stderr())
             .init();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
