@@ -79,8 +79,8 @@ pub enum RestoreError {
     },
 
     /// The target tenant could not be resolved.
-    #[error("{0}")]
-    Tenant(#[source] Box<BackupError>),
+    #[error(transparent)]
+    Tenant(Box<BackupError>),
 
     /// The safety backup failed, so no write was made.
     #[error(

@@ -123,10 +123,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause once. The product's errors carry their
+/// cause in their own message (the service shows that message alone, as the API's error), so a
+/// cause whose text the line already holds is not printed again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -231,8 +249,10 @@ fn verify(path: &PathBuf) -> Result<()> {
 }
 
 fn inspect(path: &PathBuf) -> Result<()> {
+    // The archive's errors name it when the file itself is the problem; the others say what in
+    // it is wrong, and the context says which archive that is.
     let reader = backup_engine::read_archive(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .with_context(|| format!("cannot inspect {}", path.display()))?;
     let metadata = reader.metadata();
     say!("archive:      {}", path.display());
     say!(
