@@ -57,7 +57,7 @@ pub use config::{
     ConfigError, DEFAULT_LISTEN, LoadOptions, LogFormat, MIN_TOKEN_LENGTH, ServiceConfig,
     load as load_config,
 };
-pub use demo::{DEMO_TENANTS, Demo};
+pub use demo::{DEMO_ODOO_LISTEN, DEMO_TENANTS, Demo};
 pub use error::{ErrorInfo, ServiceError, codes};
 pub use logging::{colour_on_stderr, init_logging};
 pub use schedules::{
