@@ -82,6 +82,25 @@ const WRITER_QUEUE: usize = 8;
 /// Binary reads in flight at once.
 const BINARY_CONCURRENCY: usize = 2;
 
+/// Creates `directory` if needed and writes (then removes) a hidden file in it: whether a backup
+/// can be written there, known before Odoo is read.
+pub fn check_output_dir(directory: &std::path::Path) -> Result<(), WriteError> {
+    let io_error = |source| WriteError::Io {
+        path: directory.to_owned(),
+        action: "write in the output directory",
+        source,
+    };
+    std::fs::create_dir_all(directory).map_err(io_error)?;
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let probe = directory.join(format!(
+        ".write-check-{}-{}.partial",
+        std::process::id(),
+        PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::File::create(&probe).map_err(io_error)?;
+    std::fs::remove_file(&probe).map_err(io_error)
+}
+
 /// Backs up one tenant into a new archive in `request.out_dir`.
 pub async fn backup(
     client: &OdooClient,
@@ -90,6 +109,12 @@ pub async fn backup(
 ) -> Result<BackupReport, BackupError> {
     let started = Instant::now();
     let created_at = Utc::now().trunc_subsecs(0);
+    // A directory that cannot take the archive fails the backup before Odoo is read, not after
+    // the whole export.
+    check_output_dir(&request.out_dir).map_err(|source| BackupError::Write {
+        tenant: request.tenant.to_string(),
+        source,
+    })?;
     let exporter = Exporter::new(client, request.tenant.clone(), &request.options);
 
     progress.report(Progress::Step("reading the server's description"));

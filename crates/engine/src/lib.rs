@@ -41,7 +41,7 @@ pub use archive::format::{
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};
 pub use error::{ArchiveError, BackupError, WriteError};
-pub use export::{BackupOptions, BackupRequest, backup};
+pub use export::{BackupOptions, BackupRequest, backup, check_output_dir};
 pub use progress::{NoProgress, Progress, ProgressSink};
 pub use report::BackupReport;
 pub use tenant::{Tenant, TenantSelector, assign_codes, list_tenants, resolve_tenant, slug};

@@ -121,6 +121,14 @@ impl Simulator {
     /// Starts a server with the base data of a fresh database loaded. Must be called within a
     /// Tokio runtime.
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        Simulator::start_on(config, ([127, 0, 0, 1], 0).into()).await
+    }
+
+    /// [`Simulator::start`] on a given address (port 0: a free one).
+    pub async fn start_on(
+        config: SimConfig,
+        address: std::net::SocketAddr,
+    ) -> std::io::Result<Simulator> {
         let mut database = Database::empty();
         base_data::load(&mut database, &config);
         if config.with_backup_addon {
@@ -133,7 +141,7 @@ impl Simulator {
             stats: Mutex::new(CallStats::default()),
             withhold: Mutex::new(None),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener = tokio::net::TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());

@@ -51,7 +51,7 @@ async fn delete_family(
     None
 }
 
-async fn damage(world: &World, template: i64) -> (Vec<String>, i64, Vec<i64>) {
+async fn damage(world: &World, template: i64, family: i64) -> (Vec<String>, i64, Vec<i64>) {
     let tenant = world.tenant;
     let client = world.scoped(tenant);
     let mut done = Vec::new();
@@ -81,18 +81,11 @@ async fn damage(world: &World, template: i64) -> (Vec<String>, i64, Vec<i64>) {
         "deleted sale.order {order} and its lines {lines:?}"
     ));
 
-    // A company partner with its contacts.
-    let companies = ids_of(
-        &world.client,
-        tenant,
-        "res.partner",
-        Domain::leaf("company_id", "=", tenant).and(Domain::leaf("is_company", "=", true)),
-    )
-    .await;
+    // A company partner with its contacts: the test's own, as a real tenant may have none.
     let (partner, contacts) = delete_family(
         &client,
         "res.partner",
-        &companies,
+        &[family],
         "res.partner",
         "parent_id",
     )
@@ -207,6 +200,36 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         )
         .await
         .expect("create a product")[0];
+    // A company partner with two contacts, which the damage deletes.
+    let family = world
+        .scoped(world.tenant)
+        .create(
+            "res.partner",
+            vec![values(json!({
+                "name": "Société de l'essai de restauration",
+                "is_company": true,
+                "company_id": world.tenant,
+            }))],
+        )
+        .await
+        .expect("create a company partner")[0];
+    world
+        .scoped(world.tenant)
+        .create(
+            "res.partner",
+            ["Alice", "Bruno"]
+                .iter()
+                .map(|name| {
+                    values(json!({
+                        "name": format!("{name}, contact de l'essai de restauration"),
+                        "parent_id": family,
+                        "company_id": world.tenant,
+                    }))
+                })
+                .collect(),
+        )
+        .await
+        .expect("create its contacts");
     let archive_path = world.backup(world.tenant, directory.path()).await;
     let archive = archive_records(&archive_path);
 
@@ -215,7 +238,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         others_before.insert(*other, export(&world, *other, directory.path()).await);
     }
 
-    let (damage_done, new_partner, variants) = damage(&world, template).await;
+    let (damage_done, new_partner, variants) = damage(&world, template, family).await;
     eprintln!("damage: {damage_done:#?}");
 
     // Dry run: a plan, no write.

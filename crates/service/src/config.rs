@@ -97,6 +97,9 @@ pub struct ServiceConfig {
     pub config_file: Option<PathBuf>,
     /// The token was generated for this run (demo mode) and must be shown to the user.
     pub generated_token: bool,
+    /// The store is a fresh temporary directory of this run (demo mode without a store named by
+    /// BACKUPD_STORE or the file): `serve` removes it when it stops, or fails to start.
+    pub temporary_store: bool,
 }
 
 /// What [`load`] is asked for.
@@ -267,7 +270,9 @@ pub fn load(
         });
     }
 
-    let store_dir = match env("BACKUPD_STORE").map(PathBuf::from).or(file.store.path) {
+    let named_store = env("BACKUPD_STORE").map(PathBuf::from).or(file.store.path);
+    let temporary_store = named_store.is_none() && options.demo;
+    let store_dir = match named_store {
         Some(path) => path,
         None if options.demo => {
             std::env::temp_dir().join(format!("tenant-backup-demo-{}", std::process::id()))
@@ -359,6 +364,7 @@ pub fn load(
         default_time_zone,
         config_file,
         generated_token,
+        temporary_store,
     })
 }
 

@@ -1,9 +1,15 @@
 //! `serve --demo`: the built-in Odoo simulator with three generated shop tenants, so that every
 //! call can be tried without an Odoo at hand.
 
+use std::net::SocketAddr;
+
 use odoo_client::{ClientConfig, Credential, Secret};
 use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
 use odoo_sim::{SimConfig, Simulator};
+
+/// Where the demo's simulator listens unless told otherwise: a fixed port, so that the command
+/// line can be pointed at it (`ODOO_URL`) from one run to the next.
+pub const DEMO_ODOO_LISTEN: &str = "127.0.0.1:8766";
 
 /// The tenants a demo starts with.
 pub const DEMO_TENANTS: [&str; 3] = ["Boutique Sport", "Marque Mode", "Admin Quelyos"];
@@ -16,8 +22,9 @@ pub struct Demo {
 }
 
 impl Demo {
-    pub async fn start() -> std::io::Result<Demo> {
-        let simulator = Simulator::start(SimConfig::default()).await?;
+    /// Starts the simulator on `address` (port 0: a free one).
+    pub async fn start(address: SocketAddr) -> std::io::Result<Demo> {
+        let simulator = Simulator::start_on(SimConfig::default(), address).await?;
         let tenants = simulator.with_db(|db| {
             DEMO_TENANTS
                 .iter()
@@ -50,5 +57,18 @@ impl Demo {
 
     pub fn url(&self) -> String {
         self.simulator.url()
+    }
+
+    /// The `ODOO_*` settings that point the command line at the simulator, as shell
+    /// assignments.
+    pub fn odoo_environment(&self) -> String {
+        let config = self.simulator.config();
+        format!(
+            "ODOO_URL={} ODOO_DB={} ODOO_LOGIN={} ODOO_PASSWORD={}",
+            self.simulator.url(),
+            config.database,
+            config.login,
+            config.password
+        )
     }
 }

@@ -60,9 +60,9 @@ pub use config::{
     load as load_config,
 };
 #[cfg(feature = "demo")]
-pub use demo::{DEMO_TENANTS, Demo};
+pub use demo::{DEMO_ODOO_LISTEN, DEMO_TENANTS, Demo};
 pub use error::{ErrorInfo, ServiceError, codes};
-pub use logging::init_logging;
+pub use logging::{colour_on_stderr, init_logging};
 pub use schedules::{
     InMemorySchedules, LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate,
 };

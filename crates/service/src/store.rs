@@ -212,6 +212,11 @@ fn remove_partial_files(dir: &Path) {
     }
 }
 
+/// For tests only (crates/tenant-backup/tests/serve.rs): when set, writing a file whose name
+/// starts with its value stops for good once the hidden `.partial` copy is synced, so that a
+/// test can kill the process at that point and check what a restart leaves.
+const PAUSE_BEFORE_RENAME: &str = "BACKUPD_TEST_PAUSE_BEFORE_RENAME";
+
 /// Writes `bytes` to `path` atomically: a hidden `.partial` sibling, synced, then renamed.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -224,6 +229,13 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
+    if std::env::var(PAUSE_BEFORE_RENAME)
+        .is_ok_and(|prefix| !prefix.is_empty() && name.starts_with(&prefix))
+    {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
     std::fs::rename(&partial, path)?;
     // The rename is durable once the directory is synced; not every platform can open one.
     if let Ok(directory) = std::fs::File::open(dir) {

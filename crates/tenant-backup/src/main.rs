@@ -106,6 +106,7 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
             )
             .with_writer(std::io::stderr)
+            .with_ansi(backup_service::colour_on_stderr())
             .init();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -122,10 +123,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause once. The product's errors carry their
+/// cause in their own message (the service shows that message alone, as the API's error), so a
+/// cause whose text the line already holds is not printed again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -161,6 +180,8 @@ async fn run(cli: Cli) -> Result<()> {
             let out_dir = out.clone().or(settings.out_dir).context(
                 "no output directory: pass --out DIR or set out_dir in the [backup] table of the configuration file",
             )?;
+            // Checked before the tenant is looked up: no Odoo work for an archive with nowhere to go.
+            backup_engine::check_output_dir(&out_dir)?;
             let selector = tenant.parse::<TenantSelector>().expect("infallible");
             let request = BackupRequest {
                 tenant: backup_engine::resolve_tenant(&client, &selector).await?,
@@ -231,8 +252,10 @@ fn verify(path: &PathBuf) -> Result<()> {
 }
 
 fn inspect(path: &PathBuf) -> Result<()> {
+    // The archive's errors name it when the file itself is the problem; the others say what in
+    // it is wrong, and the context says which archive that is.
     let reader = backup_engine::read_archive(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .with_context(|| format!("cannot inspect {}", path.display()))?;
     let metadata = reader.metadata();
     say!("archive:      {}", path.display());
     say!(

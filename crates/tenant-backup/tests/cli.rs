@@ -277,3 +277,66 @@ async fn a_backup_killed_midway_leaves_no_finished_looking_file() {
     .await;
     assert!(!verified.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_prints_each_cause_once() {
+    let (simulator, _) = simulator_with(&[("Boutique Sport", TenantSize::Small)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.zip");
+    for command in ["inspect", "verify"] {
+        let output = run({
+            let mut command_line = tenant_backup(&simulator);
+            command_line.arg(command).arg(&missing);
+            command_line
+        })
+        .await;
+        assert!(!output.status.success());
+        let message = text(&output.stderr);
+        assert_eq!(
+            message.matches("No such file or directory").count(),
+            1,
+            "{command}: {message}"
+        );
+        assert_eq!(
+            message
+                .matches(&format!("cannot read {}", missing.display()))
+                .count(),
+            1,
+            "{command}: {message}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_into_a_directory_it_cannot_write_fails_before_reading_odoo() {
+    let (simulator, tenants) = simulator_with(&[("Boutique Sport", TenantSize::Small)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Tests may run as root, whom permission bits do not stop: a directory under a regular
+    // file cannot be made by anyone.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let out = file.join("backups");
+    simulator.reset_stats();
+    let output = run({
+        let mut command = tenant_backup(&simulator);
+        command
+            .args([
+                "backup",
+                "--tenant",
+                &tenants[0].company_id.to_string(),
+                "--out",
+            ])
+            .arg(&out);
+        command
+    })
+    .await;
+    assert!(!output.status.success());
+    let message = text(&output.stderr);
+    assert!(message.contains(&out.display().to_string()), "{message}");
+    assert_eq!(
+        simulator.stats().count("search_read"),
+        0,
+        "Odoo was read before the directory was checked: {:?}",
+        simulator.stats()
+    );
+}

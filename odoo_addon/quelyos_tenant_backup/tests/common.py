@@ -13,6 +13,7 @@ Two ways to stand in for the backup service, never both in one test:
 import json
 import socket
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 
@@ -24,6 +25,12 @@ from ..models.sidecar_client import (
 )
 
 FAKE_TOKEN = "fake-sidecar-token-1234"
+
+
+def unique_company_name(name):
+    """``name`` with a random suffix: a database that has a company of that name already
+    (company names are unique in Odoo) runs the tests all the same."""
+    return f"{name} {uuid.uuid4().hex[:8]}"
 
 
 class SidecarCallsMixin:

@@ -6,7 +6,12 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SidecarCallsMixin, activate_french, backup_object
+from .common import (
+    SidecarCallsMixin,
+    activate_french,
+    backup_object,
+    unique_company_name,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -14,8 +19,8 @@ class TestBackup(SidecarCallsMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tenant = cls.env["res.company"].create({"name": "Boutique Sport"})
-        cls.other_tenant = cls.env["res.company"].create({"name": "Marque Mode"})
+        cls.tenant = cls.env["res.company"].create({"name": unique_company_name("Boutique Sport")})
+        cls.other_tenant = cls.env["res.company"].create({"name": unique_company_name("Marque Mode")})
         cls.Backup = cls.env["quelyos.backup"]
 
     def _backup(self, backup_id="b-1", **values):

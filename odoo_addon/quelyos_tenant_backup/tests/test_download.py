@@ -4,7 +4,13 @@ import zipfile
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from .common import FakeSidecar, activate_french, closed_port_url, point_at
+from .common import (
+    FakeSidecar,
+    activate_french,
+    closed_port_url,
+    point_at,
+    unique_company_name,
+)
 
 
 def small_zip():
@@ -22,7 +28,7 @@ class TestDownload(HttpCase):
         super().setUpClass()
         # A database created with another language may have English inactive.
         cls.env["res.lang"]._activate_lang("en_US")
-        cls.tenant = cls.env["res.company"].create({"name": "Boutique Sport"})
+        cls.tenant = cls.env["res.company"].create({"name": unique_company_name("Boutique Sport")})
         cls.backup = cls.env["quelyos.backup"].create(
             {
                 "backup_id": "20260130T164220Z-boutique-sport-3f9a",

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import SidecarCallsMixin
+from .common import SidecarCallsMixin, unique_company_name
 
 DRY_RUN_REPORT = {
     "dry_run": True,
@@ -36,7 +36,7 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tenant = cls.env["res.company"].create({"name": "Boutique Sport"})
+        cls.tenant = cls.env["res.company"].create({"name": unique_company_name("Boutique Sport")})
         cls.backup = cls.env["quelyos.backup"].create(
             {
                 "backup_id": "b-restore",

@@ -1,7 +1,13 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from .common import SidecarCallsMixin, activate_french, closed_port_url, point_at
+from .common import (
+    SidecarCallsMixin,
+    activate_french,
+    closed_port_url,
+    point_at,
+    unique_company_name,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -9,7 +15,7 @@ class TestSchedule(SidecarCallsMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tenant = cls.env["res.company"].create({"name": "Boutique Sport"})
+        cls.tenant = cls.env["res.company"].create({"name": unique_company_name("Boutique Sport")})
         cls.Schedule = cls.env["quelyos.backup.schedule"]
 
     def _schedule(self, **values):
@@ -86,7 +92,7 @@ class TestSchedule(SidecarCallsMixin, TransactionCase):
     def test_time_is_shown_as_hh_mm(self):
         schedule = self._schedule(hour=3, minute=5)
         self.assertEqual(schedule.time_display, "03:05")
-        self.assertIn("Boutique Sport", schedule.display_name)
+        self.assertIn(self.tenant.name, schedule.display_name)
 
     # ------------------------------------------------------------------
     # Next run: asked of the sidecar once the save is committed
@@ -197,7 +203,7 @@ class TestScheduleUnreachableSidecar(TransactionCase):
     def test_run_now_says_the_service_cannot_be_reached(self):
         url = closed_port_url()
         point_at(self.env, url)
-        tenant = self.env["res.company"].create({"name": "Marque Mode"})
+        tenant = self.env["res.company"].create({"name": unique_company_name("Marque Mode")})
         schedule = self.env["quelyos.backup.schedule"].create({"company_id": tenant.id})
         with self.assertRaises(UserError) as caught:
             schedule.action_run_now()

@@ -299,6 +299,7 @@ pub fn service_config(
         default_time_zone: chrono_tz::Europe::Paris,
         config_file: None,
         generated_token: false,
+        temporary_store: false,
     }
 }
 
