@@ -90,7 +90,7 @@ pub fn check_output_dir(directory: &std::path::Path) -> Result<(), WriteError> {
         action: "write in the output directory",
         source,
     };
-    std::fs::create_dir_all(directory).map_err(io_error)?;
+    crate::private_files::create_private_dir_all(directory).map_err(io_error)?;
     static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let probe = directory.join(format!(
         ".write-check-{}-{}.partial",

@@ -28,6 +28,7 @@ pub mod config;
 mod discovery;
 mod error;
 mod export;
+pub mod private_files;
 mod progress;
 mod report;
 mod tenant;

@@ -600,7 +600,7 @@ impl Core {
         job: &Job,
         work_dir: &Path,
     ) -> Result<backup_engine::BackupReport, ServiceError> {
-        tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
+        create_private_dir(work_dir).await.map_err(|error| {
             ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
         })?;
         let request = BackupRequest {
@@ -811,7 +811,7 @@ impl Core {
         }
 
         if task.safety_backup {
-            tokio::fs::create_dir_all(work_dir).await.map_err(|error| {
+            create_private_dir(work_dir).await.map_err(|error| {
                 ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
             })?;
             let taken = {
@@ -1437,4 +1437,12 @@ where
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         Err(error) => panic!("engine thread cancelled: {error}"),
     }
+}
+
+/// Creates a job's work directory, the owner's only (blocking work, off the runtime).
+async fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || backup_engine::private_files::create_private_dir_all(&path))
+        .await
+        .map_err(std::io::Error::other)?
 }

@@ -89,7 +89,7 @@ impl JobTable {
     /// Loads the jobs of a previous run: a job that was running is interrupted (never done),
     /// queued jobs are queued again in their order.
     pub(crate) fn recover(dir: &Path, limit: usize) -> Result<(JobTable, Recovered), ServiceError> {
-        std::fs::create_dir_all(dir).map_err(|error| {
+        backup_engine::private_files::create_private_dir_all(dir).map_err(|error| {
             ServiceError::internal(format!(
                 "cannot create the job directory {}: {error}",
                 dir.display()

@@ -113,7 +113,8 @@ impl ServiceBuilder {
         if work_root.exists() {
             std::fs::remove_dir_all(&work_root).map_err(state_error(&work_root))?;
         }
-        std::fs::create_dir_all(&work_root).map_err(state_error(&work_root))?;
+        backup_engine::private_files::create_private_dir_all(&work_root)
+            .map_err(state_error(&work_root))?;
         let jobs_dir = config.state_dir.join("jobs");
         let (jobs, recovered) =
             JobTable::recover(&jobs_dir, config.concurrency).map_err(|error| {

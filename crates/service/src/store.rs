@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use async_trait::async_trait;
+use backup_engine::private_files::{create_private_dir_all, create_private_file};
 use tokio::io::AsyncRead;
 
 use crate::wire::Backup;
@@ -157,7 +158,7 @@ impl LocalStore {
     /// hidden `.partial` files and half-deleted backups.
     pub fn open(root: impl Into<PathBuf>) -> Result<LocalStore, StoreError> {
         let root = root.into();
-        std::fs::create_dir_all(&root).map_err(StoreError::io(&root, "create the directory"))?;
+        create_private_dir_all(&root).map_err(StoreError::io(&root, "create the directory"))?;
         let entries = std::fs::read_dir(&root).map_err(StoreError::io(&root, "list"))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -225,7 +226,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let partial = dir.join(format!(".{name}.partial"));
-    let mut file = std::fs::File::create(&partial)?;
+    let mut file = create_private_file(&partial)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
@@ -254,7 +255,7 @@ impl BackupStore for LocalStore {
             reason: error.to_string(),
         })?;
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
+            create_private_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
             write_atomically(&path, &bytes).map_err(StoreError::io(&path, "write"))
         })
         .await
@@ -306,7 +307,7 @@ impl BackupStore for LocalStore {
         let source = source.to_owned();
         let file_name = file_name.to_owned();
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
+            create_private_dir_all(&dir).map_err(StoreError::io(&dir, "create the directory"))?;
             if std::fs::rename(&source, &target).is_err() {
                 // Another file system: copy under a hidden name, sync, rename, then remove.
                 let partial = dir.join(format!(".{file_name}.partial"));

@@ -306,3 +306,43 @@ async fn during_the_shutdown_grace_health_says_stopping_and_jobs_can_still_be_fo
         "the service stopped at the end"
     );
 }
+
+/// Archives, backup records and job records are the sidecar user's alone: a tenant's whole
+/// business must not be readable by every local user, whatever the umask.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_service_writes_only_its_own_user_can_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let harness = Harness::start(Options::default()).await;
+    let started = harness
+        .client
+        .backup_start(TenantParam::Id(harness.company(0)), None)
+        .await
+        .unwrap();
+    assert_eq!(harness.wait(&started.job_id).await.state, JobState::Done);
+
+    let mut seen = (0, 0);
+    let mut open = Vec::new();
+    let mut pending = vec![harness.store_dir()];
+    while let Some(path) = pending.pop() {
+        let metadata = std::fs::metadata(&path).unwrap();
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            open.push(format!("{:o} {}", mode, path.display()));
+        }
+        if metadata.is_dir() {
+            seen.0 += 1;
+            for entry in std::fs::read_dir(&path).unwrap() {
+                pending.push(entry.unwrap().path());
+            }
+        } else {
+            seen.1 += 1;
+        }
+    }
+    assert!(
+        seen.1 >= 3,
+        "an archive, its record and a job record: {seen:?}"
+    );
+    assert!(open.is_empty(), "readable by others: {open:#?}");
+}

@@ -177,7 +177,7 @@ struct ArchiveWriter {
 impl ArchiveWriter {
     fn create(settings: WriterSettings) -> Result<ArchiveWriter, WriteError> {
         let out_dir = &settings.out_dir;
-        std::fs::create_dir_all(out_dir).map_err(|source| WriteError::Io {
+        crate::private_files::create_private_dir_all(out_dir).map_err(|source| WriteError::Io {
             path: out_dir.clone(),
             action: "create the output directory",
             source,
@@ -191,7 +191,7 @@ impl ArchiveWriter {
             settings.created_at,
         ));
         let open = |path: &Path| {
-            File::options()
+            crate::private_files::private_file_options()
                 .read(true)
                 .write(true)
                 .create_new(true)
