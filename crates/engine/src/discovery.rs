@@ -133,6 +133,13 @@ pub const DENIED_FIELDS: &[(&str, &str, &str)] = &[
         "store_fname",
         "storage detail: a path in this server's filestore",
     ),
+    // A many2many whose table is mail.notification's: a restore that wrote it would insert
+    // notification rows without their required type, and Odoo refuses the whole message.
+    (
+        "mail.message",
+        "notified_partner_ids",
+        "delivery state: its rows are mail.notification records, which are not backed up",
+    ),
 ];
 
 /// Models whose read failure is reported but does not fail the backup unless configured
@@ -619,6 +626,18 @@ mod tests {
         let secret = field(json!({"type": "char", "store": true}));
         assert!(!exported_field("res.users", "totp_secret", &secret));
         assert!(exported_field("res.users", "login", &secret));
+    }
+
+    #[test]
+    fn a_messages_notified_partners_are_delivery_state_not_data() {
+        let partners =
+            field(json!({"type": "many2many", "store": true, "relation": "res.partner"}));
+        assert!(!exported_field(
+            "mail.message",
+            "notified_partner_ids",
+            &partners
+        ));
+        assert!(exported_field("mail.message", "partner_ids", &partners));
     }
 
     #[test]
