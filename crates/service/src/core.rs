@@ -14,7 +14,7 @@ use backup_scheduler::{BackupStatus as RetentionStatus, RawSchedule, RetainedBac
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use tenant_restore::{
-    ExecuteOptions, PlanOptions, Refusal, RestoreOutcome, RestoreProgress, RestoreProgressSink,
+    ExecuteOptions, PlanOptions, RestoreOutcome, RestoreProgress, RestoreProgressSink,
 };
 use tokio::sync::Notify;
 
@@ -28,8 +28,8 @@ use crate::schedules::{LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdat
 use crate::store::{BackupStore, is_valid_backup_id};
 use crate::wire::{
     AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobResult,
-    JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreFailure, RestoreModelLine,
-    RestoreRefusal, RestoreReportView, SkippedSchedule, StartedSchedule, TickResult, Verified,
+    JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreReportView, SkippedSchedule,
+    StartedSchedule, TickResult, Verified,
 };
 
 /// Backups being downloaded, restored or verified: retention and `backup.delete` leave them.
@@ -805,8 +805,7 @@ impl Core {
         };
         let plan = self.through_odoo(planned).await?;
         if task.dry_run {
-            report.models = plan.summary().into_iter().map(model_line).collect();
-            report.refused = plan.refusals().map(refusal_line).collect();
+            *report = RestoreReportView::of_plan(&plan);
             return Ok(JobState::Done);
         }
 
@@ -838,17 +837,7 @@ impl Core {
             .await
         };
         let executed = self.through_odoo(executed).await?;
-        report.models = executed.models.iter().cloned().map(model_line).collect();
-        report.refused = executed.refusals.iter().map(refusal_line).collect();
-        report.failed = executed
-            .failures
-            .iter()
-            .map(|failure| RestoreFailure {
-                model: failure.model.clone(),
-                record_id: failure.archive_id,
-                message: failure.message.clone(),
-            })
-            .collect();
+        *report = RestoreReportView::of_restore(&executed, report.safety_backup_id.take());
         Ok(match executed.outcome {
             RestoreOutcome::Complete => JobState::Done,
             RestoreOutcome::Partial => JobState::Partial,
@@ -1288,25 +1277,6 @@ impl RestoreProgressSink for JobProgress {
             RestoreProgress::Records { count, .. } => job.records_done += count,
             RestoreProgress::Finished => job.phase = Some("finished".into()),
         });
-    }
-}
-
-fn model_line(report: tenant_restore::ModelReport) -> RestoreModelLine {
-    RestoreModelLine {
-        model: report.model,
-        created: report.created,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        refused: report.refused,
-        failed: report.failed,
-    }
-}
-
-fn refusal_line(refusal: &Refusal) -> RestoreRefusal {
-    RestoreRefusal {
-        model: refusal.model.clone(),
-        record_id: refusal.archive_id,
-        reason: refusal.reason.clone(),
     }
 }
 

@@ -331,6 +331,66 @@ pub struct RestoreFailure {
     pub message: String,
 }
 
+impl RestoreReportView {
+    /// A dry run's report: what the plan would do.
+    pub fn of_plan(plan: &tenant_restore::RestorePlan) -> RestoreReportView {
+        RestoreReportView {
+            dry_run: true,
+            safety_backup_id: None,
+            models: plan.summary().iter().map(RestoreModelLine::from).collect(),
+            refused: plan.refusals().map(RestoreRefusal::from).collect(),
+            failed: Vec::new(),
+        }
+    }
+
+    /// An executed restore's report; `safety_backup_id` is the safety backup's id, if any.
+    pub fn of_restore(
+        report: &tenant_restore::RestoreReport,
+        safety_backup_id: Option<String>,
+    ) -> RestoreReportView {
+        RestoreReportView {
+            dry_run: false,
+            safety_backup_id,
+            models: report.models.iter().map(RestoreModelLine::from).collect(),
+            refused: report.refusals.iter().map(RestoreRefusal::from).collect(),
+            failed: report.failures.iter().map(RestoreFailure::from).collect(),
+        }
+    }
+}
+
+impl From<&tenant_restore::ModelReport> for RestoreModelLine {
+    fn from(report: &tenant_restore::ModelReport) -> Self {
+        RestoreModelLine {
+            model: report.model.clone(),
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            refused: report.refused,
+            failed: report.failed,
+        }
+    }
+}
+
+impl From<&tenant_restore::Refusal> for RestoreRefusal {
+    fn from(refusal: &tenant_restore::Refusal) -> Self {
+        RestoreRefusal {
+            model: refusal.model.clone(),
+            record_id: refusal.archive_id,
+            reason: refusal.reason.clone(),
+        }
+    }
+}
+
+impl From<&tenant_restore::RecordFailure> for RestoreFailure {
+    fn from(failure: &tenant_restore::RecordFailure) -> Self {
+        RestoreFailure {
+            model: failure.model.clone(),
+            record_id: failure.archive_id,
+            message: failure.message.clone(),
+        }
+    }
+}
+
 /// Formats a time as the API does: UTC, seconds, `Z`.
 pub fn format_utc(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -10,16 +10,19 @@
 //!
 //! Settings come from flags, then `ODOO_*` environment variables, then the TOML file named by
 //! `--config` or `BACKUP_CONFIG` (see `backup_engine::config`). Exit status: 0 on success, 1 on
-//! failure (and for an archive that is not sound), 2 for a usage error.
+//! failure (and for an archive that is not sound), 2 for a usage error. With `--json`, `backup`,
+//! `verify`, `inspect` and `restore` print one JSON document on stdout (see `json`).
 
+mod json;
 mod progress;
 mod restore;
 mod serve;
 
-/// Prints a line on standard output; a closed pipe (`| head`) ends the command quietly.
+/// Prints a line of the human report: on standard output, or on standard error when `--json`
+/// gives stdout to the JSON document. A closed pipe (`| head`) ends the command quietly.
 macro_rules! say {
     ($($arg:tt)*) => {
-        writeln!(std::io::stdout().lock(), $($arg)*)?
+        writeln!(crate::json::human(), $($arg)*)?
     };
 }
 
@@ -80,11 +83,21 @@ enum Command {
         /// Pages read at the same time (default 4, or [backup] concurrency).
         #[arg(long)]
         concurrency: Option<usize>,
+        #[command(flatten)]
+        output: JsonFlag,
     },
     /// Check an archive: structure, format version, every checksum. Exit 0 only if sound.
-    Verify { archive: PathBuf },
+    Verify {
+        archive: PathBuf,
+        #[command(flatten)]
+        output: JsonFlag,
+    },
     /// Summarize an archive: tenant, date, models and counts (checksums are not checked).
-    Inspect { archive: PathBuf },
+    Inspect {
+        archive: PathBuf,
+        #[command(flatten)]
+        output: JsonFlag,
+    },
     /// Restore an archive into its tenant (UPSERT): update what changed, re-create what is
     /// missing, keep what is new. Exit 0 only for a complete restore.
     Restore(restore::RestoreArgs),
@@ -95,8 +108,26 @@ enum Command {
     Config(serve::ConfigCommand),
 }
 
+/// `--json`, shared by the commands that report.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct JsonFlag {
+    /// Print one JSON document on stdout (the human text goes to stderr); for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json_asked = match &cli.command {
+        Command::Backup { output, .. }
+        | Command::Verify { output, .. }
+        | Command::Inspect { output, .. } => output.json,
+        Command::Restore(args) => args.output.json,
+        _ => false,
+    };
+    if json_asked {
+        json::enable();
+    }
     // The sidecar sets up its own log (text or JSON) from its configuration.
     let serving = matches!(cli.command, Command::Serve(_));
     if !serving {
@@ -123,7 +154,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", one_line(&error));
+            let line = one_line(&error);
+            eprintln!("error: {line}");
+            // A command that printed its JSON already (a verification that failed) is done;
+            // any other gives the failure as its document, so that stdout always parses.
+            if json::enabled() && !json::printed() {
+                let _ = json::print(&json::failure(&line));
+            }
             ExitCode::FAILURE
         }
     }
@@ -151,8 +188,8 @@ async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(args) => serve::serve(&cli.config, args).await,
         Command::Config(command) => serve::config(&cli.config, command),
-        Command::Verify { archive } => verify(archive),
-        Command::Inspect { archive } => inspect(archive),
+        Command::Verify { archive, .. } => verify(archive),
+        Command::Inspect { archive, .. } => inspect(archive),
         Command::Restore(args) => {
             let (client, settings) = connect(&cli, None).await?;
             restore::run(&client, settings, args).await
@@ -175,6 +212,7 @@ async fn run(cli: Cli) -> Result<()> {
             tenant,
             out,
             concurrency,
+            ..
         } => {
             let (client, settings) = connect(&cli, *concurrency).await?;
             let out_dir = out.clone().or(settings.out_dir).context(
@@ -214,7 +252,7 @@ async fn run(cli: Cli) -> Result<()> {
             for warning in report.warnings() {
                 eprintln!("warning: {warning}");
             }
-            Ok(())
+            json::print(&json::backup(&report))
         }
     }
 }
@@ -236,8 +274,14 @@ async fn connect(cli: &Cli, concurrency: Option<usize>) -> Result<(OdooClient, c
 }
 
 fn verify(path: &PathBuf) -> Result<()> {
-    let verified = backup_engine::verify(path)
-        .with_context(|| format!("{} is not a sound backup", path.display()))?;
+    let verified = match backup_engine::verify(path) {
+        Ok(verified) => verified,
+        Err(error) => {
+            // The problem is the document's answer: `ok: false` says it, stdout still parses.
+            json::print(&json::verified(path, None, 0, Some(error.to_string())))?;
+            return Err(error).with_context(|| format!("{} is not a sound backup", path.display()));
+        }
+    };
     let metadata = &verified.metadata;
     say!(
         "OK: {} — tenant {} ({}), {} records, {} attachments, {} entries checked",
@@ -248,7 +292,12 @@ fn verify(path: &PathBuf) -> Result<()> {
         metadata.attachment_count,
         verified.entry_count
     );
-    Ok(())
+    json::print(&json::verified(
+        path,
+        Some(metadata),
+        verified.entry_count,
+        None,
+    ))
 }
 
 fn inspect(path: &PathBuf) -> Result<()> {
@@ -310,7 +359,7 @@ fn inspect(path: &PathBuf) -> Result<()> {
         );
     }
     say!("(checksums not checked: run `tenant-backup verify`)");
-    Ok(())
+    json::print(&json::inspected(path, metadata))
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

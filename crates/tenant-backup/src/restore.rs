@@ -2,16 +2,19 @@
 //! would do (`--dry-run`). The work is `tenant_restore`'s; this is the command line around it:
 //! options, a progress bar on a terminal, and the report per model.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use backup_engine::config::Settings;
+use backup_service::RestoreReportView;
 use odoo_client::OdooClient;
 use tenant_restore::{
     ExecuteOptions, ModelReport, PlanOptions, RestoreOutcome, RestorePlan, TenantSelector,
 };
 
+use crate::json;
 use crate::progress::CliProgress;
 
 #[derive(clap::Args, Debug)]
@@ -30,6 +33,8 @@ pub struct RestoreArgs {
     /// Where the safety backup goes (default: [backup] out_dir, else the archive's directory).
     #[arg(long, value_name = "DIR")]
     safety_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: crate::JsonFlag,
 }
 
 pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) -> Result<()> {
@@ -57,6 +62,29 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     if args.dry_run {
         sink.finish();
         print_plan(&plan)?;
+        json::print(&json::Restored {
+            report: RestoreReportView::of_plan(&plan),
+            tenant: plan.tenant(),
+            archive: plan.archive(),
+            outcome: None,
+            safety_backup: None,
+            unresolved: plan.unresolved().collect(),
+            not_restored: plan
+                .models()
+                .iter()
+                .flat_map(|model| {
+                    model.not_restored.iter().map(|field| {
+                        (
+                            model.model.as_str(),
+                            field.field.as_str(),
+                            field.differing_records,
+                        )
+                    })
+                })
+                .fold(BTreeMap::new(), not_restored_entry),
+            write_calls: None,
+            duration_ms: None,
+        })?;
         let refused = plan.refusals().count();
         let unresolved = plan.unresolved().count();
         if refused + unresolved > 0 {
@@ -82,7 +110,7 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     };
     sink.finish();
     let (report, safety_backup) = report.context("the restore stopped")?;
-    let mut out = std::io::stdout().lock();
+    let mut out = json::human();
     writeln!(
         out,
         "tenant:        {} (id {}, {})",
@@ -140,6 +168,24 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         report.duration.as_secs_f64(),
         report.write_calls
     )?;
+    drop(out);
+    json::print(&json::Restored {
+        report: RestoreReportView::of_restore(&report, None),
+        tenant: &report.tenant,
+        archive: &report.archive,
+        outcome: Some(report.outcome),
+        safety_backup: safety_backup
+            .as_ref()
+            .map(|backup| backup.archive.as_path()),
+        unresolved: report.unresolved.iter().collect(),
+        not_restored: report
+            .not_restored
+            .iter()
+            .map(|field| (field.model.as_str(), field.field.as_str(), field.records))
+            .fold(BTreeMap::new(), not_restored_entry),
+        write_calls: Some(report.write_calls),
+        duration_ms: Some(report.duration.as_millis() as u64),
+    })?;
     if report.outcome == RestoreOutcome::Partial {
         bail!(
             "the restore is partial: {} refused, {} failed, {} values not restored (listed above)",
@@ -164,8 +210,19 @@ fn safety_directory(args: &RestoreArgs, settings: &Settings) -> PathBuf {
         })
 }
 
+/// Folds `(model, field, records)` into model → field → records.
+fn not_restored_entry(
+    mut map: BTreeMap<String, BTreeMap<String, u64>>,
+    (model, field, records): (&str, &str, u64),
+) -> BTreeMap<String, BTreeMap<String, u64>> {
+    map.entry(model.to_owned())
+        .or_default()
+        .insert(field.to_owned(), records);
+    map
+}
+
 fn print_plan(plan: &RestorePlan) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = json::human();
     writeln!(
         out,
         "dry run: restore of {} (taken {}) into {}; nothing was written",
