@@ -226,13 +226,15 @@ fn build_schema(model: &str, infos: Fields) -> ModelSchema {
     let has_full_image = infos.contains_key("image_1920");
     let mut fields = BTreeMap::new();
     let mut attached_by = Vec::new();
+    let names: BTreeSet<String> = infos.keys().cloned().collect();
     for (name, info) in infos {
         let mut model_field = info.model_field.clone();
         if info.field_type == FieldType::Many2oneReference && model_field.is_none() {
-            // Servers that do not report `model_field`: Odoo's own models name it so.
+            // Servers that do not report `model_field`: Odoo's own models name it so
+            // (`ir.attachment.res_model`, `mail.message.model`).
             model_field = ["res_model", "model"]
                 .into_iter()
-                .find(|candidate| *candidate != name)
+                .find(|candidate| *candidate != name && names.contains(*candidate))
                 .map(str::to_owned);
         }
         if info.field_type == FieldType::Many2oneReference
