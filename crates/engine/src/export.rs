@@ -385,6 +385,30 @@ impl<'a> Exporter<'a> {
             .collect();
 
         self.collect_children(&mut models, &mut plan).await?;
+        // Messages of the tenant's records that Odoo left without a `record_company_id` (the
+        // first notification of an order is posted before its company is known): without them
+        // the replies that name them as parent could not be restored. Before the attachments,
+        // which may be attached to these messages.
+        if let Some(messages) = models
+            .iter()
+            .find(|model| model.rule == Rule::RecordCompany)
+        {
+            let unstamped = self
+                .attached_to_archive(
+                    &messages.model,
+                    "model",
+                    Domain::leaf("record_company_id", "=", false),
+                    &models,
+                    &plan,
+                )
+                .await?;
+            let ids = Arc::make_mut(&mut plan.ids)
+                .entry(messages.model.clone())
+                .or_default();
+            ids.extend(unstamped);
+            ids.sort_unstable();
+            ids.dedup();
+        }
         if let Some(attachments) = models.iter().find(|model| model.rule == Rule::Attachments) {
             progress.report(Progress::Step("collecting attachments"));
             let attachment_ids = self.attachment_ids(&models, &mut plan).await?;
@@ -560,48 +584,21 @@ impl<'a> Exporter<'a> {
         models: &[ModelPlan],
         plan: &mut Plan,
     ) -> Result<Vec<i64>, BackupError> {
-        let exported: Vec<String> = models
-            .iter()
-            .filter(|model| model.rule != Rule::Attachments && plan.ids.contains_key(&model.model))
-            .map(|model| model.model.clone())
-            .collect();
         let fields = vec!["res_model".to_owned(), "res_id".to_owned()];
         let in_archive = |model: &str, id: i64| {
             plan.ids
                 .get(model)
                 .is_some_and(|ids| ids.binary_search(&id).is_ok())
         };
-        let mut ids = BTreeSet::new();
-
-        let attached = Domain::leaf("res_field", "=", false).and(Domain::leaf(
-            "res_model",
-            "in",
-            json!(exported),
-        ));
-        let mut pages = std::pin::pin!(self.scoped.search_read_batches(
-            "ir.attachment",
-            attached,
-            fields.clone(),
-            2_000
-        ));
-        while let Some(page) = pages
-            .try_next()
-            .await
-            .map_err(|error| self.unreadable("ir.attachment", error))?
-        {
-            for row in page {
-                let (Some(id), Some(model), Some(res_id)) = (
-                    row.get("id").and_then(Value::as_i64),
-                    row.get("res_model").and_then(Value::as_str),
-                    row.get("res_id").and_then(Value::as_i64),
-                ) else {
-                    continue;
-                };
-                if in_archive(model, res_id) {
-                    ids.insert(id);
-                }
-            }
-        }
+        let mut ids = self
+            .attached_to_archive(
+                "ir.attachment",
+                "res_model",
+                Domain::leaf("res_field", "=", false),
+                models,
+                plan,
+            )
+            .await?;
 
         let owned = Domain::leaf("res_field", "=", false).and(Domain::leaf(
             "company_id",
@@ -647,6 +644,53 @@ impl<'a> Exporter<'a> {
         }
         plan.skipped_attachments = skipped;
         Ok(ids.into_iter().collect())
+    }
+
+    /// The records of `model` that `domain` selects and that are attached (`model_field` and
+    /// `res_id`) to a record the archive holds.
+    async fn attached_to_archive(
+        &self,
+        model: &str,
+        model_field: &str,
+        domain: Domain,
+        models: &[ModelPlan],
+        plan: &Plan,
+    ) -> Result<BTreeSet<i64>, BackupError> {
+        let exported: Vec<&str> = models
+            .iter()
+            .filter(|planned| planned.model != model && plan.ids.contains_key(&planned.model))
+            .map(|planned| planned.model.as_str())
+            .collect();
+        let domain = domain.and(Domain::leaf(model_field, "in", json!(exported)));
+        let fields = vec![model_field.to_owned(), "res_id".to_owned()];
+        let mut pages = std::pin::pin!(
+            self.scoped
+                .search_read_batches(model, domain, fields, 2_000)
+        );
+        let mut ids = BTreeSet::new();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|error| self.unreadable(model, error))?
+        {
+            for row in page {
+                let (Some(id), Some(parent), Some(res_id)) = (
+                    row.get("id").and_then(Value::as_i64),
+                    row.get(model_field).and_then(Value::as_str),
+                    row.get("res_id").and_then(Value::as_i64),
+                ) else {
+                    continue;
+                };
+                if plan
+                    .ids
+                    .get(parent)
+                    .is_some_and(|ids| ids.binary_search(&res_id).is_ok())
+                {
+                    ids.insert(id);
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// Exports every planned model; returns the records referred to but not written.

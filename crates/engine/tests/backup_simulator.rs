@@ -174,7 +174,7 @@ async fn direct_ids(client: &OdooClient, model: &str, company_id: i64) -> Option
     } else if model == "account.account" {
         Domain::leaf("company_ids", "in", json!([company_id]))
     } else if model == "mail.message" {
-        Domain::leaf("record_company_id", "=", company_id)
+        return Some(tenant_messages(&scoped, company_id).await);
     } else {
         return None;
     };
@@ -183,6 +183,50 @@ async fn direct_ids(client: &OdooClient, model: &str, company_id: i64) -> Option
         .await
         .ok()?;
     Some(found.into_iter().collect())
+}
+
+/// The tenant's messages: stamped with its company, or unstamped on one of its records.
+async fn tenant_messages(scoped: &OdooClient, company_id: i64) -> BTreeSet<i64> {
+    let order = SearchOptions::ordered_by("id");
+    let mut found: BTreeSet<i64> = scoped
+        .search(
+            "mail.message",
+            &Domain::leaf("record_company_id", "=", company_id),
+            &order,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let unstamped = scoped
+        .search_read(
+            "mail.message",
+            &Domain::leaf("record_company_id", "=", false),
+            &["model".to_owned(), "res_id".to_owned()],
+            &order,
+        )
+        .await
+        .unwrap();
+    for message in unstamped {
+        let (Some(model), Some(res_id)) = (
+            message.get("model").and_then(Value::as_str),
+            message.get("res_id").and_then(Value::as_i64),
+        ) else {
+            continue;
+        };
+        let owner = scoped
+            .search(
+                model,
+                &Domain::leaf("id", "=", res_id).and(Domain::leaf("company_id", "=", company_id)),
+                &order,
+            )
+            .await
+            .unwrap_or_default();
+        if !owner.is_empty() {
+            found.insert(message["id"].as_i64().unwrap());
+        }
+    }
+    found
 }
 
 #[tokio::test]

@@ -467,10 +467,17 @@ pub fn add_shop_tenant(db: &mut Database, spec: &TenantSpec) -> TenantInfo {
     }
     for index in 0..scaled(2.0) {
         let order = *generator.pick(&orders);
+        // As on a real Odoo 18, an order's first notification is posted before its company is
+        // known (no `record_company_id`), and later messages name it as their parent.
+        let created = db.insert_raw(
+            "mail.message",
+            json!({"model": "sale.order", "res_id": order, "record_company_id": null, "body": "<p>Quotation created</p>",
+                   "message_type": "notification", "author_id": 3}),
+        );
         db.insert_raw(
             "mail.message",
             json!({"model": "sale.order", "res_id": order, "record_company_id": company_id, "body": format!("<p>Note {index}</p>"),
-                   "message_type": "comment", "author_id": 3, "subject": format!("Follow-up {index}")}),
+                   "message_type": "comment", "author_id": 3, "subject": format!("Follow-up {index}"), "parent_id": created}),
         );
     }
 
