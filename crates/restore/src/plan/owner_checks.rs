@@ -41,7 +41,7 @@ impl Planner {
             self.tampered(&model, id, foreign.reason)
         })?;
         let checked = self
-            .strictly_tenant_now(judgement.verdicts.to_check())
+            .strictly_tenant_now(judgement.verdicts.to_check(), false)
             .await?;
         let judged = |model: &str, id: i64| {
             !refused_models.contains_key(model) && self.archive.contains(model, id)
@@ -74,7 +74,7 @@ impl Planner {
             .iter()
             .map(|(model, records)| (&schemas[model], &records.now.rows));
         let verdicts = ownership::judge_current(rows, &facts, &self.archive_models, &in_set);
-        let checked = self.strictly_tenant_now(verdicts.to_check()).await?;
+        let checked = self.strictly_tenant_now(verdicts.to_check(), true).await?;
         let mut refused = ByModel::default();
         for ((model, id), reason) in verdicts.refusals(&in_set, &checked) {
             refused.insert(&model, id, reason);
@@ -83,10 +83,14 @@ impl Planner {
     }
 
     /// For records outside a set: whether each is strictly the tenant's now (its company is the
-    /// tenant). Deleted records, other companies' and records with no company are not.
+    /// tenant). Other companies' records and records with no company are not. A deleted record
+    /// is not, unless `archive_vouches` and the archive holds it: the archive was found to be
+    /// the tenant's, and Odoo never gives a deleted record's id to another, so what still hangs
+    /// on it (a message on a deleted variant) is the tenant's.
     async fn strictly_tenant_now(
         &self,
         keys: BTreeSet<Key>,
+        archive_vouches: bool,
     ) -> Result<HashMap<Key, bool>, RestoreError> {
         let mut by_model: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (model, id) in keys {
@@ -96,9 +100,12 @@ impl Planner {
         for (model, ids) in by_model {
             let rows = self.company_fields_now(&model, &ids).await?;
             for id in ids {
-                let owned = rows.rows.get(&id).is_some_and(|row| {
-                    ownership::strictly_tenant_now(&model, id, row, self.tenant.company_id)
-                });
+                let owned = match rows.rows.get(&id) {
+                    Some(row) => {
+                        ownership::strictly_tenant_now(&model, id, row, self.tenant.company_id)
+                    }
+                    None => archive_vouches && self.archive.contains(&model, id),
+                };
                 checked.insert((model.clone(), id), owned);
             }
         }
