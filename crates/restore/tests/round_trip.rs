@@ -136,12 +136,20 @@ async fn damage(world: &World, template: i64, family: i64) -> (Vec<String>, i64,
         Domain::leaf("company_id", "=", tenant),
     )
     .await;
+    // A name of this run: a database left damaged by an interrupted run holds the last one.
+    let changed_name = format!(
+        "Changed by the round trip {}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
     for partner in partners.iter().take(3) {
         client
             .write(
                 "res.partner",
                 &[*partner],
-                values(json!({"name": "Changed by the round trip", "phone": "+33 0 00 00 00 00"})),
+                values(json!({"name": changed_name, "phone": "+33 0 00 00 00 00"})),
             )
             .await
             .expect("change a partner");
@@ -162,7 +170,7 @@ async fn damage(world: &World, template: i64, family: i64) -> (Vec<String>, i64,
             .write(
                 "product.template",
                 &[*product],
-                values(json!({"list_price": 12345.5, "name": "Changed product"})),
+                values(json!({"list_price": 12345.5, "name": format!("Changed product {changed_name}")})),
             )
             .await
             .expect("change a product");
