@@ -6,7 +6,8 @@
 //! - it has a stored many2one `company_id` to `res.company` (records with `company_id` = tenant);
 //! - or, lacking that, a stored many2many `company_ids` (records whose `company_ids` holds the
 //!   tenant: `account.account`);
-//! - or it is `mail.message` (records whose `record_company_id` is the tenant);
+//! - or it is `mail.message` (records whose `record_company_id` is the tenant, and those without
+//!   one that hang on an exported record: see `export`);
 //! - or it is reached by a one2many of a tenant model and has no company field of its own
 //!   (order lines without a stored company, product variants, tracking values): its records are
 //!   those whose inverse many2one points at an exported record.
@@ -174,7 +175,8 @@ pub(crate) enum Rule {
     Company,
     /// `company_ids` holds the tenant.
     CompanyIds,
-    /// `mail.message`: `record_company_id` = tenant.
+    /// `mail.message`: `record_company_id` = tenant, plus the unstamped messages of exported
+    /// records (collected once the other models' ids are known).
     RecordCompany,
     /// `res.company`: the tenant's own record.
     TheCompany,
