@@ -357,13 +357,13 @@ fn rpc(url: &str, method: &str, params: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Waits until some file under `dir` ends in `suffix`.
-async fn wait_for_file(dir: &Path, suffix: &str, sidecar: &mut Sidecar) -> PathBuf {
+/// Waits until some partial file under `dir` has `pattern` in its path.
+async fn wait_for_file(dir: &Path, pattern: &str, sidecar: &mut Sidecar) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(found) = partial_files(dir)
             .into_iter()
-            .find(|path| path.to_string_lossy().ends_with(suffix))
+            .find(|path| path.to_string_lossy().contains(pattern))
         {
             return found;
         }
@@ -374,7 +374,7 @@ async fn wait_for_file(dir: &Path, suffix: &str, sidecar: &mut Sidecar) -> PathB
         );
         assert!(
             Instant::now() < deadline,
-            "no file *{suffix} under {}: {:?}\n{}",
+            "no file *{pattern}* under {}: {:?}\n{}",
             dir.display(),
             partial_files(dir),
             sidecar.stderr()
@@ -430,7 +430,8 @@ async fn killed_while_writing_a_job_file_the_sidecar_leaves_nothing_after_a_rest
     let dir = tempfile::tempdir().unwrap();
     let mut sidecar = serve_against(&simulator, dir.path(), Some("j-"));
     start_backup(&mut sidecar, tenant);
-    let job_file = wait_for_file(dir.path(), ".json.partial", &mut sidecar).await;
+    // The job file, not the backup record that is written (and renamed) meanwhile.
+    let job_file = wait_for_file(dir.path(), "/jobs/.j-", &mut sidecar).await;
     assert!(
         job_file.parent().unwrap().ends_with("jobs"),
         "{}",
