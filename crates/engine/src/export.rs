@@ -423,7 +423,8 @@ impl<'a> Exporter<'a> {
         let company = self.tenant.company_id;
         let order = SearchOptions::ordered_by("id");
         // Ids in pages walked by id, so that a model of millions of records never arrives as
-        // one answer.
+        // one answer. Only an empty page ends the walk: some models (`mail.message`) drop what
+        // the user may not see after the limit, so a short page is not the last one.
         let search = |domain: Domain| async move {
             let mut ids = Vec::new();
             let mut last = 0_i64;
@@ -434,12 +435,11 @@ impl<'a> Exporter<'a> {
                     .scoped
                     .search(&model.model, &page_domain, &options)
                     .await?;
-                let complete = page.len() < ID_PAGE;
-                last = page.last().copied().unwrap_or(last);
-                ids.extend(page);
-                if complete {
+                let Some(&page_last) = page.last() else {
                     return Ok(ids);
-                }
+                };
+                last = page_last;
+                ids.extend(page);
             }
         };
         match &model.rule {

@@ -311,7 +311,9 @@ impl OdooClient {
 
     /// Every record matching `domain`, in batches of `batch_size`, walked by ascending id
     /// (`id > last seen`), so records created or deleted meanwhile never make the walk miss or
-    /// repeat one that existed throughout. The `id` field is always read.
+    /// repeat one that existed throughout. The `id` field is always read. Only an empty batch
+    /// ends the walk: `mail.message` and `ir.attachment` drop the records the user may not see
+    /// after the limit is applied, so a short batch is not the last one.
     pub fn search_read_batches(
         &self,
         model: &str,
@@ -345,11 +347,7 @@ impl OdooClient {
                 if batch.is_empty() {
                     return Ok(None);
                 }
-                let next = if (batch.len() as u64) < options.limit.unwrap_or(1) {
-                    None
-                } else {
-                    Some(record_id(&model, batch.last().expect("non-empty batch"))?)
-                };
+                let next = Some(record_id(&model, batch.last().expect("non-empty batch"))?);
                 Ok(Some((batch, next)))
             }
         })

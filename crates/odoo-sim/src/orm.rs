@@ -461,7 +461,7 @@ pub fn search(
                 .take(params.limit.unwrap_or(usize::MAX))
                 .collect()
         };
-        return Ok(ids);
+        return Ok(after_limit(db, env, model, ids));
     }
     let mut keyed: Vec<(Vec<SortKey>, i64)> = candidates
         .map(|record| {
@@ -481,12 +481,27 @@ pub fn search(
         }
         Ordering::Equal
     });
-    Ok(keyed
+    let ids = keyed
         .into_iter()
         .map(|(_, id)| id)
         .skip(params.offset)
         .take(params.limit.unwrap_or(usize::MAX))
-        .collect())
+        .collect();
+    Ok(after_limit(db, env, model, ids))
+}
+
+/// What Odoo's `mail.message._search` drops once the limit is applied: messages on documents
+/// the user may not read.
+fn after_limit(db: &Database, env: &Env, model: &Model, mut ids: Vec<i64>) -> Vec<i64> {
+    if model.name() == "mail.message" {
+        let table = db.table(model.name());
+        ids.retain(|id| {
+            table
+                .get(id)
+                .is_some_and(|record| rules::message_document_visible(db, env, record))
+        });
+    }
+    ids
 }
 
 struct OrderTerm {

@@ -184,6 +184,22 @@ fn attachment_allowed(db: &Database, env: &Env, record: &Record) -> bool {
         .is_some_and(|document| allowed(db, env, document_model, document))
 }
 
+/// Whether a `mail.message` found by a search is shown: as Odoo's `_search` does, after the
+/// limit, a message on a document the user may not read (or that is gone) is dropped, so a page
+/// may be shorter than the limit while more messages follow.
+pub fn message_document_visible(db: &Database, env: &Env, record: &Record) -> bool {
+    let res_id = record.many2one("res_id").unwrap_or(0);
+    let model = record.text("model").unwrap_or_default();
+    if res_id == 0 || model.is_empty() {
+        return true;
+    }
+    let Some(document_model) = Registry::get().model(model) else {
+        return true;
+    };
+    db.get(model, res_id)
+        .is_some_and(|document| allowed(db, env, document_model, document))
+}
+
 /// The `AccessError` a record rule raises for `forbidden` ids.
 pub fn rule_error(
     db: &Database,
