@@ -15,6 +15,14 @@
 //! [backup]
 //! concurrency = 4
 //! optional_models = ["account.analytic.applicability"]
+//!
+//! [encryption]             # archives encrypted with age; absent: stored in clear
+//! identity_file = "/etc/tenant-backup/age.key"   # `tenant-backup keygen`; owner-only
+//! recipients = ["age1…"]   # more recipients, e.g. an offline escrow key
+//!
+//! [signing]                # archives signed with minisign
+//! key_file = "/etc/tenant-backup/signing.key"    # `tenant-backup keygen --signing`; owner-only
+//! trusted_keys = ["RW…"]   # more keys whose archives a restore accepts
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -24,6 +32,7 @@ use odoo_client::{ClientConfig, Credential, Protocol, Secret};
 use serde::Deserialize;
 
 use crate::export::BackupOptions;
+use crate::protection::{ArchiveKeys, EncryptionSection, KeyFileError, SigningSection};
 
 /// The configuration file, as far as this crate reads it.
 /// Unknown tables and keys are refused (`deny_unknown_fields`), so that a misspelt setting
@@ -35,6 +44,10 @@ pub struct ConfigFile {
     pub odoo: OdooSection,
     #[serde(default)]
     pub backup: BackupSection,
+    #[serde(default)]
+    pub encryption: EncryptionSection,
+    #[serde(default)]
+    pub signing: SigningSection,
     /// The sidecar service's tables: read and checked by the service.
     #[serde(default)]
     pub service: Option<toml::Table>,
@@ -120,6 +133,9 @@ pub enum ConfigError {
 
     #[error("configuration file {path}: {reason}")]
     File { path: PathBuf, reason: String },
+
+    #[error(transparent)]
+    Keys(#[from] KeyFileError),
 }
 
 /// Reads the file named by the overrides or `BACKUP_CONFIG` (none is fine), then resolves every
@@ -215,6 +231,7 @@ fn resolve(
         client.request_timeout = Duration::from_secs(seconds.max(1));
     }
 
+    let keys = load_keys(env, file.encryption, file.signing)?;
     let section = file.backup;
     let defaults = BackupOptions::default();
     let backup = BackupOptions {
@@ -236,6 +253,7 @@ fn resolve(
         compression_level: section
             .compression_level
             .unwrap_or(defaults.compression_level),
+        keys,
     };
     if !(0..=9).contains(&backup.compression_level) {
         return Err(ConfigError::Invalid {
@@ -248,6 +266,47 @@ fn resolve(
         backup,
         out_dir: section.out_dir,
     })
+}
+
+/// The archive keys of the `[encryption]` and `[signing]` tables, with the environment's
+/// `BACKUP_AGE_IDENTITY_FILE`, `BACKUP_AGE_RECIPIENTS`, `BACKUP_SIGNING_KEY_FILE` and
+/// `BACKUP_TRUSTED_KEYS` (lists separated by commas) winning over them.
+pub fn load_keys(
+    env: &dyn Fn(&str) -> Option<String>,
+    encryption: EncryptionSection,
+    signing: SigningSection,
+) -> Result<ArchiveKeys, ConfigError> {
+    let (encryption, signing) = key_sections(env, encryption, signing);
+    Ok(ArchiveKeys::load(&encryption, &signing)?)
+}
+
+/// The two tables with the environment's variables applied (see [`load_keys`]).
+pub fn key_sections(
+    env: &dyn Fn(&str) -> Option<String>,
+    mut encryption: EncryptionSection,
+    mut signing: SigningSection,
+) -> (EncryptionSection, SigningSection) {
+    let list = |text: String| -> Vec<String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+    if let Some(path) = env("BACKUP_AGE_IDENTITY_FILE") {
+        encryption.identity_file = Some(PathBuf::from(path));
+    }
+    if let Some(recipients) = env("BACKUP_AGE_RECIPIENTS") {
+        encryption.recipients = list(recipients);
+    }
+    if let Some(path) = env("BACKUP_SIGNING_KEY_FILE") {
+        signing.key_file = Some(PathBuf::from(path));
+    }
+    if let Some(keys) = env("BACKUP_TRUSTED_KEYS") {
+        signing.trusted_keys = list(keys);
+    }
+    (encryption, signing)
 }
 
 #[cfg(test)]

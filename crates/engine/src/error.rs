@@ -81,6 +81,9 @@ pub enum WriteError {
     /// The reading side stopped before the archive was complete; its error is the one to report.
     #[error("the backup stopped before the archive was complete")]
     Aborted,
+
+    #[error("cannot sign the archive: {reason}")]
+    Signing { reason: String },
 }
 
 /// Why an archive is not sound, or cannot be read. The message names the entry and what is
@@ -106,6 +109,34 @@ pub enum ArchiveError {
 
     #[error("entry {entry}: {reason}: refusing the archive")]
     SuspiciousEntry { entry: String, reason: String },
+
+    #[error(
+        "{path} is encrypted and no age identity is configured to open it: set identity_file in the \
+         [encryption] table of the configuration file (or BACKUP_AGE_IDENTITY_FILE) to the identity \
+         file of a key it was encrypted to"
+    )]
+    NeedsIdentity { path: PathBuf },
+
+    #[error(
+        "{path} is encrypted to none of the configured identities ({tried}), or its header was \
+         modified or damaged: add to the identity file the key it was encrypted to (a key used \
+         before a rotation, or the escrow key)"
+    )]
+    WrongIdentity { path: PathBuf, tried: String },
+
+    #[error("{path} cannot be decrypted ({reason}): the encrypted file was modified or damaged")]
+    Decryption { path: PathBuf, reason: String },
+
+    #[error(
+        "{entry}: the signature{by} does not match metadata.json ({reason}): the archive was modified \
+         after it was signed, refusing it",
+        by = key_id.as_ref().map(|id| format!(" by key {id}")).unwrap_or_default()
+    )]
+    BadSignature {
+        entry: String,
+        key_id: Option<String>,
+        reason: String,
+    },
 
     #[error("metadata.json is missing: this is not a tenant backup, or it was not finished")]
     MissingMetadata,

@@ -45,6 +45,8 @@ pub struct BackupOptions {
     pub optional_models: Vec<String>,
     /// Deflate level (0-9) of `data.json` and of binaries that are not already compressed.
     pub compression_level: i64,
+    /// Who archives are encrypted to and signed by (none by default: in clear, unsigned).
+    pub keys: crate::protection::ArchiveKeys,
 }
 
 impl Default for BackupOptions {
@@ -59,6 +61,7 @@ impl Default for BackupOptions {
                 .map(|model| (*model).to_owned())
                 .collect(),
             compression_level: 6,
+            keys: crate::protection::ArchiveKeys::default(),
         }
     }
 }
@@ -133,6 +136,7 @@ pub async fn backup(
         created_at,
         compression_level: request.options.compression_level.clamp(0, 9),
         planned: plan.ids.clone(),
+        keys: request.options.keys.clone(),
     };
     let (sender, handle) =
         writer::spawn(settings, WRITER_QUEUE).map_err(|source| exporter.write_error(source))?;
@@ -179,6 +183,7 @@ pub async fn backup(
                 excluded_models: metadata.excluded_models,
                 unresolved_references: metadata.unresolved_references,
                 skipped_attachments: metadata.skipped_attachments,
+                protection: archive.protection,
             })
         }
         // The writer's own failure explains a closed channel.

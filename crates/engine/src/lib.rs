@@ -1,7 +1,7 @@
 //! Complete, verifiable backups of one company (tenant) of a multi-company Odoo.
 //!
 //! [`backup`] discovers the tenant's models from Odoo's own metadata, reads every record through
-//! the external API (pinned to the tenant) and streams them into an archive of format version 1
+//! the external API (pinned to the tenant) and streams them into an archive of format version 2
 //! (`docs/ARCHIVE_FORMAT.md`): `metadata.json`, `data.json` and `filestore/`. [`verify`] checks an
 //! archive; [`read_archive`] opens one for a restore. The engine never writes to Odoo.
 //!
@@ -30,20 +30,23 @@ mod error;
 mod export;
 pub mod private_files;
 mod progress;
+pub mod protection;
 mod report;
 mod tenant;
 mod verify;
 
 pub use archive::format::{
     DATA_ENTRY, EXTERNAL_IDS_KEY, EntryDigest, ExcludedModel, FORMAT_NAME, FORMAT_VERSION,
-    FileReference, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo, SUPPORTED_VERSIONS,
+    ENCRYPTED_SUFFIX, FileReference, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo, SIGNATURE_ENTRY,
+    SUPPORTED_VERSIONS,
     SkippedAttachment, SkippedModel, TenantInfo, UnresolvedReference, archive_file_name,
 };
-pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, read_archive};
+pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};
 pub use error::{ArchiveError, BackupError, WriteError};
 pub use export::{BackupOptions, BackupRequest, backup, check_output_dir};
 pub use progress::{NoProgress, Progress, ProgressSink};
+pub use protection::{ArchiveKeys, Protection, SignatureCheck};
 pub use report::BackupReport;
 pub use tenant::{Tenant, TenantSelector, assign_codes, list_tenants, resolve_tenant, slug};
 pub use verify::{VerifiedArchive, verify, verify_with, verify_with_records};

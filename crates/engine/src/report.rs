@@ -35,12 +35,20 @@ pub struct BackupReport {
     pub unresolved_references: Vec<UnresolvedReference>,
     /// Attachments of this company hanging on another tenant's record.
     pub skipped_attachments: Vec<SkippedAttachment>,
+    /// Who the archive is encrypted to and who signed it.
+    pub protection: crate::protection::Protection,
 }
 
 impl BackupReport {
     /// Human-readable lines about what was left out, for a command line or an e-mail.
     pub fn warnings(&self) -> Vec<String> {
         let mut lines = Vec::new();
+        if self.protection.signed_by.is_none() {
+            lines.push(
+                "the archive is not signed (no signing key configured): a restore will have to allow unsigned archives explicitly"
+                    .to_owned(),
+            );
+        }
         for skipped in &self.skipped_models {
             lines.push(format!(
                 "optional model {} skipped: {}",

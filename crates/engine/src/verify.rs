@@ -1,8 +1,8 @@
 //! Checks that an archive is sound: the first problem found is reported, naming the entry and
 //! what is wrong with it.
 //!
-//! In order: a readable zip; safe entry names and plausible sizes; `metadata.json` present, of
-//! this format and a supported version; every entry listed in it and every listed entry present;
+//! In order: decrypted when encrypted; a readable zip; safe entry names and plausible sizes; `metadata.json` present, of
+//! this format and a supported version; its signature valid or by an untrusted key; every entry listed in it and every listed entry present;
 //! every other entry's size and SHA-256 as listed; then `data.json` in one pass: its size and
 //! SHA-256 as listed, well-formed, its per-model counts as listed, and every file it refers to
 //! present with the same checksum.
@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 use serde_json::{Map, Value};
 
 use crate::archive::format::{
-    self, DATA_ENTRY, EntryDigest, FileReference, METADATA_ENTRY, Metadata,
+    self, DATA_ENTRY, EntryDigest, FileReference, METADATA_ENTRY, Metadata, SIGNATURE_ENTRY,
 };
+use crate::protection::{ArchiveKeys, SignatureCheck};
 use crate::archive::reader::{ArchiveReader, ExternalIds, ReadLimits, walk_data, walk_data_slice};
 use crate::error::ArchiveError;
 
@@ -33,15 +34,23 @@ pub struct VerifiedArchive {
     pub entry_count: usize,
     /// The archive's size on disk.
     pub size: u64,
+    /// Who signed it, and whether that key is trusted here.
+    pub signature: SignatureCheck,
+    /// The public key (`age1…`) of the identity that decrypted it; `None` when stored in clear.
+    pub opened_with: Option<String>,
 }
 
-/// Verifies the archive at `path` with the default limits.
+/// Verifies the archive in clear at `path` with the default limits and no keys.
 pub fn verify(path: impl AsRef<Path>) -> Result<VerifiedArchive, ArchiveError> {
-    verify_with(path.as_ref(), ReadLimits::default())
+    verify_with(path.as_ref(), &ArchiveKeys::default(), ReadLimits::default())
 }
 
-pub fn verify_with(path: &Path, limits: ReadLimits) -> Result<VerifiedArchive, ArchiveError> {
-    verify_with_records(path, limits, |_, _| Ok(())).map(|(verified, _)| verified)
+pub fn verify_with(
+    path: &Path,
+    keys: &ArchiveKeys,
+    limits: ReadLimits,
+) -> Result<VerifiedArchive, ArchiveError> {
+    verify_with_records(path, keys, limits, |_, _| Ok(())).map(|(verified, _)| verified)
 }
 
 /// Verifies the archive like [`verify_with`] and hands every record of `data.json` to `visit`
@@ -51,15 +60,19 @@ pub fn verify_with(path: &Path, limits: ReadLimits) -> Result<VerifiedArchive, A
 /// reported first). Returns the external-id map too.
 pub fn verify_with_records(
     path: &Path,
+    keys: &ArchiveKeys,
     limits: ReadLimits,
     mut visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
 ) -> Result<(VerifiedArchive, ExternalIds), ArchiveError> {
-    let mut reader = ArchiveReader::open(path, limits)?;
+    let mut reader = ArchiveReader::open(path, keys, limits)?;
     let metadata = reader.metadata().clone();
+    let signature = reader.signature().clone();
+    let opened_with = reader.opened_with().map(str::to_owned);
     let names = reader.entry_names();
+    let unlisted = |name: &str| name == METADATA_ENTRY || name == SIGNATURE_ENTRY;
 
     for name in &names {
-        if name != METADATA_ENTRY && !metadata.entries.contains_key(name) {
+        if !unlisted(name) && !metadata.entries.contains_key(name) {
             return Err(ArchiveError::UnlistedEntry {
                 entry: name.clone(),
             });
@@ -80,7 +93,7 @@ pub fn verify_with_records(
 
     for name in names
         .iter()
-        .filter(|name| *name != METADATA_ENTRY && *name != DATA_ENTRY)
+        .filter(|name| !unlisted(name) && *name != DATA_ENTRY)
     {
         let (size, sha256) =
             digest(reader.open_entry(name)?).map_err(|error| ArchiveError::CorruptEntry {
@@ -173,6 +186,8 @@ pub fn verify_with_records(
             entry_count: names.len(),
             metadata,
             size,
+            signature,
+            opened_with,
         },
         external_ids,
     ))

@@ -1,4 +1,4 @@
-//! The archive's format, version 1: entry names and the contents of `metadata.json`.
+//! The archive's format, version 2: entry names and the contents of `metadata.json`.
 //!
 //! `docs/ARCHIVE_FORMAT.md` describes the same thing for people; keep the two in step.
 
@@ -10,11 +10,15 @@ use serde::{Deserialize, Serialize};
 /// The `format` value of every archive this tool writes.
 pub const FORMAT_NAME: &str = "quelyos-tenant-backup";
 /// The version this tool writes.
-pub const FORMAT_VERSION: u32 = 1;
-/// The versions this tool reads.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1];
+pub const FORMAT_VERSION: u32 = 2;
+/// The versions this tool reads. Version 2 added the signature entry and the encrypted file.
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2];
 
 pub const METADATA_ENTRY: &str = "metadata.json";
+/// The minisign signature of `metadata.json` (version 2; absent from unsigned archives).
+pub const SIGNATURE_ENTRY: &str = "metadata.json.minisig";
+/// What an encrypted archive's file name adds to the ZIP's.
+pub const ENCRYPTED_SUFFIX: &str = ".age";
 pub const DATA_ENTRY: &str = "data.json";
 pub const FILESTORE_PREFIX: &str = "filestore/";
 
@@ -154,8 +158,13 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// The file name of a finished archive: `backup_<code>_<YYYYmmdd_HHMMSS>.zip` (UTC).
-pub fn archive_file_name(code: &str, created_at: DateTime<Utc>) -> String {
-    format!("backup_{code}_{}.zip", created_at.format("%Y%m%d_%H%M%S"))
+/// `encrypted` archives are the same ZIP wrapped in age, named `….zip.age`.
+pub fn archive_file_name(code: &str, created_at: DateTime<Utc>, encrypted: bool) -> String {
+    let suffix = if encrypted { ENCRYPTED_SUFFIX } else { "" };
+    format!(
+        "backup_{code}_{}.zip{suffix}",
+        created_at.format("%Y%m%d_%H%M%S")
+    )
 }
 
 /// The name an archive has while it is being written: hidden, and ending in `.partial`, so that
@@ -314,7 +323,7 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(
-            archive_file_name("boutique-sport", at),
+            archive_file_name("boutique-sport", at, false),
             "backup_boutique-sport_20250304_050607.zip"
         );
         let partial = partial_file_name("boutique-sport", at);

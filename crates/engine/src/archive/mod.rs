@@ -1,4 +1,4 @@
-//! The archive: format version 1, its writer and its reader.
+//! The archive: format version 2, its writer and its reader.
 
 pub(crate) mod format;
 pub(crate) mod reader;
@@ -6,3 +6,5 @@ pub(crate) mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod protection_tests;

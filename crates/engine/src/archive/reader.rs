@@ -1,9 +1,9 @@
 //! Reads archives, refusing what a restore must never trust: unsafe entry names, entries that
-//! expand far beyond their compressed size, entries that produce more bytes than they declare.
+//! expand far beyond their compressed size, entries that produce more bytes than they declare,
+//! a signature that does not match. Encrypted archives are decrypted as they are read, in place.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
@@ -14,9 +14,14 @@ use zip::ZipArchive;
 
 use super::format::{
     self, DATA_ENTRY, EXTERNAL_IDS_KEY, FORMAT_NAME, FileReference, METADATA_ENTRY, Metadata,
-    SUPPORTED_VERSIONS,
+    SIGNATURE_ENTRY, SUPPORTED_VERSIONS,
 };
 use crate::error::ArchiveError;
+use crate::protection::sealing::{OpenError, Source};
+use crate::protection::{ArchiveKeys, SignatureCheck, signing};
+
+/// The largest signature entry read (minisign's is about 300 bytes).
+const MAX_SIGNATURE_SIZE: u64 = 4096;
 
 /// Bounds a reader enforces on every entry.
 #[derive(Clone, Copy, Debug)]
@@ -44,8 +49,11 @@ impl Default for ReadLimits {
 /// checksums: see [`crate::verify`]).
 pub struct ArchiveReader {
     path: PathBuf,
-    zip: ZipArchive<BufReader<File>>,
+    zip: ZipArchive<Source>,
     metadata: Metadata,
+    signature: SignatureCheck,
+    /// The public key of the identity that decrypted it; `None` for an archive in clear.
+    opened_with: Option<String>,
 }
 
 impl std::fmt::Debug for ArchiveReader {
@@ -60,24 +68,37 @@ impl std::fmt::Debug for ArchiveReader {
 /// The external-id map of `data.json`: model → record id → `module.name`.
 pub type ExternalIds = BTreeMap<String, BTreeMap<i64, String>>;
 
-/// Opens an archive with the default [`ReadLimits`].
+/// Opens an archive in clear with the default [`ReadLimits`] and no keys.
 pub fn read_archive(path: impl AsRef<Path>) -> Result<ArchiveReader, ArchiveError> {
-    ArchiveReader::open(path.as_ref(), ReadLimits::default())
+    ArchiveReader::open(path.as_ref(), &ArchiveKeys::default(), ReadLimits::default())
 }
 
 impl ArchiveReader {
-    /// Opens an archive: a readable zip, every entry name safe and every entry's size plausible,
-    /// `metadata.json` present and of a supported format version.
-    pub fn open(path: &Path, limits: ReadLimits) -> Result<ArchiveReader, ArchiveError> {
-        let file = File::open(path).map_err(|source| ArchiveError::Io {
-            path: path.to_owned(),
-            source,
+    /// Opens an archive: decrypted with the keys' identities when it is encrypted, a readable
+    /// zip, every entry name safe and every entry's size plausible, `metadata.json` present and
+    /// of a supported format version, and its signature, when it has one, either valid or by a
+    /// key that is not trusted here (a trusted key's signature that does not match is refused).
+    pub fn open(
+        path: &Path,
+        keys: &ArchiveKeys,
+        limits: ReadLimits,
+    ) -> Result<ArchiveReader, ArchiveError> {
+        let (source, opened_with) =
+            Source::open(path, keys.identities()).map_err(|error| open_error(path, error))?;
+        let encrypted = opened_with.is_some();
+        let mut zip = ZipArchive::new(source).map_err(|error| {
+            if encrypted {
+                ArchiveError::Decryption {
+                    path: path.to_owned(),
+                    reason: error.to_string(),
+                }
+            } else {
+                ArchiveError::NotAZip {
+                    path: path.to_owned(),
+                    reason: error.to_string(),
+                }
+            }
         })?;
-        let mut zip =
-            ZipArchive::new(BufReader::new(file)).map_err(|error| ArchiveError::NotAZip {
-                path: path.to_owned(),
-                reason: error.to_string(),
-            })?;
         for index in 0..zip.len() {
             let name = zip.name_for_index(index).unwrap_or("?").to_owned();
             let entry = zip
@@ -105,11 +126,25 @@ impl ArchiveReader {
                 reason: error.to_string(),
             })?;
         let metadata = parse_metadata(&text)?;
+        let signature = check_signature(&mut zip, &text, keys)?;
         Ok(ArchiveReader {
             path: path.to_owned(),
             zip,
             metadata,
+            signature,
+            opened_with,
         })
+    }
+
+    /// Who signed the archive, and whether that key is trusted.
+    pub fn signature(&self) -> &SignatureCheck {
+        &self.signature
+    }
+
+    /// The public key (`age1…`) of the identity that decrypted the archive; `None` when it is
+    /// stored in clear.
+    pub fn opened_with(&self) -> Option<&str> {
+        self.opened_with.as_deref()
     }
 
     pub fn path(&self) -> &Path {
@@ -168,6 +203,88 @@ impl ArchiveReader {
         let reader = io::BufReader::with_capacity(256 * 1024, self.open_entry(DATA_ENTRY)?);
         walk_data(reader, visit)
     }
+}
+
+fn open_error(path: &Path, error: OpenError) -> ArchiveError {
+    match error {
+        OpenError::Io(source) => ArchiveError::Io {
+            path: path.to_owned(),
+            source,
+        },
+        OpenError::NoIdentity => ArchiveError::NeedsIdentity {
+            path: path.to_owned(),
+        },
+        OpenError::NoMatchingIdentity(tried) => ArchiveError::WrongIdentity {
+            path: path.to_owned(),
+            tried: tried.join(", "),
+        },
+        OpenError::BadHeader(reason) => ArchiveError::Decryption {
+            path: path.to_owned(),
+            reason,
+        },
+    }
+}
+
+/// The ZIP an archive file holds, as a byte stream: decrypted as it is read when the file is
+/// encrypted (a changed byte fails the read), the file itself when it is in clear. For handing
+/// the user guide's ZIP out of an encrypted store without a decrypted copy on disk.
+pub struct ZipBytes {
+    source: Source,
+    len: u64,
+}
+
+impl ZipBytes {
+    pub fn open(path: &Path, keys: &ArchiveKeys) -> Result<ZipBytes, ArchiveError> {
+        let (mut source, _) =
+            Source::open(path, keys.identities()).map_err(|error| open_error(path, error))?;
+        let io_error = |source| ArchiveError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let len = io::Seek::seek(&mut source, io::SeekFrom::End(0)).map_err(io_error)?;
+        io::Seek::rewind(&mut source).map_err(io_error)?;
+        Ok(ZipBytes { source, len })
+    }
+
+    /// The ZIP's size in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Read for ZipBytes {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.source.read(buf)
+    }
+}
+
+/// The signature entry checked against `metadata.json`'s bytes and the trusted keys.
+fn check_signature(
+    zip: &mut ZipArchive<Source>,
+    metadata_json: &[u8],
+    keys: &ArchiveKeys,
+) -> Result<SignatureCheck, ArchiveError> {
+    if zip.index_for_name(SIGNATURE_ENTRY).is_none() {
+        return Ok(SignatureCheck::Unsigned);
+    }
+    let mut text = String::new();
+    open_limited(zip, SIGNATURE_ENTRY, MAX_SIGNATURE_SIZE)?
+        .read_to_string(&mut text)
+        .map_err(|error| ArchiveError::CorruptEntry {
+            entry: SIGNATURE_ENTRY.into(),
+            reason: error.to_string(),
+        })?;
+    signing::check(&text, metadata_json, keys.trusted()).map_err(|bad| {
+        ArchiveError::BadSignature {
+            entry: SIGNATURE_ENTRY.into(),
+            key_id: bad.key_id,
+            reason: bad.reason,
+        }
+    })
 }
 
 fn parse_metadata(text: &[u8]) -> Result<Metadata, ArchiveError> {
@@ -255,7 +372,7 @@ fn check_entry(
 
 /// An entry's content, failing once it yields more than its declared size (or `cap`).
 fn open_limited<'a>(
-    zip: &'a mut ZipArchive<BufReader<File>>,
+    zip: &'a mut ZipArchive<Source>,
     name: &str,
     cap: u64,
 ) -> Result<LimitedEntry<'a>, ArchiveError> {
@@ -284,7 +401,7 @@ fn open_limited<'a>(
 
 struct LimitedEntry<'a> {
     name: String,
-    inner: zip::read::ZipFile<'a, BufReader<File>>,
+    inner: zip::read::ZipFile<'a, Source>,
     remaining: u64,
 }
 

@@ -58,12 +58,18 @@ fn metadata() -> Metadata {
 /// Writes a small archive: two templates (one with an image), one attachment, references to a
 /// shared country and uom.
 async fn write_sample(out_dir: &Path) -> PathBuf {
+    write_sample_with(out_dir, crate::ArchiveKeys::default()).await
+}
+
+/// [`write_sample`], encrypted and signed as `keys` say.
+pub(super) async fn write_sample_with(out_dir: &Path, keys: crate::ArchiveKeys) -> PathBuf {
     let settings = WriterSettings {
         out_dir: out_dir.to_owned(),
         code: "boutique-sport".into(),
         created_at: created_at(),
         compression_level: 6,
         planned: Default::default(),
+        keys,
     };
     let (sender, handle) = writer::spawn(settings, 2).unwrap();
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -151,7 +157,7 @@ fn change_a_record_name(path: &Path) {
     );
 }
 
-fn rewrite(
+pub(super) fn rewrite(
     path: &Path,
     mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
     extra: &[(&str, &[u8])],
@@ -290,7 +296,7 @@ async fn verify_with_records_hands_over_every_record_and_reports_damage_before_v
     let path = write_sample(dir.path()).await;
     let mut seen = Vec::new();
     let (verified, external_ids) =
-        crate::verify_with_records(&path, Default::default(), |model, record| {
+        crate::verify_with_records(&path, &Default::default(), Default::default(), |model, record| {
             seen.push((model.to_owned(), record["id"].as_i64().unwrap()));
             Ok(())
         })
@@ -304,7 +310,7 @@ async fn verify_with_records_hands_over_every_record_and_reports_damage_before_v
         reason: "stopped".into(),
     };
     let error =
-        crate::verify_with_records(&path, Default::default(), |_, _| Err(stop())).unwrap_err();
+        crate::verify_with_records(&path, &Default::default(), Default::default(), |_, _| Err(stop())).unwrap_err();
     assert!(
         matches!(&error, ArchiveError::ChecksumMismatch { entry, .. } if entry == "data.json"),
         "{error}"
@@ -354,17 +360,17 @@ async fn an_unknown_format_version_fails_verify_and_says_so() {
                 return Some(content);
             }
             let mut metadata: Value = serde_json::from_slice(&content).unwrap();
-            metadata["format_version"] = json!(2);
+            metadata["format_version"] = json!(3);
             Some(serde_json::to_vec(&metadata).unwrap())
         },
         &[],
     );
     let error = verify(&path).unwrap_err();
     assert!(
-        matches!(error, ArchiveError::UnsupportedVersion { found: 2, .. }),
+        matches!(error, ArchiveError::UnsupportedVersion { found: 3, .. }),
         "{error}"
     );
-    assert!(error.to_string().contains("format version 2"), "{error}");
+    assert!(error.to_string().contains("format version 3"), "{error}");
 }
 
 #[tokio::test]
@@ -444,6 +450,7 @@ async fn an_abandoned_backup_leaves_no_file_behind() {
         created_at: created_at(),
         compression_level: 6,
         planned: Default::default(),
+        keys: Default::default(),
     };
     let (sender, handle) = writer::spawn(settings, 2).unwrap();
     sender

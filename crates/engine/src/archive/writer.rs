@@ -7,8 +7,13 @@
 //!
 //! A zip holds one open entry at a time, and `data.json` is written while binaries arrive. So
 //! `data.json` goes to a spool (a one-entry zip next to the archive, hidden and named `.partial`)
-//! and its compressed bytes are copied, not recompressed, into the archive at the end.
-//! `metadata.json`, which lists every other entry's checksum, is written last.
+//! and its compressed bytes are merged, not recompressed, into the archive at the end.
+//! `metadata.json`, which lists every other entry's checksum, is written last, then its
+//! signature when a signing key is configured.
+//!
+//! Both files are written as streams through a [`Sink`]: with encryption on, the archive is
+//! encrypted to the configured recipients and the spool to a key that lives only in this
+//! process, so no byte of tenant data reaches the disk in clear.
 //!
 //! The archive is written as `.backup_<code>_<ts>.zip.partial`, synced, then linked to its final
 //! name (never over an existing file) and the directory synced: a crash at any point leaves
@@ -25,13 +30,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
-use zip::write::SimpleFileOptions;
+use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::format::{
     self, DATA_ENTRY, EXTERNAL_IDS_KEY, EntryDigest, FileReference, METADATA_ENTRY, Metadata,
+    SIGNATURE_ENTRY,
 };
 use crate::error::WriteError;
+use crate::protection::sealing::{Sink, Source};
+use crate::protection::{ArchiveKeys, Protection};
 
 /// How a relational field's value is kept and which records it refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +106,7 @@ pub(crate) struct WrittenArchive {
     pub size: u64,
     pub metadata: Metadata,
     pub binary_count: u64,
+    pub protection: Protection,
 }
 
 #[derive(Clone, Debug)]
@@ -111,6 +120,8 @@ pub(crate) struct WriterSettings {
     /// (they are in the archive), which keeps the collection as small as the set of shared
     /// records referred to.
     pub planned: Arc<HashMap<String, Vec<i64>>>,
+    /// Who the archive is encrypted to and signed by.
+    pub keys: ArchiveKeys,
 }
 
 /// Starts the writer thread. It ends when `Finish` is done (Ok with the archive) or when the
@@ -148,7 +159,8 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-type DataStream = BufWriter<Hashing<ZipWriter<BufWriter<File>>>>;
+type Zip = ZipWriter<StreamWriter<Sink>>;
+type DataStream = BufWriter<Hashing<Zip>>;
 
 struct CurrentModel {
     shape: ModelShape,
@@ -161,8 +173,10 @@ struct ArchiveWriter {
     settings: WriterSettings,
     partial_path: PathBuf,
     spool_path: PathBuf,
-    archive: Option<ZipWriter<BufWriter<File>>>,
+    archive: Option<Zip>,
     data: Option<DataStream>,
+    /// The key of the spool's encryption, when encrypting: it never leaves this process.
+    spool_identity: Option<age::x25519::Identity>,
     entries: BTreeMap<String, EntryDigest>,
     models: BTreeMap<String, u64>,
     model_count: usize,
@@ -210,12 +224,30 @@ impl ArchiveWriter {
                 return Err(error);
             }
         };
+        let spool_identity = settings
+            .keys
+            .encrypts()
+            .then(age::x25519::Identity::generate);
+        let spool_recipients: Vec<_> = spool_identity.iter().map(|key| key.to_public()).collect();
+        let sinks = Sink::create(archive_file, settings.keys.recipients()).and_then(|archive| {
+            Ok((archive, Sink::create(spool_file, &spool_recipients)?))
+        });
+        let (archive_sink, spool_sink) = match sinks {
+            Ok(sinks) => sinks,
+            Err(source) => {
+                let _ = std::fs::remove_file(&partial_path);
+                let _ = std::fs::remove_file(&spool_path);
+                return Err(WriteError::Io {
+                    path: partial_path,
+                    action: "start encrypting",
+                    source,
+                });
+            }
+        };
         let mut writer = ArchiveWriter {
-            archive: Some(ZipWriter::new(BufWriter::with_capacity(
-                256 * 1024,
-                archive_file,
-            ))),
+            archive: Some(ZipWriter::new_stream(archive_sink)),
             data: None,
+            spool_identity,
             partial_path,
             spool_path,
             entries: BTreeMap::new(),
@@ -228,7 +260,7 @@ impl ArchiveWriter {
             published: false,
             settings,
         };
-        let mut spool = ZipWriter::new(BufWriter::with_capacity(256 * 1024, spool_file));
+        let mut spool = ZipWriter::new_stream(spool_sink);
         spool
             .start_file(DATA_ENTRY, writer.entry_options(true).large_file(true))
             .map_err(|source| WriteError::Zip {
@@ -511,18 +543,17 @@ impl ArchiveWriter {
             source,
         };
         let spool_file = hashing.inner.finish().map_err(spool_zip)?;
-        let mut spool_file = spool_file.into_inner().map_err(|error| WriteError::Io {
-            path: self.spool_path.clone(),
-            action: "write data.json to",
-            source: error.into_error(),
-        })?;
-        io::Seek::rewind(&mut spool_file).map_err(|source| self.data_error(source))?;
-        let mut spool = ZipArchive::new(io::BufReader::new(spool_file)).map_err(spool_zip)?;
+        spool_file
+            .into_inner()
+            .finish()
+            .map_err(|source| self.data_error(source))?;
+        let (spool_source, _) = Source::open(&self.spool_path, self.spool_identity.as_slice())
+            .map_err(|error| self.data_error(io::Error::other(format!("{error:?}"))))?;
+        let spool = ZipArchive::new(spool_source).map_err(spool_zip)?;
         let archive = self.archive.as_mut().expect("archive open until finish");
-        archive
-            .raw_copy_file(spool.by_index_raw(0).map_err(spool_zip)?)
-            .map_err(spool_zip)?;
-        drop(spool);
+        // The spool's one entry, its bytes as they are (a raw copy of one entry would lose the
+        // data descriptor a streamed zip needs).
+        archive.merge_archive(spool).map_err(spool_zip)?;
         let _ = std::fs::remove_file(&self.spool_path);
 
         // metadata.json: counts as written, every other entry's checksum.
@@ -546,15 +577,39 @@ impl ArchiveWriter {
                 entry: METADATA_ENTRY.into(),
                 source: source.into(),
             })?;
-        let buffered = archive.finish().map_err(|source| WriteError::Zip {
+        let protection = self.settings.keys.protection();
+        if let Some(key) = self.settings.keys.signing_key() {
+            let comment = format!(
+                "tenant:{} created_at:{}",
+                self.settings.code,
+                self.settings.created_at.format("%Y-%m-%dT%H:%M:%SZ")
+            );
+            let signature = key
+                .sign(&metadata_json, &comment)
+                .map_err(|reason| WriteError::Signing { reason })?;
+            let signature_zip = |source| WriteError::Zip {
+                entry: SIGNATURE_ENTRY.into(),
+                source,
+            };
+            archive
+                .start_file(SIGNATURE_ENTRY, self.entry_options(false))
+                .map_err(signature_zip)?;
+            archive
+                .write_all(signature.as_bytes())
+                .map_err(|source| signature_zip(source.into()))?;
+        }
+        let stream = archive.finish().map_err(|source| WriteError::Zip {
             entry: "(central directory)".into(),
             source,
         })?;
-        let file = buffered.into_inner().map_err(|error| WriteError::Io {
-            path: self.partial_path.clone(),
-            action: "write",
-            source: error.into_error(),
-        })?;
+        let file = stream
+            .into_inner()
+            .finish()
+            .map_err(|source| WriteError::Io {
+                path: self.partial_path.clone(),
+                action: "write",
+                source,
+            })?;
         file.sync_all().map_err(|source| WriteError::Io {
             path: self.partial_path.clone(),
             action: "sync",
@@ -572,6 +627,7 @@ impl ArchiveWriter {
         let final_path = self.settings.out_dir.join(format::archive_file_name(
             &self.settings.code,
             self.settings.created_at,
+            protection.is_encrypted(),
         ));
         publish(&self.partial_path, &final_path)?;
         self.published = true;
@@ -581,6 +637,7 @@ impl ArchiveWriter {
             size,
             metadata,
             binary_count: self.binary_count,
+            protection,
         })
     }
 }
