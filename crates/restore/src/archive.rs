@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{ArchiveError, ExternalIds, FileReference, Metadata, ReadLimits};
+use backup_engine::{
+    ArchiveError, ArchiveKeys, ExternalIds, FileReference, Metadata, ReadLimits, SignatureCheck,
+};
 use odoo_client::Record;
 use serde_json::Value;
 
@@ -50,6 +52,10 @@ pub(crate) struct LoadedArchive {
     pub models: BTreeMap<String, ArchiveModel>,
     pub model_order: Vec<String>,
     pub external_ids: ExternalIds,
+    /// Who signed the archive, and whether that key is trusted.
+    pub signature: SignatureCheck,
+    /// The public key of the identity that decrypted it; `None` when stored in clear.
+    pub opened_with: Option<String>,
 }
 
 impl LoadedArchive {
@@ -71,7 +77,11 @@ pub(crate) fn record_id(record: &Record) -> i64 {
 
 /// Verifies the archive (structure, entry names, sizes and compression ratios, format version,
 /// every checksum, counts, file references) and loads its records.
-pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, RestoreError> {
+pub(crate) fn load(
+    path: &Path,
+    keys: &ArchiveKeys,
+    limits: ReadLimits,
+) -> Result<LoadedArchive, RestoreError> {
     let archive_error = |source: ArchiveError| RestoreError::Archive {
         path: path.to_owned(),
         source: Box::new(source),
@@ -84,7 +94,7 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
     // recompute them). Isolation therefore never relies on them — every record loaded here is
     // checked against the tenant before any write.
     let (verified, external_ids) =
-        backup_engine::verify_with_records(path, limits, |model, record| {
+        backup_engine::verify_with_records(path, keys, limits, |model, record| {
             if let Some(reason) = malformed_record(model, &record) {
                 malformed = Some(reason);
                 return Err(ArchiveError::BadData {
@@ -149,6 +159,8 @@ pub(crate) fn load(path: &Path, limits: ReadLimits) -> Result<LoadedArchive, Res
         models,
         model_order,
         external_ids,
+        signature: verified.signature,
+        opened_with: verified.opened_with,
     })
 }
 

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use backup_engine::{ArchiveError, BackupError};
+use backup_engine::{ArchiveError, BackupError, SignatureCheck};
 use odoo_client::OdooError;
 
 /// Why a restore did not run, or stopped.
@@ -20,6 +20,21 @@ pub enum RestoreError {
         path: PathBuf,
         #[source]
         source: Box<ArchiveError>,
+    },
+
+    /// No trusted key signed the archive, and the operator did not allow that.
+    #[error(
+        "archive {path} is {what}: nothing vouches that a sidecar of yours made it, so it is refused; \
+         {how} nothing was written",
+        what = signature.describe(),
+        how = match signature {
+            SignatureCheck::Untrusted { .. } => "if that key is yours, add its public key to trusted_keys in the [signing] table; to restore it anyway, allow it explicitly (--allow-unsigned, or allow_unsigned in restore.start);",
+            _ => "archives made before signing are restored by allowing it explicitly (--allow-unsigned, or allow_unsigned in restore.start);",
+        }
+    )]
+    NotTrusted {
+        path: PathBuf,
+        signature: SignatureCheck,
     },
 
     /// The archive is structurally readable but its content cannot be a tenant backup.

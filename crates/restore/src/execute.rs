@@ -74,7 +74,7 @@ pub async fn execute(
     let started = Instant::now();
     let tenant = plan.tenant().clone();
     let mut archive =
-        ArchiveReader::open(plan.archive(), options.archive_limits).map_err(|source| {
+        ArchiveReader::open(plan.archive(), plan.keys(), options.archive_limits).map_err(|source| {
             RestoreError::Archive {
                 path: plan.archive().to_owned(),
                 source: Box::new(source),
@@ -228,6 +228,7 @@ pub async fn execute(
     Ok(RestoreReport {
         tenant,
         archive: plan.archive().to_owned(),
+        signature: plan.signature().clone(),
         outcome,
         models,
         refusals,

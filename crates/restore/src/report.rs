@@ -92,6 +92,8 @@ pub enum RestoreOutcome {
 pub struct RestoreReport {
     pub tenant: Tenant,
     pub archive: PathBuf,
+    /// Who signed the archive (a restore of one no trusted key signed was allowed explicitly).
+    pub signature: backup_engine::SignatureCheck,
     pub outcome: RestoreOutcome,
     /// In the order the models were restored.
     pub models: Vec<ModelReport>,

@@ -11,11 +11,10 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use backup_engine::BackupOptions;
 use odoo_client::{Domain, OdooClient, Record, SearchOptions};
 use serde_json::{Value, json};
 use support::{World, archive_records, differences, export, ids_of, world};
-use tenant_restore::{ExecuteOptions, NoRestoreProgress, PlanOptions, RestoreOutcome};
+use tenant_restore::{ExecuteOptions, NoRestoreProgress, RestoreOutcome};
 
 fn values(value: Value) -> Record {
     value.as_object().expect("an object").clone()
@@ -259,7 +258,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         &world.client,
         &archive_path,
         &target,
-        &PlanOptions::default(),
+        &support::plan_options(),
         &NoRestoreProgress,
     )
     .await
@@ -288,7 +287,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         &world.client,
         &plan,
         safety.path(),
-        &BackupOptions::default(),
+        &support::backup_options(),
         &NoRestoreProgress,
     )
     .await
@@ -374,7 +373,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         &world.client,
         &archive_path,
         &target,
-        &PlanOptions::default(),
+        &support::plan_options(),
         &NoRestoreProgress,
     )
     .await
@@ -407,7 +406,7 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
         &world.client,
         &again,
         safety.path(),
-        &BackupOptions::default(),
+        &support::backup_options(),
         &NoRestoreProgress,
     )
     .await

@@ -112,7 +112,7 @@ struct Setup {
 async fn setup() -> Setup {
     let world = simulated_world(TenantSize::Small).await;
     let directory = tempfile::tempdir().unwrap();
-    let archive = world.backup(world.tenant, directory.path()).await;
+    let archive = world.backup_in_clear(world.tenant, directory.path()).await;
     Setup {
         world,
         archive,
@@ -170,6 +170,40 @@ impl Setup {
     }
 }
 
+/// The archives of this suite are edited as an attacker would, so they are unsigned: the
+/// operator allows that here, and what follows shows what still stands between a crafted
+/// archive and another tenant's data once a signature no longer does.
+fn in_clear() -> PlanOptions {
+    PlanOptions {
+        allow_unsigned: true,
+        ..PlanOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn an_archive_no_trusted_key_signed_is_refused_before_anything_is_read_unless_allowed() {
+    let setup = setup().await;
+    let error = setup
+        .restore(&setup.archive, setup.world.tenant, &PlanOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, RestoreError::NotTrusted { signature, .. } if *signature == backup_engine::SignatureCheck::Unsigned),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("not signed") && message.contains("--allow-unsigned") && message.contains("nothing was written"),
+        "{message}"
+    );
+    // Allowed explicitly, the plan is made, and says it was unsigned.
+    let plan = setup
+        .restore(&setup.archive, setup.world.tenant, &in_clear())
+        .await
+        .unwrap();
+    assert_eq!(plan.signature(), &backup_engine::SignatureCheck::Unsigned);
+}
+
 fn first_record<'a>(data: &'a mut Value, model: &str) -> &'a mut Value {
     &mut data[model][0]
 }
@@ -186,7 +220,7 @@ async fn a_record_of_another_company_is_refused_as_tampering() {
         |_, data, _| first_record(data, "sale.order")["company_id"] = json!(other),
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -207,7 +241,7 @@ async fn a_reference_to_another_tenants_record_is_refused_as_tampering() {
         |_, data, _| first_record(data, "sale.order")["partner_id"] = json!(foreign_partner),
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -243,7 +277,7 @@ async fn a_record_whose_id_is_another_tenants_record_is_refused_and_not_written(
         .await
         .unwrap();
     let plan = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .expect("the rest of the archive is the tenant's");
     let refusals: Vec<_> = plan.refusals().collect();
@@ -274,7 +308,7 @@ async fn an_entry_escaping_the_archive_is_refused() {
         },
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -294,7 +328,7 @@ async fn an_entry_that_does_not_match_its_checksum_is_refused() {
         |_, data, _| first_record(data, "res.partner")["name"] = json!("Edited"),
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -319,7 +353,7 @@ async fn an_endlessly_compressing_entry_is_refused() {
         },
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -346,7 +380,7 @@ async fn an_oversized_entry_is_refused() {
             max_entry_size: 2 << 20,
             ..ReadLimits::default()
         },
-        ..PlanOptions::default()
+        ..in_clear()
     };
     let error = setup
         .restore(&path, setup.world.tenant, &options)
@@ -363,7 +397,7 @@ async fn an_archive_of_another_tenant_is_refused() {
     let setup = setup().await;
     let other = setup.world.others[0];
     let error = setup
-        .restore(&setup.archive, other, &PlanOptions::default())
+        .restore(&setup.archive, other, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -385,7 +419,7 @@ async fn an_archive_of_another_database_is_refused() {
         },
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
@@ -400,16 +434,16 @@ async fn an_unknown_format_version_is_refused() {
     let path = edited(
         &setup.archive,
         setup.directory.path(),
-        "version-2.zip",
+        "version-3.zip",
         false,
-        |metadata, _, _| metadata["format_version"] = json!(2),
+        |metadata, _, _| metadata["format_version"] = json!(3),
     );
     let error = setup
-        .restore(&path, setup.world.tenant, &PlanOptions::default())
+        .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, RestoreError::Archive { source, .. } if matches!(**source, ArchiveError::UnsupportedVersion { found: 2, .. })),
+        matches!(&error, RestoreError::Archive { source, .. } if matches!(**source, ArchiveError::UnsupportedVersion { found: 3, .. })),
         "{error}"
     );
 }
@@ -422,7 +456,7 @@ async fn a_dry_run_writes_nothing_and_an_unchanged_tenant_needs_no_write() {
         &setup.world.client,
         &setup.archive,
         &setup.world.tenant_of(setup.world.tenant).await,
-        &PlanOptions::default(),
+        &in_clear(),
         &NoRestoreProgress,
     )
     .await
@@ -481,7 +515,7 @@ async fn a_user_allowed_in_other_companies_does_not_make_the_archive_look_tamper
         );
     });
     let directory = tempfile::tempdir().unwrap();
-    let archive = world.backup(tenant, directory.path()).await;
+    let archive = world.backup_in_clear(tenant, directory.path()).await;
     let data = support::archive_records(&archive);
     assert!(
         data.get("res.users").is_some_and(|users| !users.is_empty()),
@@ -492,7 +526,7 @@ async fn a_user_allowed_in_other_companies_does_not_make_the_archive_look_tamper
         &world.client,
         &archive,
         &world.tenant_of(tenant).await,
-        &PlanOptions::default(),
+        &in_clear(),
         &NoRestoreProgress,
     )
     .await

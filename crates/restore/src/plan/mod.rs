@@ -26,7 +26,7 @@ mod target;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use backup_engine::{ReadLimits, Tenant};
+use backup_engine::{ArchiveKeys, ReadLimits, Tenant};
 use odoo_client::{Context, OdooClient, OdooError};
 
 use crate::archive::{self, LoadedArchive};
@@ -56,6 +56,11 @@ pub struct PlanOptions {
     /// since the backup. Odoo sets `write_date` on every write through its ORM; only a database
     /// changed behind Odoo's back (SQL) needs this.
     pub compare_unmodified_records: bool,
+    /// The identities that open encrypted archives and the keys whose signatures are trusted.
+    pub keys: ArchiveKeys,
+    /// Restore an archive that no trusted key signed (archives made before signing): the
+    /// operator's explicit choice, recorded in the plan.
+    pub allow_unsigned: bool,
 }
 
 impl Default for PlanOptions {
@@ -66,6 +71,8 @@ impl Default for PlanOptions {
             binary_batch_size: 8,
             archive_limits: ReadLimits::default(),
             compare_unmodified_records: false,
+            keys: ArchiveKeys::default(),
+            allow_unsigned: false,
         }
     }
 }
@@ -82,12 +89,21 @@ pub async fn plan(
     progress.report(RestoreProgress::Step("verifying the archive"));
     let path = archive_path.to_owned();
     let limits = options.archive_limits;
-    let archive = tokio::task::spawn_blocking(move || archive::load(&path, limits))
+    let keys = options.keys.clone();
+    let archive = tokio::task::spawn_blocking(move || archive::load(&path, &keys, limits))
         .await
         .map_err(|error| RestoreError::MalformedArchive {
             path: archive_path.to_owned(),
             reason: format!("the archive could not be loaded: {error}"),
         })??;
+    // Before anything is read from Odoo: an archive nothing trusted vouches for is refused,
+    // unless the operator allows it.
+    if !archive.signature.is_trusted() && !options.allow_unsigned {
+        return Err(RestoreError::NotTrusted {
+            path: archive_path.to_owned(),
+            signature: archive.signature.clone(),
+        });
+    }
 
     progress.report(RestoreProgress::Step("checking the target tenant"));
     let tenant = target.clone();
@@ -180,7 +196,7 @@ impl Planner {
             .compare(&schemas, &current, &internals, refusals)
             .await?;
         internals.schemas = schemas;
-        let plan = RestorePlan::new(&self.archive, &self.tenant, models, internals);
+        let plan = RestorePlan::new(&self.archive, &self.tenant, &self.options, models, internals);
         // The archive's records and the rows read are hundreds of thousands of values, which
         // take a while to free and which the plan no longer needs: freed off the caller's path.
         let done = (self.archive, current, recorded);

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use backup_engine::{EntryDigest, Tenant};
+use backup_engine::{ArchiveKeys, EntryDigest, SignatureCheck, Tenant};
 use chrono::{DateTime, Utc};
 use odoo_client::Record;
 use serde::Serialize;
@@ -94,6 +94,13 @@ pub struct RestorePlan {
     tenant: Tenant,
     database_uuid: String,
     archive_created_at: DateTime<Utc>,
+    /// Who signed the archive; a restore of one no trusted key signed was allowed explicitly.
+    signature: SignatureCheck,
+    /// The public key of the identity that decrypted the archive; `None` when stored in clear.
+    opened_with: Option<String>,
+    /// The keys the plan opened the archive with, for the execution to read it again.
+    #[serde(skip)]
+    keys: ArchiveKeys,
     /// In the order they will be restored: a model after the models it points to.
     models: Vec<ModelPlan>,
     #[serde(skip)]
@@ -123,6 +130,7 @@ impl RestorePlan {
     pub(super) fn new(
         archive: &LoadedArchive,
         tenant: &Tenant,
+        options: &super::PlanOptions,
         models: Vec<ModelPlan>,
         internals: PlanInternals,
     ) -> RestorePlan {
@@ -133,6 +141,9 @@ impl RestorePlan {
             tenant: tenant.clone(),
             database_uuid: metadata.odoo.database_uuid.clone().unwrap_or_default(),
             archive_created_at: metadata.created_at,
+            signature: archive.signature.clone(),
+            opened_with: archive.opened_with.clone(),
+            keys: options.keys.clone(),
             models,
             internals,
         }
@@ -152,6 +163,20 @@ impl RestorePlan {
 
     pub fn archive_created_at(&self) -> DateTime<Utc> {
         self.archive_created_at
+    }
+
+    /// Who signed the archive, and whether that key is trusted.
+    pub fn signature(&self) -> &SignatureCheck {
+        &self.signature
+    }
+
+    /// The public key (`age1…`) of the identity that decrypted the archive.
+    pub fn opened_with(&self) -> Option<&str> {
+        self.opened_with.as_deref()
+    }
+
+    pub(crate) fn keys(&self) -> &ArchiveKeys {
+        &self.keys
     }
 
     pub fn models(&self) -> &[ModelPlan] {

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use backup_engine::{
-    BackupOptions, BackupRequest, FileReference, NoProgress, Tenant, TenantSelector,
+    ArchiveKeys, BackupOptions, BackupRequest, FileReference, NoProgress, Tenant, TenantSelector,
 };
+use tenant_restore::PlanOptions;
 use base64::Engine as _;
 use odoo_client::{
     ClientConfig, Context, Credential, Domain, FieldInfo, FieldType, OdooClient, Record,
@@ -28,6 +29,47 @@ pub struct World {
     pub tenant: i64,
     /// The other tenants, which must come out untouched.
     pub others: Vec<i64>,
+}
+
+/// The sidecar's keys in these suites: archives encrypted to a test identity and signed by a
+/// test key, both made once per test process as `tenant-backup keygen` makes them.
+pub fn archive_keys() -> ArchiveKeys {
+    static KEYS: std::sync::OnceLock<ArchiveKeys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let directory = tempfile::tempdir().expect("a key directory").keep();
+        let identity_file = directory.join("age.key");
+        backup_engine::protection::generate_identity_file(&identity_file).expect("age key");
+        let key_file = directory.join("signing.key");
+        backup_engine::protection::generate_signing_key_file(&key_file).expect("signing key");
+        ArchiveKeys::load(
+            &backup_engine::protection::EncryptionSection {
+                identity_file: Some(identity_file),
+                recipients: Vec::new(),
+            },
+            &backup_engine::protection::SigningSection {
+                key_file: Some(key_file),
+                trusted_keys: Vec::new(),
+            },
+        )
+        .expect("the test keys load")
+    })
+    .clone()
+}
+
+/// Backups as the sidecar makes them: encrypted and signed.
+pub fn backup_options() -> BackupOptions {
+    BackupOptions {
+        keys: archive_keys(),
+        ..BackupOptions::default()
+    }
+}
+
+/// Restores as the sidecar plans them: with its keys, unsigned archives refused.
+pub fn plan_options() -> PlanOptions {
+    PlanOptions {
+        keys: archive_keys(),
+        ..PlanOptions::default()
+    }
 }
 
 /// A simulator with three small shop tenants; the second is restored.
@@ -153,11 +195,22 @@ impl World {
             .expect("the company is a tenant")
     }
 
+    /// A backup as the sidecar makes it: encrypted and signed.
     pub async fn backup(&self, company: i64, directory: &Path) -> PathBuf {
+        self.backup_with(company, directory, backup_options()).await
+    }
+
+    /// A backup in clear and unsigned, for suites that edit archives as an attacker would.
+    pub async fn backup_in_clear(&self, company: i64, directory: &Path) -> PathBuf {
+        self.backup_with(company, directory, BackupOptions::default())
+            .await
+    }
+
+    async fn backup_with(&self, company: i64, directory: &Path, options: BackupOptions) -> PathBuf {
         let request = BackupRequest {
             tenant: self.tenant_of(company).await,
             out_dir: directory.to_owned(),
-            options: BackupOptions::default(),
+            options,
         };
         // Archive names carry the second: two backups of a tenant in one second would collide.
         let report = loop {
@@ -175,7 +228,9 @@ impl World {
 
 /// `data.json` of an archive: model → id → record; and the external-id map.
 pub fn archive_records(path: &Path) -> BTreeMap<String, BTreeMap<i64, Record>> {
-    let mut reader = backup_engine::read_archive(path).expect("open the archive");
+    let mut reader =
+        backup_engine::ArchiveReader::open(path, &archive_keys(), Default::default())
+            .expect("open the archive");
     let mut records: BTreeMap<String, BTreeMap<i64, Record>> = BTreeMap::new();
     for model in reader.metadata().models.keys() {
         records.entry(model.clone()).or_default();
