@@ -36,10 +36,10 @@ mod tenant;
 mod verify;
 
 pub use archive::format::{
-    DATA_ENTRY, EXTERNAL_IDS_KEY, EntryDigest, ExcludedModel, FORMAT_NAME, FORMAT_VERSION,
-    ENCRYPTED_SUFFIX, FileReference, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo, SIGNATURE_ENTRY,
-    SUPPORTED_VERSIONS,
-    SkippedAttachment, SkippedModel, TenantInfo, UnresolvedReference, archive_file_name,
+    DATA_ENTRY, ENCRYPTED_SUFFIX, EXTERNAL_IDS_KEY, EntryDigest, ExcludedModel, FORMAT_NAME,
+    FORMAT_VERSION, FileReference, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo, SIGNATURE_ENTRY,
+    SUPPORTED_VERSIONS, SkippedAttachment, SkippedModel, TenantInfo, UnresolvedReference,
+    archive_file_name,
 };
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};

@@ -18,9 +18,9 @@ use serde_json::{Map, Value};
 use crate::archive::format::{
     self, DATA_ENTRY, EntryDigest, FileReference, METADATA_ENTRY, Metadata, SIGNATURE_ENTRY,
 };
-use crate::protection::{ArchiveKeys, SignatureCheck};
 use crate::archive::reader::{ArchiveReader, ExternalIds, ReadLimits, walk_data, walk_data_slice};
 use crate::error::ArchiveError;
+use crate::protection::{ArchiveKeys, SignatureCheck};
 
 /// The largest `data.json` parsed from memory rather than streamed.
 const IN_MEMORY_DATA: u64 = 256 << 20;
@@ -42,7 +42,11 @@ pub struct VerifiedArchive {
 
 /// Verifies the archive in clear at `path` with the default limits and no keys.
 pub fn verify(path: impl AsRef<Path>) -> Result<VerifiedArchive, ArchiveError> {
-    verify_with(path.as_ref(), &ArchiveKeys::default(), ReadLimits::default())
+    verify_with(
+        path.as_ref(),
+        &ArchiveKeys::default(),
+        ReadLimits::default(),
+    )
 }
 
 pub fn verify_with(

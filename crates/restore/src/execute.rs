@@ -73,12 +73,10 @@ pub async fn execute(
 ) -> Result<RestoreReport, RestoreError> {
     let started = Instant::now();
     let tenant = plan.tenant().clone();
-    let mut archive =
-        ArchiveReader::open(plan.archive(), plan.keys(), options.archive_limits).map_err(|source| {
-            RestoreError::Archive {
-                path: plan.archive().to_owned(),
-                source: Box::new(source),
-            }
+    let mut archive = ArchiveReader::open(plan.archive(), plan.keys(), options.archive_limits)
+        .map_err(|source| RestoreError::Archive {
+            path: plan.archive().to_owned(),
+            source: Box::new(source),
         })?;
     if archive.metadata().entries.get(backup_engine::DATA_ENTRY) != Some(plan.data_digest()) {
         return Err(RestoreError::ArchiveChanged {

@@ -193,7 +193,9 @@ async fn an_archive_no_trusted_key_signed_is_refused_before_anything_is_read_unl
     );
     let message = error.to_string();
     assert!(
-        message.contains("not signed") && message.contains("--allow-unsigned") && message.contains("nothing was written"),
+        message.contains("not signed")
+            && message.contains("--allow-unsigned")
+            && message.contains("nothing was written"),
         "{message}"
     );
     // Allowed explicitly, the plan is made, and says it was unsigned.

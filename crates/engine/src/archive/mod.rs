@@ -5,6 +5,6 @@ pub(crate) mod reader;
 pub(crate) mod writer;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod protection_tests;
+#[cfg(test)]
+mod tests;

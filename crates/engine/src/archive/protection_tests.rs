@@ -81,7 +81,12 @@ async fn an_encrypted_signed_archive_verifies_with_its_keys_and_holds_nothing_in
     assert!(path.to_string_lossy().ends_with(".zip.age"), "{path:?}");
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
-    for marker in [&b"Ball"[..], b"boutique-sport", b"metadata.json", b"PK\x03\x04"] {
+    for marker in [
+        &b"Ball"[..],
+        b"boutique-sport",
+        b"metadata.json",
+        b"PK\x03\x04",
+    ] {
         assert!(
             !bytes.windows(marker.len()).any(|window| window == marker),
             "{} is in clear in the encrypted archive",
@@ -92,7 +97,11 @@ async fn an_encrypted_signed_archive_verifies_with_its_keys_and_holds_nothing_in
         .unwrap()
         .map(|entry| entry.unwrap().file_name())
         .collect();
-    assert_eq!(leftovers.len(), 1, "only the archive is left: {leftovers:?}");
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "only the archive is left: {leftovers:?}"
+    );
 
     let verified = verify(&path, &archive_keys).unwrap();
     assert_eq!(
@@ -101,7 +110,10 @@ async fn an_encrypted_signed_archive_verifies_with_its_keys_and_holds_nothing_in
             key_id: keys.key_id.clone()
         }
     );
-    assert_eq!(verified.opened_with.as_deref(), Some(keys.recipient.as_str()));
+    assert_eq!(
+        verified.opened_with.as_deref(),
+        Some(keys.recipient.as_str())
+    );
     assert_eq!(verified.metadata.format_version, 2);
     assert_eq!(verified.metadata.record_count, 3);
 }
@@ -123,9 +135,17 @@ async fn the_standard_age_and_minisign_tools_open_and_check_an_archive_without_u
         .arg(&path)
         .output()
         .expect("age is installed (apt-get install age)");
-    assert!(age.status.success(), "{}", String::from_utf8_lossy(&age.stderr));
+    assert!(
+        age.status.success(),
+        "{}",
+        String::from_utf8_lossy(&age.stderr)
+    );
     let unzip = Command::new("unzip").arg("-t").arg(&zip).output().unwrap();
-    assert!(unzip.status.success(), "{}", String::from_utf8_lossy(&unzip.stdout));
+    assert!(
+        unzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unzip.stdout)
+    );
 
     let unpacked = dir.path().join("unpacked");
     let unzip = Command::new("unzip")
@@ -164,11 +184,17 @@ async fn a_wrong_or_missing_identity_is_refused_naming_what_to_configure() {
     .await;
 
     let error = verify(&path, &ArchiveKeys::default()).unwrap_err();
-    assert!(matches!(error, ArchiveError::NeedsIdentity { .. }), "{error}");
+    assert!(
+        matches!(error, ArchiveError::NeedsIdentity { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("identity_file"), "{error}");
 
     let error = verify(&path, &load(&[&other.identity_file], None, &[])).unwrap_err();
-    assert!(matches!(error, ArchiveError::WrongIdentity { .. }), "{error}");
+    assert!(
+        matches!(error, ArchiveError::WrongIdentity { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains(&other.recipient), "{error}");
 }
 
@@ -177,19 +203,31 @@ async fn after_a_rotation_old_archives_open_with_the_old_identity_kept_after_the
     let dir = tempfile::tempdir().unwrap();
     let old = test_keys(dir.path(), "old");
     let new = test_keys(dir.path(), "new");
-    let old_archive =
-        write_sample_with(&dir.path().join("old"), load(&[&old.identity_file], None, &[])).await;
+    let old_archive = write_sample_with(
+        &dir.path().join("old"),
+        load(&[&old.identity_file], None, &[]),
+    )
+    .await;
     let rotated = load(&[&new.identity_file, &old.identity_file], None, &[]);
     assert_eq!(rotated.recipient_names(), vec![new.recipient.clone()]);
     let new_archive = write_sample_with(&dir.path().join("new"), rotated.clone()).await;
 
     let verified = verify(&old_archive, &rotated).unwrap();
-    assert_eq!(verified.opened_with.as_deref(), Some(old.recipient.as_str()));
+    assert_eq!(
+        verified.opened_with.as_deref(),
+        Some(old.recipient.as_str())
+    );
     let verified = verify(&new_archive, &rotated).unwrap();
-    assert_eq!(verified.opened_with.as_deref(), Some(new.recipient.as_str()));
+    assert_eq!(
+        verified.opened_with.as_deref(),
+        Some(new.recipient.as_str())
+    );
     // The old key alone no longer opens what is made after the rotation.
     let error = verify(&new_archive, &load(&[&old.identity_file], None, &[])).unwrap_err();
-    assert!(matches!(error, ArchiveError::WrongIdentity { .. }), "{error}");
+    assert!(
+        matches!(error, ArchiveError::WrongIdentity { .. }),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +321,10 @@ async fn signatures_name_their_key_and_refuse_a_changed_manifest() {
     std::fs::copy(&path, &kept).unwrap();
     tamper_consistently(&kept);
     let error = verify(&kept, &trusting).unwrap_err();
-    assert!(matches!(error, ArchiveError::BadSignature { .. }), "{error}");
+    assert!(
+        matches!(error, ArchiveError::BadSignature { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains(&sidecar.key_id), "{error}");
 
     // Changed and re-signed by another key: a signature nothing here trusts.
@@ -315,7 +356,12 @@ async fn signatures_name_their_key_and_refuse_a_changed_manifest() {
     );
     // Trusting the attacker's key on purpose makes it trusted: trust is configuration.
     let trusting_both = load(&[], Some(&sidecar.signing_key), &[&attacker.signing_key]);
-    assert!(verify(&resigned, &trusting_both).unwrap().signature.is_trusted());
+    assert!(
+        verify(&resigned, &trusting_both)
+            .unwrap()
+            .signature
+            .is_trusted()
+    );
 }
 
 #[test]

@@ -70,7 +70,11 @@ pub type ExternalIds = BTreeMap<String, BTreeMap<i64, String>>;
 
 /// Opens an archive in clear with the default [`ReadLimits`] and no keys.
 pub fn read_archive(path: impl AsRef<Path>) -> Result<ArchiveReader, ArchiveError> {
-    ArchiveReader::open(path.as_ref(), &ArchiveKeys::default(), ReadLimits::default())
+    ArchiveReader::open(
+        path.as_ref(),
+        &ArchiveKeys::default(),
+        ReadLimits::default(),
+    )
 }
 
 impl ArchiveReader {
@@ -278,12 +282,10 @@ fn check_signature(
             entry: SIGNATURE_ENTRY.into(),
             reason: error.to_string(),
         })?;
-    signing::check(&text, metadata_json, keys.trusted()).map_err(|bad| {
-        ArchiveError::BadSignature {
-            entry: SIGNATURE_ENTRY.into(),
-            key_id: bad.key_id,
-            reason: bad.reason,
-        }
+    signing::check(&text, metadata_json, keys.trusted()).map_err(|bad| ArchiveError::BadSignature {
+        entry: SIGNATURE_ENTRY.into(),
+        key_id: bad.key_id,
+        reason: bad.reason,
     })
 }
 

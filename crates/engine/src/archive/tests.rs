@@ -295,12 +295,16 @@ async fn verify_with_records_hands_over_every_record_and_reports_damage_before_v
     let dir = tempfile::tempdir().unwrap();
     let path = write_sample(dir.path()).await;
     let mut seen = Vec::new();
-    let (verified, external_ids) =
-        crate::verify_with_records(&path, &Default::default(), Default::default(), |model, record| {
+    let (verified, external_ids) = crate::verify_with_records(
+        &path,
+        &Default::default(),
+        Default::default(),
+        |model, record| {
             seen.push((model.to_owned(), record["id"].as_i64().unwrap()));
             Ok(())
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     assert_eq!(verified.metadata.record_count, 3);
     assert_eq!(seen.len(), 3);
     assert_eq!(external_ids["uom.uom"][&1], "uom.product_uom_unit");
@@ -310,7 +314,10 @@ async fn verify_with_records_hands_over_every_record_and_reports_damage_before_v
         reason: "stopped".into(),
     };
     let error =
-        crate::verify_with_records(&path, &Default::default(), Default::default(), |_, _| Err(stop())).unwrap_err();
+        crate::verify_with_records(&path, &Default::default(), Default::default(), |_, _| {
+            Err(stop())
+        })
+        .unwrap_err();
     assert!(
         matches!(&error, ArchiveError::ChecksumMismatch { entry, .. } if entry == "data.json"),
         "{error}"

@@ -229,9 +229,8 @@ impl ArchiveWriter {
             .encrypts()
             .then(age::x25519::Identity::generate);
         let spool_recipients: Vec<_> = spool_identity.iter().map(|key| key.to_public()).collect();
-        let sinks = Sink::create(archive_file, settings.keys.recipients()).and_then(|archive| {
-            Ok((archive, Sink::create(spool_file, &spool_recipients)?))
-        });
+        let sinks = Sink::create(archive_file, settings.keys.recipients())
+            .and_then(|archive| Ok((archive, Sink::create(spool_file, &spool_recipients)?)));
         let (archive_sink, spool_sink) = match sinks {
             Ok(sinks) => sinks,
             Err(source) => {
@@ -287,7 +286,8 @@ impl ArchiveWriter {
         let options = SimpleFileOptions::default()
             .last_modified_time(modified)
             .unix_permissions(0o644);
-        if compress {
+        // Level 0 means no compression: deflate has no level 0, the entry is stored.
+        if compress && self.settings.compression_level > 0 {
             options
                 .compression_method(CompressionMethod::Deflated)
                 .compression_level(Some(self.settings.compression_level))

@@ -32,10 +32,14 @@ pub enum KeyFileError {
     #[error("key file {path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
 
-    #[error("age recipient {recipient:?} is not valid ({reason}): recipients are age X25519 public keys, `age1…`")]
+    #[error(
+        "age recipient {recipient:?} is not valid ({reason}): recipients are age X25519 public keys, `age1…`"
+    )]
     BadRecipient { recipient: String, reason: String },
 
-    #[error("trusted key {key:?} is not valid ({reason}): give a minisign public key (`RW…`) or the path of its .pub file")]
+    #[error(
+        "trusted key {key:?} is not valid ({reason}): give a minisign public key (`RW…`) or the path of its .pub file"
+    )]
     BadTrustedKey { key: String, reason: String },
 }
 
@@ -125,10 +129,10 @@ fn create_new(path: &Path) -> Result<std::fs::File, KeyFileError> {
         .create_new(true)
         .open(path)
         .map_err(|source| KeyFileError::Io {
-        path: path.to_owned(),
-        action: "create (it must not exist yet)",
-        source,
-    })
+            path: path.to_owned(),
+            action: "create (it must not exist yet)",
+            source,
+        })
 }
 
 fn write_all(path: &Path, file: &mut std::fs::File, text: &str) -> Result<(), KeyFileError> {
@@ -170,7 +174,10 @@ pub fn generate_signing_key_file(path: &Path) -> Result<(String, String), KeyFil
         .sk
         .to_box(Some("tenant-backup signing key (unencrypted)"))
         .map_err(|error| invalid(error.to_string()))?;
-    let public_box = pair.pk.to_box().map_err(|error| invalid(error.to_string()))?;
+    let public_box = pair
+        .pk
+        .to_box()
+        .map_err(|error| invalid(error.to_string()))?;
     let public_path = PathBuf::from(format!("{}.pub", path.display()));
     let mut secret_file = create_new(path)?;
     write_all(path, &mut secret_file, &secret_box.into_string())?;

@@ -90,17 +90,22 @@ impl ArchiveKeys {
             Some(path) => files::read_identities(path)?,
             None => Vec::new(),
         };
-        let mut recipients: Vec<x25519::Recipient> =
-            identities.first().map(x25519::Identity::to_public).into_iter().collect();
+        let mut recipients: Vec<x25519::Recipient> = identities
+            .first()
+            .map(x25519::Identity::to_public)
+            .into_iter()
+            .collect();
         for text in &encryption.recipients {
-            let recipient = text
-                .trim()
-                .parse::<x25519::Recipient>()
-                .map_err(|reason| KeyFileError::BadRecipient {
+            let recipient = text.trim().parse::<x25519::Recipient>().map_err(|reason| {
+                KeyFileError::BadRecipient {
                     recipient: text.clone(),
                     reason: reason.to_string(),
-                })?;
-            if !recipients.iter().any(|known| known.to_string() == recipient.to_string()) {
+                }
+            })?;
+            if !recipients
+                .iter()
+                .any(|known| known.to_string() == recipient.to_string())
+            {
                 recipients.push(recipient);
             }
         }
@@ -108,8 +113,10 @@ impl ArchiveKeys {
             Some(path) => Some(files::read_signing_key(path)?),
             None => None,
         };
-        let mut trusted: Vec<signing::TrustedKey> =
-            signing_key.iter().map(signing::SigningKey::trusted).collect();
+        let mut trusted: Vec<signing::TrustedKey> = signing_key
+            .iter()
+            .map(signing::SigningKey::trusted)
+            .collect();
         for text in &signing.trusted_keys {
             let key = files::read_trusted_key(text)?;
             if !trusted.iter().any(|known| known.key_id == key.key_id) {
@@ -146,7 +153,11 @@ impl ArchiveKeys {
 
     /// The recipients of new archives, `age1…`.
     pub fn recipient_names(&self) -> Vec<String> {
-        self.inner.recipients.iter().map(ToString::to_string).collect()
+        self.inner
+            .recipients
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     /// The public keys (`age1…`) of the identities that open archives.
@@ -160,7 +171,11 @@ impl ArchiveKeys {
 
     /// The ids of the keys whose signatures are trusted.
     pub fn trusted_key_ids(&self) -> Vec<String> {
-        self.inner.trusted.iter().map(|key| key.key_id.clone()).collect()
+        self.inner
+            .trusted
+            .iter()
+            .map(|key| key.key_id.clone())
+            .collect()
     }
 
     /// The signing key's public key, minisign base64 (`RW…`), for `trusted_keys` elsewhere.

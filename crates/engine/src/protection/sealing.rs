@@ -32,7 +32,9 @@ impl Sink {
             return Ok(Sink::Plain(buffered));
         }
         let encryptor = age::Encryptor::with_recipients(
-            recipients.iter().map(|recipient| recipient as &dyn age::Recipient),
+            recipients
+                .iter()
+                .map(|recipient| recipient as &dyn age::Recipient),
         )
         .map_err(io::Error::other)?;
         encryptor.wrap_output(buffered).map(Sink::Sealed)
@@ -44,7 +46,9 @@ impl Sink {
             Sink::Plain(buffered) => buffered,
             Sink::Sealed(stream) => stream.finish()?,
         };
-        buffered.into_inner().map_err(io::IntoInnerError::into_error)
+        buffered
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
     }
 }
 
@@ -146,7 +150,9 @@ fn tampered(error: io::Error) -> io::Error {
     if error.kind() == io::ErrorKind::InvalidData {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("the encrypted file failed authentication ({error}): it was modified or damaged"),
+            format!(
+                "the encrypted file failed authentication ({error}): it was modified or damaged"
+            ),
         )
     } else {
         error

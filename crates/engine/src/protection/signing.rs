@@ -63,7 +63,8 @@ impl SigningKey {
         if secret.is_encrypted() {
             return Err("the key is protected by a password; the sidecar needs an unencrypted key (minisign -G -W)".to_owned());
         }
-        let public = minisign::PublicKey::from_secret_key(&secret).map_err(|error| error.to_string())?;
+        let public =
+            minisign::PublicKey::from_secret_key(&secret).map_err(|error| error.to_string())?;
         let key_id = key_id(public.keynum());
         Ok(SigningKey {
             secret,
@@ -85,7 +86,11 @@ impl SigningKey {
 
     /// The text of `metadata.json.minisig` for these bytes of `metadata.json`. The trusted
     /// comment (signed too) names the tenant and the time, for whoever reads the file.
-    pub(crate) fn sign(&self, metadata_json: &[u8], trusted_comment: &str) -> Result<String, String> {
+    pub(crate) fn sign(
+        &self,
+        metadata_json: &[u8],
+        trusted_comment: &str,
+    ) -> Result<String, String> {
         let signature = minisign::sign(
             Some(&self.public),
             &self.secret,
@@ -120,10 +125,11 @@ pub(crate) fn check(
     metadata_json: &[u8],
     trusted: &[TrustedKey],
 ) -> Result<SignatureCheck, BadSignature> {
-    let signature = minisign::SignatureBox::from_string(signature_text).map_err(|error| BadSignature {
-        key_id: None,
-        reason: format!("it is not a minisign signature ({error})"),
-    })?;
+    let signature =
+        minisign::SignatureBox::from_string(signature_text).map_err(|error| BadSignature {
+            key_id: None,
+            reason: format!("it is not a minisign signature ({error})"),
+        })?;
     let key_id = key_id(signature.keynum());
     let Some(key) = trusted.iter().find(|key| key.key_id == key_id) else {
         return Ok(SignatureCheck::Untrusted { key_id });

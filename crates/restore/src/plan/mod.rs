@@ -196,7 +196,13 @@ impl Planner {
             .compare(&schemas, &current, &internals, refusals)
             .await?;
         internals.schemas = schemas;
-        let plan = RestorePlan::new(&self.archive, &self.tenant, &self.options, models, internals);
+        let plan = RestorePlan::new(
+            &self.archive,
+            &self.tenant,
+            &self.options,
+            models,
+            internals,
+        );
         // The archive's records and the rows read are hundreds of thousands of values, which
         // take a while to free and which the plan no longer needs: freed off the caller's path.
         let done = (self.archive, current, recorded);

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use backup_engine::{
     ArchiveKeys, BackupOptions, BackupRequest, FileReference, NoProgress, Tenant, TenantSelector,
 };
-use tenant_restore::PlanOptions;
 use base64::Engine as _;
 use odoo_client::{
     ClientConfig, Context, Credential, Domain, FieldInfo, FieldType, OdooClient, Record,
@@ -20,6 +19,7 @@ use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
 use odoo_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tenant_restore::PlanOptions;
 
 /// The Odoo a suite runs against.
 pub struct World {
@@ -228,9 +228,8 @@ impl World {
 
 /// `data.json` of an archive: model → id → record; and the external-id map.
 pub fn archive_records(path: &Path) -> BTreeMap<String, BTreeMap<i64, Record>> {
-    let mut reader =
-        backup_engine::ArchiveReader::open(path, &archive_keys(), Default::default())
-            .expect("open the archive");
+    let mut reader = backup_engine::ArchiveReader::open(path, &archive_keys(), Default::default())
+        .expect("open the archive");
     let mut records: BTreeMap<String, BTreeMap<i64, Record>> = BTreeMap::new();
     for model in reader.metadata().models.keys() {
         records.entry(model.clone()).or_default();
