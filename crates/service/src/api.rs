@@ -9,6 +9,7 @@ use jsonrpsee::proc_macros::rpc;
 
 use crate::auth::Authorized;
 use crate::core::Core;
+use crate::jobs::RestoreTask;
 use crate::wire::{
     Backup, BackupList, BackupStarted, Deleted, Health, Job, JobStarted, NextRun, TenantList,
     TenantParam, TickResult, Verified,
@@ -41,6 +42,7 @@ pub trait BackupApi {
         tenant: TenantParam,
         dry_run: Option<bool>,
         safety_backup: Option<bool>,
+        allow_unsigned: Option<bool>,
     ) -> RpcResult<JobStarted>;
 
     #[method(name = "job.get", param_kind = map)]
@@ -111,15 +113,16 @@ impl BackupApiServer for Api {
         tenant: TenantParam,
         dry_run: Option<bool>,
         safety_backup: Option<bool>,
+        allow_unsigned: Option<bool>,
     ) -> RpcResult<JobStarted> {
+        let task = RestoreTask {
+            dry_run: dry_run.unwrap_or(false),
+            safety_backup: safety_backup.unwrap_or(true),
+            allow_unsigned: allow_unsigned.unwrap_or(false),
+        };
         let job_id = self
             .core
-            .queue_restore(
-                &backup_id,
-                &tenant.selector(),
-                dry_run.unwrap_or(false),
-                safety_backup.unwrap_or(true),
-            )
+            .queue_restore(&backup_id, &tenant.selector(), task)
             .await?;
         Ok(JobStarted { job_id })
     }

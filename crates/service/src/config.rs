@@ -23,6 +23,14 @@
 //! [store]
 //! path = "/var/lib/backupd"     # BACKUPD_STORE: the archive directory
 //!
+//! [encryption]                  # archives encrypted with age (BACKUP_AGE_*); absent: in clear
+//! identity_file = "/etc/backupd/age.key"  # `tenant-backup keygen`, readable by its owner only
+//! recipients = ["age1…"]        # more recipients, e.g. an offline escrow key
+//!
+//! [signing]                     # BACKUP_SIGNING_KEY_FILE, BACKUP_TRUSTED_KEYS
+//! key_file = "/etc/backupd/signing.key"   # default <state_dir>/signing.key, made at first start
+//! trusted_keys = ["RW…"]        # more keys whose archives a restore accepts
+//!
 //! [smtp]                        # SMTP_*: no host, no e-mail
 //! host = "smtp.example.com"
 //! port = 587
@@ -147,6 +155,13 @@ struct ServiceFile {
     #[serde(default)]
     #[allow(dead_code)]
     backup: Option<toml::Table>,
+    /// Read and checked by the engine's configuration (the archive keys).
+    #[serde(default)]
+    #[allow(dead_code)]
+    encryption: Option<toml::Table>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    signing: Option<toml::Table>,
     #[serde(default)]
     service: ServiceSection,
     #[serde(default)]
@@ -220,7 +235,7 @@ pub fn load(
         None => ServiceFile::default(),
     };
 
-    let (odoo, backup) = if options.demo {
+    let (odoo, mut backup) = if options.demo {
         let backup = match &config_file {
             Some(path) => engine_backup_options(path)?,
             None => BackupOptions::default(),
@@ -348,6 +363,7 @@ pub fn load(
     };
 
     let smtp = smtp_settings(file.smtp, &env)?;
+    backup.keys = sidecar_keys(config_file.as_deref(), &state_dir, &env)?;
 
     Ok(ServiceConfig {
         odoo,
@@ -428,6 +444,41 @@ fn read_service_file(path: &Path) -> Result<ServiceFile, ConfigError> {
         reason: error.to_string(),
     })
 }
+
+/// The archive keys of the file and the environment. Every archive the sidecar makes is
+/// signed: without a configured signing key, the sidecar uses `<state_dir>/signing.key`, made
+/// at its first start.
+fn sidecar_keys(
+    config_file: Option<&Path>,
+    state_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<backup_engine::ArchiveKeys, ConfigError> {
+    let file = match config_file {
+        Some(path) => engine_config::read_file(path)?,
+        None => engine_config::ConfigFile::default(),
+    };
+    let (encryption, mut signing) = engine_config::key_sections(env, file.encryption, file.signing);
+    if signing.key_file.is_none() {
+        let path = state_dir.join(DEFAULT_SIGNING_KEY);
+        if !path.exists() {
+            backup_engine::private_files::create_private_dir_all(state_dir).map_err(|error| {
+                ConfigError::Invalid {
+                    setting: "BACKUPD_STATE",
+                    reason: format!("cannot create {}: {error}", state_dir.display()),
+                }
+            })?;
+            let (_, key_id) = backup_engine::protection::generate_signing_key_file(&path)
+                .map_err(engine_config::ConfigError::from)?;
+            tracing::info!(path = %path.display(), %key_id, "signing key created");
+        }
+        signing.key_file = Some(path);
+    }
+    Ok(backup_engine::ArchiveKeys::load(&encryption, &signing)
+        .map_err(engine_config::ConfigError::from)?)
+}
+
+/// The sidecar's own signing key in its state directory, when none is configured.
+pub const DEFAULT_SIGNING_KEY: &str = "signing.key";
 
 /// The `[backup]` options of the file, for demo mode where no Odoo settings are read.
 fn engine_backup_options(path: &Path) -> Result<BackupOptions, ConfigError> {
@@ -519,6 +570,38 @@ impl ServiceConfig {
         line("state", &self.state_dir.display());
         line("concurrency", &self.concurrency);
         line("backup.page_concurrency", &self.backup.concurrency);
+        let keys = &self.backup.keys;
+        if keys.encrypts() {
+            line(
+                "archives",
+                &format!(
+                    "encrypted with age to {}",
+                    keys.recipient_names().join(", ")
+                ),
+            );
+        } else {
+            line(
+                "archives",
+                &"STORED IN CLEAR (not encrypted): anyone who can read the store reads every tenant's data; set identity_file in the [encryption] table",
+            );
+        }
+        if keys.encrypts() && keys.identity_names().is_empty() {
+            line(
+                "archives.identities",
+                &"none: this sidecar cannot open its own archives (verify, download and restore fail); set identity_file",
+            );
+        }
+        match keys.signing_public_key() {
+            Some(public) => line(
+                "archives.signed_by",
+                &format!(
+                    "{} ({public})",
+                    keys.protection().signed_by.unwrap_or_default()
+                ),
+            ),
+            None => line("archives.signed_by", &"(unsigned)"),
+        }
+        line("archives.trusted_keys", &keys.trusted_key_ids().join(", "));
         line("lang", &self.lang);
         line(
             "log_format",

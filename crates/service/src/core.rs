@@ -245,7 +245,11 @@ impl Core {
             let job_id = new_job_id();
             let backup = Backup {
                 backup_id: backup_id.clone(),
-                file_name: backup_engine::archive_file_name(&tenant.code, created_at),
+                file_name: backup_engine::archive_file_name(
+                    &tenant.code,
+                    created_at,
+                    core.settings.backup.keys.encrypts(),
+                ),
                 tenant: tenant.clone(),
                 status: BackupStatus::Pending,
                 origin,
@@ -257,6 +261,7 @@ impl Core {
                 job_id: Some(job_id.clone()),
                 error: None,
                 models: None,
+                protection: core.settings.backup.keys.protection(),
             };
             core.store.save(&backup).await.map_err(store_error)?;
             let job = new_job(&job_id, JobKind::Backup, tenant, Some(backup_id.clone()));
@@ -332,8 +337,7 @@ impl Core {
         self: &Arc<Self>,
         backup_id: &str,
         tenant: &TenantSelector,
-        dry_run: bool,
-        safety_backup: bool,
+        task: RestoreTask,
     ) -> Result<String, ServiceError> {
         if !self.jobs.accepting() {
             return Err(ServiceError::ShuttingDown);
@@ -366,12 +370,16 @@ impl Core {
         );
         self.jobs.enqueue(JobFile {
             job,
-            task: Task::Restore(RestoreTask {
-                dry_run,
-                safety_backup,
-            }),
+            task: Task::Restore(task),
         })?;
-        tracing::info!(%job_id, %backup_id, dry_run, safety_backup, "restore queued");
+        tracing::info!(
+            %job_id,
+            %backup_id,
+            dry_run = task.dry_run,
+            safety_backup = task.safety_backup,
+            allow_unsigned = task.allow_unsigned,
+            "restore queued"
+        );
         self.dispatch();
         Ok(job_id)
     }
@@ -420,39 +428,41 @@ impl Core {
 
     pub(crate) async fn verify(&self, backup_id: &str) -> Result<Verified, ServiceError> {
         let backup = self.backup(backup_id).await?;
+        let failed = |problem: String| Verified {
+            ok: false,
+            problem: Some(problem),
+            signature: None,
+            opened_with: None,
+        };
         if backup.status != BackupStatus::Done {
-            return Ok(Verified {
-                ok: false,
-                problem: Some(format!(
-                    "the backup is {} and has no archive",
-                    format!("{:?}", backup.status).to_lowercase()
-                )),
-            });
+            return Ok(failed(format!(
+                "the backup is {} and has no archive",
+                format!("{:?}", backup.status).to_lowercase()
+            )));
         }
         let _guard = self.in_use.acquire(backup_id, "being verified");
         let local = self.store.local_copy(&backup).await.map_err(store_error)?;
         let path = local.path().to_owned();
-        let verified = tokio::task::spawn_blocking(move || backup_engine::verify(&path))
-            .await
-            .map_err(|error| ServiceError::internal(format!("verify stopped: {error}")))?;
+        let keys = self.settings.backup.keys.clone();
+        let verified = tokio::task::spawn_blocking(move || {
+            backup_engine::verify_with(&path, &keys, backup_engine::ReadLimits::default())
+        })
+        .await
+        .map_err(|error| ServiceError::internal(format!("verify stopped: {error}")))?;
         Ok(match verified {
             Ok(archive) if archive.metadata.tenant.company_id != backup.tenant.company_id => {
-                Verified {
-                    ok: false,
-                    problem: Some(format!(
-                        "the archive holds company {}, but the backup is of company {}",
-                        archive.metadata.tenant.company_id, backup.tenant.company_id
-                    )),
-                }
+                failed(format!(
+                    "the archive holds company {}, but the backup is of company {}",
+                    archive.metadata.tenant.company_id, backup.tenant.company_id
+                ))
             }
-            Ok(_) => Verified {
+            Ok(archive) => Verified {
                 ok: true,
                 problem: None,
+                signature: Some(archive.signature),
+                opened_with: archive.opened_with,
             },
-            Err(error) => Verified {
-                ok: false,
-                problem: Some(error.to_string()),
-            },
+            Err(error) => failed(error.to_string()),
         })
     }
 
@@ -516,6 +526,14 @@ impl Core {
         backup.duration_ms = Some(started.elapsed().as_millis() as u64);
         let error = match made {
             Ok(report) => {
+                // Named after the backup's own time (never shared within a tenant), `.zip.age`
+                // when the engine encrypted it.
+                backup.file_name = backup_engine::archive_file_name(
+                    &backup.tenant.code,
+                    backup.created_at,
+                    report.protection.is_encrypted(),
+                );
+                backup.protection = report.protection.clone();
                 match self
                     .store
                     .put_archive(&backup_id, &backup.file_name, &report.archive)
@@ -747,6 +765,7 @@ impl Core {
         let _guard = self.in_use.acquire(&backup_id, "being restored");
         let mut report = RestoreReportView {
             dry_run: task.dry_run,
+            signature: None,
             safety_backup_id: None,
             models: Vec::new(),
             refused: Vec::new(),
@@ -786,24 +805,35 @@ impl Core {
         let backup = self.backup(backup_id).await?;
         let local = self.store.local_copy(&backup).await.map_err(store_error)?;
         let client = self.odoo.client().await?;
+        let options = PlanOptions {
+            keys: self.settings.backup.keys.clone(),
+            allow_unsigned: task.allow_unsigned,
+            ..PlanOptions::default()
+        };
         let planned = {
             let (client, tenant) = (client.clone(), job.tenant.clone());
             let archive_path = local.path().to_owned();
             let progress = self.progress(&job.job_id);
             on_engine_thread(move || async move {
-                tenant_restore::plan(
-                    &client,
-                    &archive_path,
-                    &tenant,
-                    &PlanOptions::default(),
-                    &progress,
-                )
-                .await
-                .map(Arc::new)
+                tenant_restore::plan(&client, &archive_path, &tenant, &options, &progress)
+                    .await
+                    .map(Arc::new)
             })
             .await
         };
         let plan = self.through_odoo(planned).await?;
+        if !plan.signature().is_trusted() {
+            // The operator's explicit choice, kept in the log for whoever audits restores.
+            tracing::warn!(
+                target: "audit",
+                job_id = %job.job_id,
+                %backup_id,
+                tenant = %job.tenant.code,
+                signature = %plan.signature().describe(),
+                dry_run = task.dry_run,
+                "restore of an archive no trusted key signed, allowed explicitly (allow_unsigned)"
+            );
+        }
         if task.dry_run {
             *report = RestoreReportView::of_plan(&plan);
             return Ok(JobState::Done);
@@ -878,6 +908,7 @@ impl Core {
             job_id: Some(job.job_id.clone()),
             error: None,
             models: Some(taken.models.clone()),
+            protection: taken.protection.clone(),
         };
         match self
             .store
@@ -1075,6 +1106,7 @@ impl Core {
                 },
                 addon: None,
                 jobs: None,
+                archives: None,
             };
         }
         let (_, running, queued) = self.jobs.counts();
@@ -1087,6 +1119,7 @@ impl Core {
                 queued: queued as u64,
                 running: running as u64,
             }),
+            archives: Some(crate::wire::ArchivesHealth::of(&self.settings.backup.keys)),
         }
     }
 

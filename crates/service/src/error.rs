@@ -22,6 +22,7 @@ pub mod codes {
     pub const ARCHIVE_INVALID: i32 = 3001;
     pub const ARCHIVE_OTHER_TENANT: i32 = 3002;
     pub const BACKUP_IN_USE: i32 = 3003;
+    pub const ARCHIVE_NOT_TRUSTED: i32 = 3004;
     pub const INTERNAL: i32 = 5000;
     pub const SHUTTING_DOWN: i32 = 5001;
 }
@@ -66,6 +67,10 @@ pub enum ServiceError {
     #[error("{message}")]
     ArchiveOtherTenant { message: String },
 
+    /// No trusted key signed the archive, and the restore did not allow that.
+    #[error("{message}")]
+    ArchiveNotTrusted { message: String },
+
     #[error("backup {backup_id} is in use ({why}): retry once that has ended")]
     BackupInUse { backup_id: String, why: String },
 
@@ -93,6 +98,7 @@ impl ServiceError {
             ServiceError::OdooRefused { .. } => codes::ODOO_REFUSED,
             ServiceError::ArchiveInvalid { .. } => codes::ARCHIVE_INVALID,
             ServiceError::ArchiveOtherTenant { .. } => codes::ARCHIVE_OTHER_TENANT,
+            ServiceError::ArchiveNotTrusted { .. } => codes::ARCHIVE_NOT_TRUSTED,
             ServiceError::BackupInUse { .. } => codes::BACKUP_IN_USE,
             ServiceError::Internal { .. } => codes::INTERNAL,
             ServiceError::ShuttingDown => codes::SHUTTING_DOWN,
@@ -179,6 +185,7 @@ impl From<RestoreError> for ServiceError {
             | RestoreError::WrongDatabase { .. }
             | RestoreError::MissingDatabaseUuid { .. }
             | RestoreError::Tampered { .. } => ServiceError::ArchiveOtherTenant { message },
+            RestoreError::NotTrusted { .. } => ServiceError::ArchiveNotTrusted { message },
             RestoreError::Odoo { source, .. } => classify_odoo(&source, message),
             // The tenant's state stops the restore until someone checks it, as Odoo's refusal
             // of a call would.

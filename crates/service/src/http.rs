@@ -99,6 +99,11 @@ where
             {
                 let backup_id = backup_id.to_owned();
                 let head = request.method() == Method::HEAD;
+                // `?encrypted=true`: the file as stored; by default the ZIP of the user guide.
+                let as_stored = request
+                    .uri()
+                    .query()
+                    .is_some_and(|query| query.split('&').any(|pair| pair == "encrypted=true"));
                 return Box::pin(async move {
                     if !authorized {
                         REFUSALS.note(&path, "a download without the right bearer token");
@@ -107,7 +112,7 @@ where
                             &ServiceError::Unauthorized,
                         ));
                     }
-                    Ok(download(&core, &backup_id, head).await)
+                    Ok(download(&core, &backup_id, head, as_stored).await)
                 });
             }
         }
@@ -168,7 +173,7 @@ fn refusal(status: StatusCode, error: &ServiceError) -> HttpResponse {
     response
 }
 
-async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse {
+async fn download(core: &Arc<Core>, backup_id: &str, head: bool, as_stored: bool) -> HttpResponse {
     let backup = match core.backup(&clip(backup_id, 100)).await {
         Ok(backup) => backup,
         Err(error @ ServiceError::UnknownBackup { .. }) => {
@@ -188,6 +193,9 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse
     }
     // Held until the body is dropped: retention and deletion leave the archive alone meanwhile.
     let guard = core.in_use.acquire(backup_id, "being downloaded");
+    if backup.protection.is_encrypted() && !as_stored {
+        return download_decrypted(core, &backup, head, guard).await;
+    }
     let archive = match core.store.open_archive(&backup).await {
         Ok(archive) => archive,
         Err(error) => {
@@ -225,6 +233,99 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool) -> HttpResponse
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
     response
+}
+
+/// An encrypted archive handed out as the ZIP it holds, decrypted chunk by chunk on a blocking
+/// thread as the client reads: no decrypted copy is ever written.
+async fn download_decrypted(
+    core: &Arc<Core>,
+    backup: &crate::wire::Backup,
+    head: bool,
+    guard: InUseGuard,
+) -> HttpResponse {
+    let internal = |message: String| {
+        refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &ServiceError::internal(message),
+        )
+    };
+    let local = match core.store.local_copy(backup).await {
+        Ok(local) => local,
+        Err(error) => return internal(error.to_string()),
+    };
+    let keys = core.settings.backup.keys.clone();
+    let path = local.path().to_owned();
+    let opened =
+        tokio::task::spawn_blocking(move || backup_engine::ZipBytes::open(&path, &keys)).await;
+    let mut zip = match opened {
+        Ok(Ok(zip)) => zip,
+        Ok(Err(error)) => return internal(format!("the archive cannot be decrypted: {error}")),
+        Err(error) => return internal(error.to_string()),
+    };
+    let size = zip.len();
+    let file_name = backup
+        .file_name
+        .strip_suffix(backup_engine::ENCRYPTED_SUFFIX)
+        .unwrap_or(&backup.file_name)
+        .to_owned();
+    tracing::info!(backup_id = %backup.backup_id, size, "download (decrypted) started");
+    let body = if head {
+        HttpBody::empty()
+    } else {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+        tokio::task::spawn_blocking(move || {
+            let _local = local; // a temporary copy lives until the last byte is read
+            loop {
+                let mut chunk = vec![0_u8; DOWNLOAD_CHUNK];
+                let read = match std::io::Read::read(&mut zip, &mut chunk) {
+                    Ok(0) => return,
+                    Ok(read) => read,
+                    Err(error) => {
+                        tracing::error!(%error, "download stopped: the archive cannot be decrypted");
+                        let _ = sender.blocking_send(Err(error));
+                        return;
+                    }
+                };
+                chunk.truncate(read);
+                if sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                    return; // the client went away
+                }
+            }
+        });
+        let guarded = GuardedStream {
+            stream: tokio_stream_of(receiver),
+            _guard: guard,
+        };
+        HttpBody::new(StreamBody::new(guarded.map(|chunk| {
+            chunk
+                .map(Frame::data)
+                .map_err(|error| Box::new(error) as BoxError)
+        })))
+    };
+    let mut response = HttpResponse::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    response
+}
+
+/// A channel's receiver as a stream.
+fn tokio_stream_of<T>(
+    mut receiver: tokio::sync::mpsc::Receiver<T>,
+) -> Pin<Box<dyn futures::Stream<Item = T> + Send>>
+where
+    T: Send + 'static,
+{
+    Box::pin(futures::stream::poll_fn(move |context| {
+        receiver.poll_recv(context)
+    }))
 }
 
 /// The archive's byte stream, keeping the backup marked in use while it lives.

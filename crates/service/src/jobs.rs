@@ -56,6 +56,9 @@ pub(crate) struct BackupTask {
 pub(crate) struct RestoreTask {
     pub(crate) dry_run: bool,
     pub(crate) safety_backup: bool,
+    /// Restore even if no trusted key signed the archive (the caller said so).
+    #[serde(default)]
+    pub(crate) allow_unsigned: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

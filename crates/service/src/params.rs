@@ -93,6 +93,7 @@ pub(crate) const METHODS: &[(&str, &[Param])] = &[
             required("tenant", Kind::Tenant),
             optional("dry_run", Kind::Bool),
             optional("safety_backup", Kind::Bool),
+            optional("allow_unsigned", Kind::Bool),
         ],
     ),
     ("job.get", &[required("job_id", Kind::Id)]),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use backup_engine::{Tenant, TenantSelector};
+use backup_engine::{Protection, SignatureCheck, Tenant, TenantSelector};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -101,6 +101,9 @@ pub struct Backup {
     /// Records per model; given by `backup.get`, left out of `backup.list`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<BTreeMap<String, u64>>,
+    /// Who the archive is encrypted to (the keys that open it) and who signed it.
+    #[serde(default)]
+    pub protection: Protection,
 }
 
 /// What a job does.
@@ -208,6 +211,35 @@ pub struct Health {
     pub addon: Option<AddonHealth>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jobs: Option<JobCounts>,
+    /// How new archives are protected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archives: Option<ArchivesHealth>,
+}
+
+/// How new archives are protected, and a plain warning when they are stored in clear.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivesHealth {
+    pub encrypted: bool,
+    /// The age recipients of new archives.
+    pub recipients: Vec<String>,
+    /// The key id of the key that signs new archives.
+    pub signed_by: Option<String>,
+    pub warning: Option<String>,
+}
+
+impl ArchivesHealth {
+    pub fn of(keys: &backup_engine::ArchiveKeys) -> ArchivesHealth {
+        let protection = keys.protection();
+        ArchivesHealth {
+            encrypted: protection.is_encrypted(),
+            warning: (!protection.is_encrypted()).then(|| {
+                "archives are stored in clear (not encrypted): configure the [encryption] table to encrypt them"
+                    .to_owned()
+            }),
+            recipients: protection.recipients,
+            signed_by: protection.signed_by,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,6 +293,12 @@ pub struct BackupList {
 pub struct Verified {
     pub ok: bool,
     pub problem: Option<String>,
+    /// Who signed the archive and whether that key is trusted; `None` when it could not be read.
+    #[serde(default)]
+    pub signature: Option<SignatureCheck>,
+    /// The public key (`age1…`) of the identity that decrypted it; `None` when stored in clear.
+    #[serde(default)]
+    pub opened_with: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,6 +339,9 @@ pub struct TickResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreReportView {
     pub dry_run: bool,
+    /// Who signed the archive; a restore of one no trusted key signed was allowed explicitly.
+    #[serde(default)]
+    pub signature: Option<SignatureCheck>,
     pub safety_backup_id: Option<String>,
     pub models: Vec<RestoreModelLine>,
     pub refused: Vec<RestoreRefusal>,
@@ -336,6 +377,7 @@ impl RestoreReportView {
     pub fn of_plan(plan: &tenant_restore::RestorePlan) -> RestoreReportView {
         RestoreReportView {
             dry_run: true,
+            signature: Some(plan.signature().clone()),
             safety_backup_id: None,
             models: plan.summary().iter().map(RestoreModelLine::from).collect(),
             refused: plan.refusals().map(RestoreRefusal::from).collect(),
@@ -350,6 +392,7 @@ impl RestoreReportView {
     ) -> RestoreReportView {
         RestoreReportView {
             dry_run: false,
+            signature: Some(report.signature.clone()),
             safety_backup_id,
             models: report.models.iter().map(RestoreModelLine::from).collect(),
             refused: report.refusals.iter().map(RestoreRefusal::from).collect(),

@@ -75,12 +75,16 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     assert_eq!(backup.status, BackupStatus::Done);
     assert_eq!(backup.origin, Origin::Manual);
     assert!(backup.size_bytes > 0 && backup.records > 0 && backup.duration_ms.is_some());
+    // Stored encrypted to the sidecar's key and signed by it.
     assert!(
         backup.file_name.starts_with(&format!("backup_{code}_"))
-            && backup.file_name.ends_with(".zip"),
+            && backup.file_name.ends_with(".zip.age"),
         "{}",
         backup.file_name
     );
+    let keys = support::sidecar_keys(&harness.dir.path().join("keys"));
+    assert_eq!(backup.protection.recipients, keys.recipient_names());
+    assert_eq!(backup.protection.signed_by, keys.protection().signed_by);
     assert!(backup.models.is_none(), "the list leaves the models out");
     let of_mode = client
         .backup_list(Some(TenantParam::Id(harness.company(1))))
@@ -101,8 +105,19 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
         .await
         .unwrap();
     assert!(verified.ok, "{verified:?}");
+    assert!(
+        verified
+            .signature
+            .as_ref()
+            .is_some_and(|signature| signature.is_trusted()),
+        "{verified:?}"
+    );
+    assert_eq!(
+        verified.opened_with,
+        keys.recipient_names().first().cloned()
+    );
 
-    // The download streams the archive itself; `unzip -t` accepts it.
+    // The download is the user guide's ZIP, decrypted as it streams; `unzip -t` accepts it.
     let response = reqwest::Client::new()
         .get(format!(
             "{}/backups/{}/download",
@@ -114,13 +129,19 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
+    let zip_name = backup.file_name.strip_suffix(".age").unwrap();
     assert_eq!(
         response.headers()["content-disposition"],
-        format!("attachment; filename=\"{}\"", backup.file_name).as_str()
+        format!("attachment; filename=\"{zip_name}\"").as_str()
     );
+    let length: u64 = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let bytes = response.bytes().await.unwrap();
-    assert_eq!(bytes.len() as u64, backup.size_bytes);
-    let downloaded = harness.dir.path().join(&backup.file_name);
+    assert_eq!(bytes.len() as u64, length);
+    let downloaded = harness.dir.path().join(zip_name);
     std::fs::write(&downloaded, &bytes).unwrap();
     let unzip = std::process::Command::new("unzip")
         .arg("-t")
@@ -132,7 +153,42 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
         "unzip -t refused the download: {}",
         String::from_utf8_lossy(&unzip.stdout)
     );
-    backup_engine::verify(&downloaded).expect("the download is a sound archive");
+    let sound = backup_engine::verify_with(&downloaded, &keys, Default::default())
+        .expect("the download is a sound archive");
+    assert!(sound.signature.is_trusted(), "{:?}", sound.signature);
+
+    // As stored, on request: the encrypted file, which the standard `age` tool opens.
+    let stored = reqwest::Client::new()
+        .get(format!(
+            "{}/backups/{}/download?encrypted=true",
+            harness.url, started.backup_id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 200);
+    let stored = stored.bytes().await.unwrap();
+    assert_eq!(stored.len() as u64, backup.size_bytes);
+    assert!(stored.starts_with(b"age-encryption.org/v1\n"));
+    let stored_path = harness.dir.path().join(&backup.file_name);
+    std::fs::write(&stored_path, &stored).unwrap();
+    let age = std::process::Command::new("age")
+        .arg("--decrypt")
+        .arg("-i")
+        .arg(harness.dir.path().join("keys/age.key"))
+        .arg(&stored_path)
+        .output()
+        .expect("age is installed (tests/run installs it)");
+    assert!(
+        age.status.success(),
+        "{}",
+        String::from_utf8_lossy(&age.stderr)
+    );
+    assert_eq!(
+        age.stdout, bytes,
+        "age decrypts the stored file to the downloaded ZIP"
+    );
 
     let metrics = reqwest::Client::new()
         .get(format!("{}/metrics", harness.url))
@@ -216,6 +272,7 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
             TenantParam::Id(company),
             Some(true),
             Some(false),
+            Some(false),
         )
         .await
         .unwrap();
@@ -239,6 +296,7 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
             TenantParam::Id(company),
             Some(false),
             Some(true),
+            Some(false),
         )
         .await
         .unwrap();
@@ -349,7 +407,8 @@ async fn errors_carry_the_documented_codes() {
                     started.backup_id.clone(),
                     TenantParam::Id(harness.company(1)),
                     Some(true),
-                    Some(true)
+                    Some(true),
+                    Some(false)
                 )
                 .await
                 .map(|_| ())

@@ -240,6 +240,7 @@ async fn a_failed_backup_is_named_exactly_when_a_restore_is_refused() {
             TenantParam::Id(harness.company(0)),
             Some(true),
             Some(true),
+            Some(false),
         )
         .await
         .unwrap_err();

@@ -36,6 +36,8 @@ pub struct Options {
     pub backup_addon: bool,
     /// Where archives are kept, in place of the service's own local store.
     pub store: Option<Arc<dyn BackupStore>>,
+    /// Changes to the service's configuration (the archive keys, say) before it starts.
+    pub adjust: Option<fn(&mut ServiceConfig)>,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             smtp: None,
             backup_addon: false,
             store: None,
+            adjust: None,
         }
     }
 }
@@ -282,6 +285,7 @@ pub fn service_config(
 ) -> ServiceConfig {
     let backup = backup_engine::BackupOptions {
         concurrency: 2,
+        keys: sidecar_keys(&dir.join("keys")),
         ..Default::default()
     };
     ServiceConfig {
@@ -301,6 +305,31 @@ pub fn service_config(
         generated_token: false,
         temporary_store: false,
     }
+}
+
+/// The keys of a sidecar as README's set-up makes them: archives encrypted to its own age
+/// identity and signed by its own key, both written in `dir` by `keygen`'s functions.
+pub fn sidecar_keys(dir: &Path) -> backup_engine::ArchiveKeys {
+    use backup_engine::protection::{
+        EncryptionSection, SigningSection, generate_identity_file, generate_signing_key_file,
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    let identity_file = dir.join("age.key");
+    if !identity_file.exists() {
+        generate_identity_file(&identity_file).unwrap();
+        generate_signing_key_file(&dir.join("signing.key")).unwrap();
+    }
+    backup_engine::ArchiveKeys::load(
+        &EncryptionSection {
+            identity_file: Some(identity_file),
+            recipients: Vec::new(),
+        },
+        &SigningSection {
+            key_file: Some(dir.join("signing.key")),
+            trusted_keys: Vec::new(),
+        },
+    )
+    .unwrap()
 }
 
 pub fn client(url: &str, token: Option<&str>) -> HttpClient {
@@ -340,13 +369,12 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 1, 30, 16, 42, 0).unwrap(),
         ));
-        let mut builder = ServiceBuilder::new(service_config(
-            through_gate,
-            dir.path(),
-            options.concurrency,
-            options.smtp,
-        ))
-        .clock(clock.clone());
+        let mut config =
+            service_config(through_gate, dir.path(), options.concurrency, options.smtp);
+        if let Some(adjust) = options.adjust {
+            adjust(&mut config);
+        }
+        let mut builder = ServiceBuilder::new(config).clock(clock.clone());
         if !options.backup_addon {
             builder = builder.schedules(schedules.clone());
         }
