@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
-use backup_engine::{BackupReport, Metadata, Tenant};
+use backup_engine::{BackupReport, Tenant};
 use backup_service::{RestoreReportView, format_utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -72,16 +72,17 @@ pub fn backup(report: &BackupReport) -> Value {
         "models": report.models,
         "created_at": format_utc(&report.created_at),
         "warnings": report.warnings(),
+        "protection": report.protection,
     })
 }
 
 /// `verify`: `backup.verify`'s `{ok, problem}`, and what was checked.
 pub fn verified(
     path: &Path,
-    metadata: Option<&Metadata>,
-    entries: usize,
+    verified: Option<&backup_engine::VerifiedArchive>,
     problem: Option<String>,
 ) -> Value {
+    let metadata = verified.map(|verified| &verified.metadata);
     json!({
         "archive": path,
         "ok": problem.is_none(),
@@ -89,13 +90,18 @@ pub fn verified(
         "tenant": metadata.map(|metadata| &metadata.tenant),
         "records": metadata.map(|metadata| metadata.record_count),
         "attachments": metadata.map(|metadata| metadata.attachment_count),
-        "entries_checked": entries,
+        "entries_checked": verified.map_or(0, |verified| verified.entry_count),
+        "signature": verified.map(|verified| &verified.signature),
+        "opened_with": verified.and_then(|verified| verified.opened_with.as_deref()),
     })
 }
 
 /// `inspect`: the archive's metadata as `backup.get` gives a backup, without the checksums.
-pub fn inspected(path: &Path, metadata: &Metadata) -> Value {
+pub fn inspected(path: &Path, reader: &backup_engine::ArchiveReader) -> Value {
+    let metadata = reader.metadata();
     json!({
+        "signature": reader.signature(),
+        "opened_with": reader.opened_with(),
         "archive": path,
         "format": metadata.format,
         "format_version": metadata.format_version,

@@ -6,6 +6,8 @@
 //! tenant-backup verify /var/backups/backup_boutique-sport_20250101_020000.zip
 //! tenant-backup inspect /var/backups/backup_boutique-sport_20250101_020000.zip
 //! tenant-backup restore /var/backups/backup_boutique-sport_20250101_020000.zip --tenant boutique-sport --dry-run
+//! tenant-backup keygen --out /etc/tenant-backup/age.key     # an age identity for [encryption]
+//! tenant-backup keygen --signing --out /etc/tenant-backup/signing.key   # a key for [signing]
 //! ```
 //!
 //! Settings come from flags, then `ODOO_*` environment variables, then the TOML file named by
@@ -106,6 +108,16 @@ enum Command {
     /// The sidecar's configuration.
     #[command(subcommand)]
     Config(serve::ConfigCommand),
+    /// Write a new key file (readable by its owner only) and print its public key: an age
+    /// identity for the [encryption] table, or with --signing a minisign key for [signing].
+    Keygen {
+        /// The file to create; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A signing key (minisign, with FILE.pub beside it) instead of an age identity.
+        #[arg(long)]
+        signing: bool,
+    },
 }
 
 /// `--json`, shared by the commands that report.
@@ -188,8 +200,9 @@ async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(args) => serve::serve(&cli.config, args).await,
         Command::Config(command) => serve::config(&cli.config, command),
-        Command::Verify { archive, .. } => verify(archive),
-        Command::Inspect { archive, .. } => inspect(archive),
+        Command::Verify { archive, .. } => verify(archive, &archive_keys(&cli)?),
+        Command::Inspect { archive, .. } => inspect(archive, &archive_keys(&cli)?),
+        Command::Keygen { out, signing } => keygen(out, *signing),
         Command::Restore(args) => {
             let (client, settings) = connect(&cli, None).await?;
             restore::run(&client, settings, args).await
@@ -273,15 +286,65 @@ async fn connect(cli: &Cli, concurrency: Option<usize>) -> Result<(OdooClient, c
     Ok((client, settings))
 }
 
-fn verify(path: &PathBuf) -> Result<()> {
-    let verified = match backup_engine::verify(path) {
-        Ok(verified) => verified,
-        Err(error) => {
-            // The problem is the document's answer: `ok: false` says it, stdout still parses.
-            json::print(&json::verified(path, None, 0, Some(error.to_string())))?;
-            return Err(error).with_context(|| format!("{} is not a sound backup", path.display()));
-        }
+/// The archive keys of the configuration file and the environment, for the commands that read
+/// archives without Odoo.
+fn archive_keys(cli: &Cli) -> Result<backup_engine::ArchiveKeys> {
+    let env = |name: &str| std::env::var(name).ok();
+    let file = match cli
+        .config
+        .clone()
+        .or_else(|| env("BACKUP_CONFIG").map(PathBuf::from))
+    {
+        Some(path) => config::read_file(&path)?,
+        None => config::ConfigFile::default(),
     };
+    Ok(config::load_keys(&env, file.encryption, file.signing)?)
+}
+
+fn keygen(out: &std::path::Path, signing: bool) -> Result<()> {
+    if signing {
+        let (public, key_id) = backup_engine::protection::generate_signing_key_file(out)?;
+        say!("{public}");
+        eprintln!(
+            "signing key {key_id} written to {} (public key in {}.pub); set key_file in the [signing] table",
+            out.display(),
+            out.display()
+        );
+    } else {
+        let public = backup_engine::protection::generate_identity_file(out)?;
+        say!("{public}");
+        eprintln!(
+            "age identity written to {}; set identity_file in the [encryption] table (keep a copy offline: without it, the archives cannot be read)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The lines that say how an archive is protected.
+fn say_protection(
+    signature: &backup_engine::SignatureCheck,
+    opened_with: Option<&str>,
+) -> Result<()> {
+    match opened_with {
+        Some(key) => say!("encryption:   age, opened with the identity of {key}"),
+        None => say!("encryption:   none (stored in clear)"),
+    }
+    say!("signature:    {}", signature.describe());
+    Ok(())
+}
+
+fn verify(path: &std::path::Path, keys: &backup_engine::ArchiveKeys) -> Result<()> {
+    let verified =
+        match backup_engine::verify_with(path, keys, backup_engine::ReadLimits::default()) {
+            Ok(verified) => verified,
+            Err(error) => {
+                // The problem is the document's answer: `ok: false` says it, stdout still parses.
+                json::print(&json::verified(path, None, Some(error.to_string())))?;
+                return Err(error)
+                    .with_context(|| format!("{} is not a sound backup", path.display()));
+            }
+        };
     let metadata = &verified.metadata;
     say!(
         "OK: {} — tenant {} ({}), {} records, {} attachments, {} entries checked",
@@ -292,19 +355,16 @@ fn verify(path: &PathBuf) -> Result<()> {
         metadata.attachment_count,
         verified.entry_count
     );
-    json::print(&json::verified(
-        path,
-        Some(metadata),
-        verified.entry_count,
-        None,
-    ))
+    say_protection(&verified.signature, verified.opened_with.as_deref())?;
+    json::print(&json::verified(path, Some(&verified), None))
 }
 
-fn inspect(path: &PathBuf) -> Result<()> {
+fn inspect(path: &std::path::Path, keys: &backup_engine::ArchiveKeys) -> Result<()> {
     // The archive's errors name it when the file itself is the problem; the others say what in
     // it is wrong, and the context says which archive that is.
-    let reader = backup_engine::read_archive(path)
-        .with_context(|| format!("cannot inspect {}", path.display()))?;
+    let reader =
+        backup_engine::ArchiveReader::open(path, keys, backup_engine::ReadLimits::default())
+            .with_context(|| format!("cannot inspect {}", path.display()))?;
     let metadata = reader.metadata();
     say!("archive:      {}", path.display());
     say!(
@@ -329,6 +389,7 @@ fn inspect(path: &PathBuf) -> Result<()> {
         metadata.odoo.modules.len(),
         metadata.odoo.database_uuid.as_deref().unwrap_or("?")
     );
+    say_protection(reader.signature(), reader.opened_with())?;
     say!("records:      {}", metadata.record_count);
     say!("attachments:  {}", metadata.attachment_count);
     say!(
@@ -359,7 +420,7 @@ fn inspect(path: &PathBuf) -> Result<()> {
         );
     }
     say!("(checksums not checked: run `tenant-backup verify`)");
-    json::print(&json::inspected(path, metadata))
+    json::print(&json::inspected(path, &reader))
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -33,6 +33,10 @@ pub struct RestoreArgs {
     /// Where the safety backup goes (default: [backup] out_dir, else the archive's directory).
     #[arg(long, value_name = "DIR")]
     safety_dir: Option<PathBuf>,
+    /// Restore even if no trusted key signed the archive (archives made before signing). The
+    /// choice is logged.
+    #[arg(long)]
+    allow_unsigned: bool,
     #[command(flatten)]
     pub output: crate::JsonFlag,
 }
@@ -44,14 +48,12 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     let tenant = backup_engine::resolve_tenant(client, &selector)
         .await
         .context("the restore was refused")?;
-    let plan = tenant_restore::plan(
-        client,
-        &args.archive,
-        &tenant,
-        &PlanOptions::default(),
-        &sink,
-    )
-    .await;
+    let options = PlanOptions {
+        keys: settings.backup.keys.clone(),
+        allow_unsigned: args.allow_unsigned,
+        ..PlanOptions::default()
+    };
+    let plan = tenant_restore::plan(client, &args.archive, &tenant, &options, &sink).await;
     let plan = match plan {
         Ok(plan) => plan,
         Err(error) => {
@@ -59,6 +61,19 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
             return Err(error).context("the restore was refused");
         }
     };
+    if !plan.signature().is_trusted() {
+        tracing::warn!(
+            target: "audit",
+            archive = %args.archive.display(),
+            tenant = %tenant.code,
+            signature = %plan.signature().describe(),
+            "restore of an archive no trusted key signed, allowed explicitly (--allow-unsigned)"
+        );
+        eprintln!(
+            "warning: the archive is {}; restoring it because --allow-unsigned was given",
+            plan.signature().describe()
+        );
+    }
     if args.dry_run {
         sink.finish();
         print_plan(&plan)?;

@@ -406,7 +406,19 @@ async fn every_report_is_one_json_document_on_stdout_with_the_apis_field_names()
     let inspection = document(&inspected);
     assert_eq!(inspection["records"].as_u64(), Some(records));
     assert_eq!(inspection["models"], backup["models"]);
-    assert_eq!(inspection["format_version"], 1);
+    assert_eq!(inspection["format_version"], 2);
+    // Without keys configured the archive is in clear and unsigned, and the reports say so.
+    assert_eq!(
+        inspection["signature"]["status"], "unsigned",
+        "{inspection}"
+    );
+    assert_eq!(inspection["opened_with"], Value::Null);
+    assert_eq!(verification["signature"]["status"], "unsigned");
+    assert_eq!(backup["protection"]["signed_by"], Value::Null);
+    assert!(
+        backup["warnings"].to_string().contains("not signed"),
+        "{backup}"
+    );
 
     // A damaged archive: exit 1, and the document says why.
     let damaged = out.path().join("damaged.zip");
@@ -446,13 +458,21 @@ async fn every_report_is_one_json_document_on_stdout_with_the_apis_field_names()
     client.unlink("crm.lead", &leads).await.unwrap();
     let planned = run(json_command(
         &simulator,
-        &["restore", "--json", "--tenant", &company, "--dry-run"],
+        &[
+            "restore",
+            "--json",
+            "--tenant",
+            &company,
+            "--dry-run",
+            "--allow-unsigned",
+        ],
         &archive,
     ))
     .await;
     assert!(planned.status.success());
     let plan = document(&planned);
     assert_eq!(plan["dry_run"], true, "{plan}");
+    assert_eq!(plan["signature"]["status"], "unsigned", "{plan}");
     assert_eq!(plan["outcome"], Value::Null);
     let line = |report: &Value, model: &str| {
         report["models"]
@@ -468,7 +488,14 @@ async fn every_report_is_one_json_document_on_stdout_with_the_apis_field_names()
     let safety = tempfile::tempdir().unwrap();
     let mut command = json_command(
         &simulator,
-        &["restore", "--json", "--tenant", &company, "--safety-dir"],
+        &[
+            "restore",
+            "--json",
+            "--tenant",
+            &company,
+            "--allow-unsigned",
+            "--safety-dir",
+        ],
         safety.path(),
     );
     command.arg(&archive);

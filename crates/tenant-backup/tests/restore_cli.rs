@@ -1,5 +1,7 @@
 //! `tenant-backup restore` as a user runs it, against a simulated Odoo: a dry run that writes
 //! nothing, a restore that brings deleted records back and names its safety backup, exit codes.
+//! Archives are encrypted and signed with keys made by `tenant-backup keygen`, as README's
+//! set-up makes them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,8 +12,37 @@ use odoo_sim::{SimConfig, Simulator};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_tenant-backup");
 
+/// The key files of this test process: an age identity and a signing key, made once by
+/// `tenant-backup keygen`.
+struct KeyFiles {
+    identity: PathBuf,
+    signing: PathBuf,
+}
+
+fn key_files() -> &'static KeyFiles {
+    static KEYS: std::sync::OnceLock<KeyFiles> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let directory = tempfile::tempdir().unwrap().keep();
+        let keys = KeyFiles {
+            identity: directory.join("age.key"),
+            signing: directory.join("signing.key"),
+        };
+        for (path, signing) in [(&keys.identity, false), (&keys.signing, true)] {
+            let mut command = Command::new(BINARY);
+            command.arg("keygen").arg("--out").arg(path);
+            if signing {
+                command.arg("--signing");
+            }
+            let output = command.output().unwrap();
+            assert!(output.status.success(), "{}", text(&output.stderr));
+        }
+        keys
+    })
+}
+
 fn tenant_backup(simulator: &Simulator) -> Command {
     let config = simulator.config();
+    let keys = key_files();
     let mut command = Command::new(BINARY);
     command
         .env_clear()
@@ -19,8 +50,26 @@ fn tenant_backup(simulator: &Simulator) -> Command {
         .env("ODOO_DB", &config.database)
         .env("ODOO_LOGIN", &config.login)
         .env("ODOO_PASSWORD", &config.password)
+        .env("BACKUP_AGE_IDENTITY_FILE", &keys.identity)
+        .env("BACKUP_SIGNING_KEY_FILE", &keys.signing)
         .stdin(Stdio::null());
     command
+}
+
+/// The archive keys the commands above use.
+fn archive_keys() -> backup_engine::ArchiveKeys {
+    let keys = key_files();
+    backup_engine::ArchiveKeys::load(
+        &backup_engine::protection::EncryptionSection {
+            identity_file: Some(keys.identity.clone()),
+            recipients: Vec::new(),
+        },
+        &backup_engine::protection::SigningSection {
+            key_file: Some(keys.signing.clone()),
+            trusted_keys: Vec::new(),
+        },
+    )
+    .unwrap()
 }
 
 async fn run(mut command: Command) -> Output {
@@ -47,7 +96,7 @@ async fn back_up(simulator: &Simulator, tenant: i64) -> (tempfile::TempDir, Path
     let archive: PathBuf = std::fs::read_dir(out.path())
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .find(|path| path.to_string_lossy().ends_with(".zip.age"))
         .expect("an archive");
     (out, archive)
 }
@@ -147,10 +196,11 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
         .search_count("crm.lead", &Domain::leaf("company_id", "=", tenant))
         .await
         .unwrap();
-    let leads_in_archive = backup_engine::read_archive(&archive)
-        .unwrap()
-        .metadata()
-        .models["crm.lead"];
+    let leads_in_archive =
+        backup_engine::ArchiveReader::open(&archive, &archive_keys(), Default::default())
+            .unwrap()
+            .metadata()
+            .models["crm.lead"];
     assert_eq!(leads_now, leads_in_archive);
 
     // The archive of one tenant is refused for another, with a non-zero exit.
@@ -294,4 +344,152 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
         stdout.contains("(all)") && !stdout.contains("create:"),
         "a third run would still write:\n{stdout}"
     );
+}
+
+/// `tenant-backup keygen` into `directory`: an age identity and a signing key.
+fn other_keys(directory: &Path) -> KeyFiles {
+    let keys = KeyFiles {
+        identity: directory.join("other-age.key"),
+        signing: directory.join("other-signing.key"),
+    };
+    for (path, signing) in [(&keys.identity, false), (&keys.signing, true)] {
+        let mut command = Command::new(BINARY);
+        command.arg("keygen").arg("--out").arg(path);
+        if signing {
+            command.arg("--signing");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    keys
+}
+
+/// Each way an archive can fail to be the sidecar's own is refused before the first write,
+/// naming the cause: a key that does not open it, a changed byte, a signature by a key not
+/// trusted here (unless the operator allows it), and a key file others can read.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_archive_the_sidecar_cannot_open_or_trust_is_refused_naming_why_and_writes_nothing() {
+    let simulator = Simulator::start(SimConfig::default()).await.unwrap();
+    let tenant = simulator.with_db(|db| {
+        add_shop_tenant(db, &TenantSpec::new("Marque Mode", TenantSize::Small, 9)).company_id
+    });
+    let (out, archive) = back_up(&simulator, tenant).await;
+    let other = other_keys(out.path());
+    let refused = |output: &Output, cause: &str| {
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(cause), "expected {cause:?} in: {stderr}");
+        assert_eq!(
+            simulator.stats().writes(),
+            0,
+            "{cause}: Odoo was written to"
+        );
+    };
+
+    // A key that does not open it.
+    simulator.reset_stats();
+    let mut command = restore(&simulator, &archive, tenant, &["--no-safety-backup"]);
+    command.env("BACKUP_AGE_IDENTITY_FILE", &other.identity);
+    refused(
+        &run(command).await,
+        "encrypted to none of the configured identities",
+    );
+
+    // A changed byte in the middle of the encrypted file.
+    let damaged = out.path().join("damaged.zip.age");
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    refused(
+        &run(restore(
+            &simulator,
+            &damaged,
+            tenant,
+            &["--no-safety-backup"],
+        ))
+        .await,
+        "modified or damaged",
+    );
+
+    // Made by a sidecar whose signing key is not trusted here: refused, unless allowed.
+    let foreign_out = tempfile::tempdir().unwrap();
+    let mut command = tenant_backup(&simulator);
+    command
+        .args(["backup", "--tenant", &tenant.to_string(), "--out"])
+        .arg(foreign_out.path())
+        .env("BACKUP_SIGNING_KEY_FILE", &other.signing);
+    assert!(run(command).await.status.success());
+    let foreign = std::fs::read_dir(foreign_out.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with(".zip.age"))
+        .unwrap();
+    simulator.reset_stats();
+    refused(
+        &run(restore(
+            &simulator,
+            &foreign,
+            tenant,
+            &["--no-safety-backup"],
+        ))
+        .await,
+        "which is not trusted here",
+    );
+    let allowed = run(restore(
+        &simulator,
+        &foreign,
+        tenant,
+        &["--dry-run", "--allow-unsigned"],
+    ))
+    .await;
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    assert!(
+        text(&allowed.stderr).contains("--allow-unsigned was given"),
+        "{}",
+        text(&allowed.stderr)
+    );
+
+    // An identity file others can read is not used at all.
+    use std::os::unix::fs::PermissionsExt as _;
+    let exposed = out.path().join("exposed-age.key");
+    std::fs::copy(&key_files().identity, &exposed).unwrap();
+    std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut command = tenant_backup(&simulator);
+    command
+        .arg("verify")
+        .arg(&archive)
+        .env("BACKUP_AGE_IDENTITY_FILE", &exposed);
+    let output = run(command).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("chmod 600"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// `verify` and `inspect` say how an archive is protected: which key opened it and who signed.
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_and_inspect_name_the_key_that_opens_an_archive_and_the_one_that_signed_it() {
+    let simulator = Simulator::start(SimConfig::default()).await.unwrap();
+    let tenant = simulator.with_db(|db| {
+        add_shop_tenant(db, &TenantSpec::new("Marque Mode", TenantSize::Small, 4)).company_id
+    });
+    let (_out, archive) = back_up(&simulator, tenant).await;
+    let keys = archive_keys();
+    for command in ["verify", "inspect"] {
+        let mut line = tenant_backup(&simulator);
+        line.arg(command).arg(&archive);
+        let output = run(line).await;
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+        let recipient = &keys.recipient_names()[0];
+        let key_id = keys.protection().signed_by.unwrap();
+        assert!(
+            stdout.contains(&format!("opened with the identity of {recipient}"))
+                && stdout.contains(&format!("signed by trusted key {key_id}")),
+            "{command}: {stdout}"
+        );
+    }
 }
