@@ -211,6 +211,18 @@ impl ServiceBuilder {
             interrupted = recovered.interrupted.len(),
             "tenant backup sidecar listening"
         );
+        let keys = &config.backup.keys;
+        if keys.encrypts() {
+            tracing::info!(
+                recipients = %keys.recipient_names().join(", "),
+                signed_by = keys.protection().signed_by.unwrap_or_default(),
+                "archives are encrypted and signed"
+            );
+        } else {
+            tracing::warn!(
+                "archives are stored in clear (not encrypted): set identity_file in the [encryption] table (or BACKUP_AGE_IDENTITY_FILE) to encrypt them"
+            );
+        }
         core.dispatch();
         Ok(RunningService {
             core,
