@@ -71,6 +71,16 @@ class ResConfigSettings(models.TransientModel):
             count=len(tenants),
         )
         kind = "success"
+        archives = health.get("archives") or {}
+        if archives.get("encrypted"):
+            message += " " + self.env._("Backups are stored encrypted.")
+        elif archives:
+            kind = "warning"
+            message += " " + self.env._(
+                "Backups are stored in clear (not encrypted): whoever can read the "
+                "backup service's disk can read every tenant's data. Turn encryption "
+                "on in the service's configuration ([encryption] table)."
+            )
         if health.get("status") != "ok" or not odoo_state.get("reachable", True):
             kind = "warning"
             message += " " + self.env._(

@@ -41,6 +41,7 @@ ERROR_ODOO_REFUSED = 2003
 ERROR_ARCHIVE_INVALID = 3001
 ERROR_ARCHIVE_OTHER_TENANT = 3002
 ERROR_BACKUP_IN_USE = 3003
+ERROR_ARCHIVE_NOT_TRUSTED = 3004
 # Not a sidecar code: the sidecar could not be reached or answered something that
 # is not JSON-RPC.
 ERROR_UNREACHABLE = -1
@@ -334,7 +335,9 @@ class QuelyosBackupSidecar(models.AbstractModel):
         return self._call("backup.start", params)
 
     @api.model
-    def _restore_start(self, backup_id, company_id, dry_run, safety_backup):
+    def _restore_start(
+        self, backup_id, company_id, dry_run, safety_backup, allow_unsigned=False
+    ):
         return self._call(
             "restore.start",
             {
@@ -342,6 +345,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
                 "tenant": company_id,
                 "dry_run": bool(dry_run),
                 "safety_backup": bool(safety_backup),
+                "allow_unsigned": bool(allow_unsigned),
             },
         )
 

@@ -81,6 +81,7 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
                     "tenant": self.tenant.id,
                     "dry_run": True,
                     "safety_backup": False,
+                    "allow_unsigned": False,
                 }
             ],
         )
@@ -116,6 +117,7 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
                     "tenant": self.tenant.id,
                     "dry_run": False,
                     "safety_backup": True,
+                    "allow_unsigned": False,
                 }
             ],
         )
@@ -138,6 +140,28 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
         self.assertEqual((params["dry_run"], params["safety_backup"]), (False, False))
         self.assertEqual(wizard.restore_state, "running")
         self.assertIn("Still running", str(wizard.restore_report))
+
+    def test_an_unsigned_backup_is_refused_in_words_and_can_be_allowed_on_purpose(self):
+        self.sidecar_answers["restore.start"] = {"job_id": "j-4"}
+        self.sidecar_answers["job.get"] = {
+            "job_id": "j-4",
+            "state": "failed",
+            "error": {"code": 3004, "message": "archive x is not signed"},
+        }
+        wizard = self._wizard()
+        wizard.action_preview()
+        report = str(wizard.preview_report)
+        self.assertIn("no key it trusts signed it", report)
+        self.assertIn("Restore even without a trusted signature", report)
+        self.sidecar_answers["job.get"] = {"job_id": "j-4", "state": "running"}
+        self.env["ir.config_parameter"].sudo().set_param(
+            "quelyos_tenant_backup.preview_wait_seconds", "0"
+        )
+        wizard.write({"confirm": True, "allow_unsigned": True})
+        wizard.action_restore()
+        self.assertTrue(self.calls_of("restore.start")[-1]["allow_unsigned"])
+        audit = self.env["quelyos.backup.audit"].search([("backup_ref", "=", "b-restore")])
+        self.assertIn("without a trusted signature was allowed", audit.details)
 
     def test_failed_restore_job_shows_its_error(self):
         self.sidecar_answers["restore.start"] = {"job_id": "j-3"}

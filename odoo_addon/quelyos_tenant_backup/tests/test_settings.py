@@ -61,6 +61,23 @@ class TestSettings(SidecarCallsMixin, TransactionCase):
         self.assertIn("0.1.0", action["params"]["message"])
         self.assertNotIn(SECRET, repr(action))
 
+    def test_test_connection_says_plainly_when_backups_are_stored_in_clear(self):
+        self.sidecar_answers["tenants.list"] = {"tenants": []}
+        health = {
+            "status": "ok",
+            "version": "0.1.0",
+            "odoo": {"reachable": True, "server_version": "18.0", "error": None},
+            "archives": {"encrypted": False, "recipients": [], "signed_by": "B165", "warning": "…"},
+        }
+        self.sidecar_answers["health"] = health
+        action = self._settings().action_quelyos_backup_test_connection()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("stored in clear", action["params"]["message"])
+        health["archives"] = {"encrypted": True, "recipients": ["age1x"], "signed_by": "B165"}
+        action = self._settings().action_quelyos_backup_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("stored encrypted", action["params"]["message"])
+
     def test_test_connection_reports_a_degraded_service(self):
         self.sidecar_answers["health"] = {
             "status": "degraded",

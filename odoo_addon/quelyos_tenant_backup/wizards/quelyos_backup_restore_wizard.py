@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.sidecar_client import ERROR_ARCHIVE_NOT_TRUSTED
+
 PARAM_PREVIEW_WAIT = "quelyos_tenant_backup.preview_wait_seconds"
 DEFAULT_PREVIEW_WAIT = 5.0
 POLL_INTERVAL = 0.5
@@ -42,6 +44,12 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
         default=True,
         help="Back up the tenant as it is now before anything is written, so that "
         "the restore itself can be undone.",
+    )
+    allow_unsigned = fields.Boolean(
+        string="Restore even without a trusted signature",
+        help="The backup service refuses a backup that no key it trusts signed: one "
+        "made before backups were signed, or by another backup service. Tick this to "
+        "restore it anyway; the choice is recorded in the audit log.",
     )
     confirm = fields.Boolean(
         string="I understand and want to restore this backup",
@@ -112,6 +120,16 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
             )
         error = job.get("error") or {}
         report = job.get("result") or {}
+        if error.get("code") == ERROR_ARCHIVE_NOT_TRUSTED:
+            return Markup('<p class="text-danger">%s</p>') % (
+                self.env._(
+                    "The backup service refused this backup: no key it trusts signed "
+                    "it, so nothing shows it made it (%(error)s). If the backup was "
+                    "made before backups were signed, tick \"Restore even without a "
+                    "trusted signature\" and start again. Nothing was written.",
+                    error=error.get("message") or "",
+                )
+            )
         if state in ("failed", "interrupted") or not isinstance(report, dict):
             return Markup('<p class="text-danger">%s</p>') % (
                 self.env._(
@@ -189,7 +207,11 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
         backup = self.backup_id
         backup._ensure_done()
         answer = self.env["quelyos.backup.sidecar"]._restore_start(
-            backup.backup_id, backup.company_id.id, dry_run=True, safety_backup=False
+            backup.backup_id,
+            backup.company_id.id,
+            dry_run=True,
+            safety_backup=False,
+            allow_unsigned=self.allow_unsigned,
         )
         self.preview_job_id = answer.get("job_id")
         return self.action_refresh_preview()
@@ -224,18 +246,20 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
             backup.company_id.id,
             dry_run=False,
             safety_backup=self.safety_backup,
+            allow_unsigned=self.allow_unsigned,
         )
         job_id = answer.get("job_id")
-        self.env["quelyos.backup.audit"]._record(
-            "restore",
-            backup,
-            self.env._(
-                "Restore job %(job)s into %(tenant)s; safety backup: %(safety)s.",
-                job=job_id,
-                tenant=backup.company_id.name,
-                safety=self.env._("yes") if self.safety_backup else self.env._("no"),
-            ),
+        details = self.env._(
+            "Restore job %(job)s into %(tenant)s; safety backup: %(safety)s.",
+            job=job_id,
+            tenant=backup.company_id.name,
+            safety=self.env._("yes") if self.safety_backup else self.env._("no"),
         )
+        if self.allow_unsigned:
+            details += " " + self.env._(
+                "Restoring a backup without a trusted signature was allowed explicitly."
+            )
+        self.env["quelyos.backup.audit"]._record("restore", backup, details)
         self.write({"state": "started", "restore_job_id": job_id})
         return self.action_refresh_restore()
 
