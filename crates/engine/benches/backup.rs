@@ -13,6 +13,11 @@
 //! Targets (issue 3): backup at least as fast as the baseline, peak memory under 150 MB, at most
 //! 60 KB of archive per 1,000 records without attachments. `BENCH_RECORDS=300000` generates a
 //! tenant of that size instead of the large one.
+//!
+//! Then the cost of encryption and signatures: backups in clear and encrypted (age) and signed
+//! (minisign), alternated over `BENCH_ROUNDS` rounds (default 3), each in a child process, and
+//! `verify` of each kind of archive. Targets (issue 14): encrypted backup within 1.15× of the
+//! clear one, verify within 1.3×, peak memory within 20 MB.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +64,7 @@ async fn parent() {
         None => simulated_target().await,
     };
     let out = tempfile::tempdir().expect("temp dir");
+    let keys = make_keys(out.path());
     let client = OdooClient::connect(target.config.clone())
         .await
         .expect("connect");
@@ -164,6 +170,152 @@ async fn parent() {
         verdict(peak_kb < 150 * 1024),
         verdict(data_json_compressed as f64 / (records as f64 / 1000.0) <= 60_000.0)
     );
+
+    protection(&target, out.path(), &keys).await;
+}
+
+/// A child backup in `out_dir`, with the key files of `keys` when given: (wall seconds, the
+/// child's report).
+async fn run_child(
+    target: &Target,
+    out_dir: &Path,
+    keys: Option<&[(String, String)]>,
+) -> (f64, Value) {
+    std::fs::create_dir_all(out_dir).unwrap();
+    let started = Instant::now();
+    let output = tokio::process::Command::new(std::env::current_exe().expect("bench path"))
+        .arg(CHILD_FLAG)
+        .arg(&target.tenant)
+        .arg(out_dir)
+        .envs(
+            target
+                .env
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        )
+        .envs(
+            keys.unwrap_or_default()
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        )
+        .output()
+        .await
+        .expect("run the backup child");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        output.status.success(),
+        "backup child failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        seconds,
+        serde_json::from_slice(&output.stdout).expect("child report"),
+    )
+}
+
+/// An age identity and a signing key in `dir`, as the environment variables that name them.
+fn make_keys(dir: &Path) -> Vec<(String, String)> {
+    let identity = dir.join("age.key");
+    let signing = dir.join("signing.key");
+    backup_engine::protection::generate_identity_file(&identity).unwrap();
+    backup_engine::protection::generate_signing_key_file(&signing).unwrap();
+    vec![
+        (
+            "BACKUP_AGE_IDENTITY_FILE".into(),
+            identity.display().to_string(),
+        ),
+        (
+            "BACKUP_SIGNING_KEY_FILE".into(),
+            signing.display().to_string(),
+        ),
+    ]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Backups and verifies in clear against encrypted and signed, alternated.
+async fn protection(target: &Target, out: &Path, keys: &[(String, String)]) {
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let archive_keys = backup_engine::config::load_keys(
+        &|name| {
+            keys.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        },
+        Default::default(),
+        Default::default(),
+    )
+    .expect("the bench keys");
+    let (mut clear, mut sealed) = (Vec::new(), Vec::new());
+    let (mut clear_peak, mut sealed_peak) = (0_u64, 0_u64);
+    let (mut clear_verify, mut sealed_verify) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for encrypted in [false, true] {
+            let directory = out.join(format!("round-{round}-{encrypted}"));
+            let (seconds, report) = run_child(target, &directory, encrypted.then_some(keys)).await;
+            let peak = report["vm_hwm_kb"].as_u64().unwrap();
+            let archive = PathBuf::from(report["archive"].as_str().unwrap());
+            let verify_keys = if encrypted {
+                archive_keys.clone()
+            } else {
+                Default::default()
+            };
+            let started = Instant::now();
+            let verified = backup_engine::verify_with(&archive, &verify_keys, Default::default())
+                .expect("the archive verifies");
+            let verify_seconds = started.elapsed().as_secs_f64();
+            assert_eq!(verified.signature.is_trusted(), encrypted);
+            if encrypted {
+                sealed.push(seconds);
+                sealed_peak = sealed_peak.max(peak);
+                sealed_verify.push(verify_seconds);
+            } else {
+                clear.push(seconds);
+                clear_peak = clear_peak.max(peak);
+                clear_verify.push(verify_seconds);
+            }
+            std::fs::remove_dir_all(&directory).ok();
+        }
+    }
+    let (clear, sealed) = (median(clear), median(sealed));
+    let (clear_verify, sealed_verify) = (median(clear_verify), median(sealed_verify));
+    println!();
+    println!("encryption and signatures — median of {rounds} alternated rounds");
+    println!(
+        "{:<44} {:>11.2} s",
+        "backup in clear (child process, wall)", clear
+    );
+    println!(
+        "{:<44} {:>11.2} s  ({:.3}×)",
+        "backup encrypted and signed",
+        sealed,
+        sealed / clear
+    );
+    println!("{:<44} {:>11.2} s", "verify in clear", clear_verify);
+    println!(
+        "{:<44} {:>11.2} s  ({:.3}×)",
+        "verify encrypted and signed",
+        sealed_verify,
+        sealed_verify / clear_verify
+    );
+    println!(
+        "{:<44} {:>11.1} MB / {:.1} MB",
+        "peak memory, clear / encrypted",
+        clear_peak as f64 / 1024.0,
+        sealed_peak as f64 / 1024.0
+    );
+    println!(
+        "targets: backup ≤ 1.15×: {}; verify ≤ 1.3×: {}; peak memory within 20 MB: {}",
+        verdict(sealed <= clear * 1.15),
+        verdict(sealed_verify <= clear_verify * 1.3),
+        verdict(sealed_peak <= clear_peak + 20 * 1024)
+    );
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -181,7 +333,16 @@ async fn child(tenant: String, out_dir: PathBuf) {
         .await
         .expect("the tenant"),
         out_dir,
-        options: BackupOptions::default(),
+        // Encrypted and signed when the parent names key files (BACKUP_AGE_*, BACKUP_SIGNING_*).
+        options: BackupOptions {
+            keys: backup_engine::config::load_keys(
+                &|name| std::env::var(name).ok(),
+                Default::default(),
+                Default::default(),
+            )
+            .expect("the bench keys"),
+            ..BackupOptions::default()
+        },
     };
     let phases = Phases::default();
     let report = backup_engine::backup(&client, &request, &phases)

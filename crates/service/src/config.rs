@@ -108,6 +108,9 @@ pub struct ServiceConfig {
     /// The store is a fresh temporary directory of this run (demo mode without a store named by
     /// BACKUPD_STORE or the file): `serve` removes it when it stops, or fails to start.
     pub temporary_store: bool,
+    /// No signing key is configured and the state directory has none yet: the service makes
+    /// this one when it starts (reading the configuration never writes a file).
+    pub signing_key_to_make: Option<PathBuf>,
 }
 
 /// What [`load`] is asked for.
@@ -363,7 +366,8 @@ pub fn load(
     };
 
     let smtp = smtp_settings(file.smtp, &env)?;
-    backup.keys = sidecar_keys(config_file.as_deref(), &state_dir, &env)?;
+    let (keys, signing_key_to_make) = sidecar_keys(config_file.as_deref(), &state_dir, &env)?;
+    backup.keys = keys;
 
     Ok(ServiceConfig {
         odoo,
@@ -381,6 +385,7 @@ pub fn load(
         config_file,
         generated_token,
         temporary_store,
+        signing_key_to_make,
     })
 }
 
@@ -446,35 +451,30 @@ fn read_service_file(path: &Path) -> Result<ServiceFile, ConfigError> {
 }
 
 /// The archive keys of the file and the environment. Every archive the sidecar makes is
-/// signed: without a configured signing key, the sidecar uses `<state_dir>/signing.key`, made
-/// at its first start.
+/// signed: without a configured signing key, the sidecar uses `<state_dir>/signing.key`, which
+/// the service makes at its first start (returned as the key to make).
 fn sidecar_keys(
     config_file: Option<&Path>,
     state_dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<backup_engine::ArchiveKeys, ConfigError> {
+) -> Result<(backup_engine::ArchiveKeys, Option<PathBuf>), ConfigError> {
     let file = match config_file {
         Some(path) => engine_config::read_file(path)?,
         None => engine_config::ConfigFile::default(),
     };
     let (encryption, mut signing) = engine_config::key_sections(env, file.encryption, file.signing);
+    let mut to_make = None;
     if signing.key_file.is_none() {
         let path = state_dir.join(DEFAULT_SIGNING_KEY);
-        if !path.exists() {
-            backup_engine::private_files::create_private_dir_all(state_dir).map_err(|error| {
-                ConfigError::Invalid {
-                    setting: "BACKUPD_STATE",
-                    reason: format!("cannot create {}: {error}", state_dir.display()),
-                }
-            })?;
-            let (_, key_id) = backup_engine::protection::generate_signing_key_file(&path)
-                .map_err(engine_config::ConfigError::from)?;
-            tracing::info!(path = %path.display(), %key_id, "signing key created");
+        if path.exists() {
+            signing.key_file = Some(path);
+        } else {
+            to_make = Some(path);
         }
-        signing.key_file = Some(path);
     }
-    Ok(backup_engine::ArchiveKeys::load(&encryption, &signing)
-        .map_err(engine_config::ConfigError::from)?)
+    let keys = backup_engine::ArchiveKeys::load(&encryption, &signing)
+        .map_err(engine_config::ConfigError::from)?;
+    Ok((keys, to_make))
 }
 
 /// The sidecar's own signing key in its state directory, when none is configured.
@@ -591,15 +591,19 @@ impl ServiceConfig {
                 &"none: this sidecar cannot open its own archives (verify, download and restore fail); set identity_file",
             );
         }
-        match keys.signing_public_key() {
-            Some(public) => line(
+        match (keys.signing_public_key(), &self.signing_key_to_make) {
+            (Some(public), _) => line(
                 "archives.signed_by",
                 &format!(
                     "{} ({public})",
                     keys.protection().signed_by.unwrap_or_default()
                 ),
             ),
-            None => line("archives.signed_by", &"(unsigned)"),
+            (None, Some(path)) => line(
+                "archives.signed_by",
+                &format!("a new key, made in {} at the first start", path.display()),
+            ),
+            (None, None) => line("archives.signed_by", &"(unsigned)"),
         }
         line("archives.trusted_keys", &keys.trusted_key_ids().join(", "));
         line("lang", &self.lang);
@@ -722,6 +726,46 @@ mod tests {
             text.contains("0.0.0.0:9000") && text.contains("mail:465"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn config_check_says_plainly_how_archives_are_protected_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let store_text = store.display().to_string();
+        let base = [
+            ODOO.as_slice(),
+            &[
+                ("BACKUPD_STORE", store_text.as_str()),
+                ("BACKUPD_TOKEN", "0123456789abcdef0123456789abcdef"),
+            ],
+        ]
+        .concat();
+        let config = load(&LoadOptions::default(), &env_of(&base)).unwrap();
+        let text = config.describe();
+        assert!(text.contains("STORED IN CLEAR"), "{text}");
+        assert!(
+            text.contains("made in") && text.contains("signing.key"),
+            "{text}"
+        );
+        assert!(!store.exists(), "reading the configuration wrote {store:?}");
+
+        let identity = dir.path().join("age.key");
+        let recipient = backup_engine::protection::generate_identity_file(&identity).unwrap();
+        let identity_text = identity.display().to_string();
+        let env = env_of(
+            &[
+                base.as_slice(),
+                &[("BACKUP_AGE_IDENTITY_FILE", identity_text.as_str())],
+            ]
+            .concat(),
+        );
+        let text = load(&LoadOptions::default(), &env).unwrap().describe();
+        assert!(
+            text.contains(&format!("encrypted with age to {recipient}")),
+            "{text}"
+        );
+        assert!(!text.contains("AGE-SECRET-KEY"), "{text}");
     }
 
     #[test]

@@ -95,7 +95,10 @@ impl ServiceBuilder {
     /// Recovers the jobs of a previous run, binds the address and starts serving. Queued work
     /// resumes at once.
     pub async fn start(self) -> Result<RunningService, StartError> {
-        let config = self.config;
+        let mut config = self.config;
+        if let Some(path) = config.signing_key_to_make.take() {
+            config.backup.keys = make_signing_key(&path, &config.backup.keys)?;
+        }
         let odoo = Arc::new(Odoo::new(config.odoo.clone().ok_or(StartError::NoOdoo)?));
         let store: Arc<dyn BackupStore> = match self.store {
             Some(store) => store,
@@ -310,4 +313,27 @@ async fn wait_for_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// Makes the sidecar's own signing key (no key was configured and the state directory has none
+/// yet) and returns the keys that sign with it.
+fn make_signing_key(
+    path: &std::path::Path,
+    keys: &backup_engine::ArchiveKeys,
+) -> Result<backup_engine::ArchiveKeys, StartError> {
+    let state_error = |reason: String| StartError::State {
+        path: path.to_owned(),
+        reason,
+    };
+    if !path.exists() {
+        if let Some(directory) = path.parent() {
+            backup_engine::private_files::create_private_dir_all(directory)
+                .map_err(|error| state_error(error.to_string()))?;
+        }
+        let (_, key_id) = backup_engine::protection::generate_signing_key_file(path)
+            .map_err(|error| state_error(error.to_string()))?;
+        tracing::info!(path = %path.display(), %key_id, "signing key made: archives are signed with it");
+    }
+    keys.with_signing_key_file(path)
+        .map_err(|error| state_error(error.to_string()))
 }

@@ -84,8 +84,9 @@ async fn marker_files_during_backup_and_restore(
         ..Options::default()
     })
     .await;
-    let company = harness.company(0);
-    let marker = format!("MARKER-{}-CLEAR-TEXT", std::process::id());
+    // The tenant the restore suites restore (on a real Odoo, a company fit for it).
+    let company = harness.company(1);
+    let marker = suite::unique_name("MARKER-CLEAR-TEXT");
     let odoo = harness
         .odoo_client()
         .await
@@ -155,7 +156,18 @@ async fn marker_files_during_backup_and_restore(
     let restored = harness.wait(&restore.job_id).await;
     assert_eq!(restored.state, JobState::Done, "{restored:?}");
     scanning.store(false, Ordering::Relaxed);
-    scanner.await.unwrap()
+    let found = scanner.await.unwrap();
+    // The partner made for the test goes again (its attachment with it).
+    let again = odoo
+        .search(
+            "res.partner",
+            &odoo_client::Domain::leaf("name", "=", marker.as_str()),
+            &odoo_client::SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    odoo.unlink("res.partner", &again).await.unwrap();
+    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -41,6 +41,9 @@ class QuelyosBackupDownloadController(http.Controller):
         if not backup:
             raise NotFound()
         file_name = backup.file_name or f"{backup.backup_id}.zip"
+        # The service stores encrypted archives as backup_….zip.age and hands out the
+        # ZIP they hold, decrypted as it streams: the user gets the .zip.
+        file_name = file_name.removesuffix(".age")
         try:
             upstream = env["quelyos.backup.sidecar"]._open_download(backup.backup_id)
         except UserError as error:

@@ -97,6 +97,16 @@ class TestDownload(HttpCase):
         self.assertEqual((audit.action, audit.user_id), ("download", self.admin))
         self.assertEqual(audit.company_id, self.tenant)
 
+    def test_an_encrypted_backup_downloads_as_the_zip_it_holds(self):
+        self.backup.file_name = "backup_boutique-sport_20260130_164220.zip.age"
+        self.authenticate("backup_admin", "backup_admin_pw")
+        response = self.url_open(self.url)
+        self.assertEqual(response.status_code, 200)
+        disposition = response.headers["Content-Disposition"]
+        self.assertIn("backup_boutique-sport_20260130_164220.zip", disposition)
+        self.assertNotIn(".age", disposition)
+        self.assertTrue(zipfile.ZipFile(io.BytesIO(response.content)).testzip() is None)
+
     def test_sidecar_down_gives_a_clear_page(self):
         point_at(self.env, closed_port_url())
         self.authenticate("backup_admin", "backup_admin_pw")

@@ -394,3 +394,25 @@ fn a_key_file_others_can_read_is_refused_with_how_to_fix_it() {
     .unwrap_err();
     assert!(matches!(error, KeyFileError::NotPrivate { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn a_version_1_archive_made_before_signing_still_verifies_as_unsigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_sample_with(dir.path(), ArchiveKeys::default()).await;
+    rewrite(
+        &path,
+        |name, content| {
+            if name != "metadata.json" {
+                return Some(content);
+            }
+            let mut metadata: serde_json::Value = serde_json::from_slice(&content).unwrap();
+            metadata["format_version"] = 1.into();
+            Some(serde_json::to_vec_pretty(&metadata).unwrap())
+        },
+        &[],
+    );
+    let verified = verify(&path, &ArchiveKeys::default()).unwrap();
+    assert_eq!(verified.metadata.format_version, 1);
+    assert_eq!(verified.signature, SignatureCheck::Unsigned);
+    assert_eq!(verified.opened_with, None);
+}

@@ -29,7 +29,7 @@ pub struct ArchiveKeys {
     inner: Arc<Keys>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Keys {
     recipients: Vec<x25519::Recipient>,
     identities: Vec<x25519::Identity>,
@@ -130,6 +130,22 @@ impl ArchiveKeys {
                 signing: signing_key,
                 trusted,
             }),
+        })
+    }
+
+    /// These keys with `path`'s signing key as the one that signs (and is trusted).
+    pub fn with_signing_key_file(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<ArchiveKeys, KeyFileError> {
+        let key = files::read_signing_key(path)?;
+        let mut keys = (*self.inner).clone();
+        if !keys.trusted.iter().any(|known| known.key_id == key.key_id) {
+            keys.trusted.insert(0, key.trusted());
+        }
+        keys.signing = Some(key);
+        Ok(ArchiveKeys {
+            inner: Arc::new(keys),
         })
     }
 

@@ -10,6 +10,7 @@ use std::io::Cursor;
 use serde::{Deserialize, Serialize};
 
 /// A signing key: minisign's unencrypted secret key and its public half.
+#[derive(Clone)]
 pub(crate) struct SigningKey {
     secret: minisign::SecretKey,
     public: minisign::PublicKey,
@@ -17,6 +18,7 @@ pub(crate) struct SigningKey {
 }
 
 /// A public key whose signatures are trusted.
+#[derive(Clone)]
 pub(crate) struct TrustedKey {
     pub key_id: String,
     public: minisign::PublicKey,

@@ -304,6 +304,7 @@ pub fn service_config(
         config_file: None,
         generated_token: false,
         temporary_store: false,
+        signing_key_to_make: None,
     }
 }
 
