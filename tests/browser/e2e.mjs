@@ -150,6 +150,10 @@ async function startSidecar() {
   const port = await freePort();
   const token = crypto.randomBytes(24).toString("hex");
   const store = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-backup-e2e-store-"));
+  // Archives are encrypted, as README's set-up makes them: an age key made by `keygen`.
+  const identity = path.join(store, "..", `${path.basename(store)}-age.key`);
+  const keygen = spawnSync(SIDECAR_BIN, ["keygen", "--out", identity], { encoding: "utf8" });
+  if (keygen.status !== 0) fail(`tenant-backup keygen failed: ${keygen.stderr}`);
   const logPath = path.join(OUT_DIR, "sidecar.log");
   const logFd = fs.openSync(logPath, "w");
   sidecarLog = logPath;
@@ -169,11 +173,12 @@ async function startSidecar() {
       BACKUPD_TOKEN: token,
       BACKUPD_STORE: store,
       BACKUPD_SHUTDOWN_GRACE: "5",
+      BACKUP_AGE_IDENTITY_FILE: identity,
     },
     stdio: ["ignore", logFd, logFd],
   });
   fs.closeSync(logFd);
-  const sidecar = { child, port, token, store, logPath, url: `http://127.0.0.1:${port}`, exited: false };
+  const sidecar = { child, port, token, store, identity, logPath, url: `http://127.0.0.1:${port}`, exited: false };
   child.on("exit", (code, signal) => {
     sidecar.exited = true;
     sidecar.exit = signal || code;
@@ -211,6 +216,7 @@ async function stopSidecar(sidecar) {
     }
   }
   fs.rmSync(sidecar.store, { recursive: true, force: true });
+  fs.rmSync(sidecar.identity, { force: true });
   log(`backup service stopped (${sidecar.exit})`);
 }
 
@@ -605,13 +611,20 @@ async function main() {
       if (failure) fail(`download failed: ${failure}`);
       zipPath = path.join(downloadDir, download.suggestedFilename());
       await download.saveAs(zipPath);
-      if (download.suggestedFilename() !== backupRecord.file_name) {
-        fail(`downloaded ${download.suggestedFilename()}, expected ${backupRecord.file_name}`);
+      // Stored encrypted (….zip.age), handed out as the ZIP it holds, decrypted.
+      if (!backupRecord.file_name.endsWith(".zip.age")) {
+        fail(`the backup ${backupRecord.file_name} is not stored encrypted`);
+      }
+      const expected = backupRecord.file_name.replace(/\.age$/, "");
+      if (download.suggestedFilename() !== expected) {
+        fail(`downloaded ${download.suggestedFilename()}, expected ${expected}`);
       }
       const check = spawnSync("unzip", ["-t", zipPath], { encoding: "utf8" });
       if (check.status !== 0) fail(`unzip -t ${zipPath} failed:\n${check.stdout}${check.stderr}`);
       const bytes = fs.statSync(zipPath).size;
-      if (bytes !== backupRecord.size) fail(`downloaded ${bytes} bytes, the backup has ${backupRecord.size}`);
+      if (!(bytes > 0 && bytes < backupRecord.size)) {
+        fail(`downloaded ${bytes} bytes for an encrypted backup of ${backupRecord.size}`);
+      }
       const summary = check.stdout.trim().split("\n").pop();
       return `${download.suggestedFilename()}, ${bytes} bytes, unzip -t: ${summary}`;
     });
