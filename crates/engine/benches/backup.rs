@@ -253,7 +253,7 @@ async fn protection(target: &Target, out: &Path, keys: &[(String, String)]) {
     )
     .expect("the bench keys");
     let (mut clear, mut sealed) = (Vec::new(), Vec::new());
-    let (mut clear_peak, mut sealed_peak) = (0_u64, 0_u64);
+    let (mut clear_peak, mut sealed_peak) = (Vec::new(), Vec::new());
     let (mut clear_verify, mut sealed_verify) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         for encrypted in [false, true] {
@@ -273,11 +273,11 @@ async fn protection(target: &Target, out: &Path, keys: &[(String, String)]) {
             assert_eq!(verified.signature.is_trusted(), encrypted);
             if encrypted {
                 sealed.push(seconds);
-                sealed_peak = sealed_peak.max(peak);
+                sealed_peak.push(peak as f64 / 1024.0);
                 sealed_verify.push(verify_seconds);
             } else {
                 clear.push(seconds);
-                clear_peak = clear_peak.max(peak);
+                clear_peak.push(peak as f64 / 1024.0);
                 clear_verify.push(verify_seconds);
             }
             std::fs::remove_dir_all(&directory).ok();
@@ -304,17 +304,26 @@ async fn protection(target: &Target, out: &Path, keys: &[(String, String)]) {
         sealed_verify,
         sealed_verify / clear_verify
     );
+    // A backup's peak varies from run to run with how reads and writes interleave: the
+    // median of the rounds is compared, the highest is shown.
+    let (clear_highest, sealed_highest) = (
+        clear_peak.iter().copied().fold(0.0, f64::max),
+        sealed_peak.iter().copied().fold(0.0, f64::max),
+    );
+    let (clear_peak, sealed_peak) = (median(clear_peak), median(sealed_peak));
     println!(
-        "{:<44} {:>11.1} MB / {:.1} MB",
-        "peak memory, clear / encrypted",
-        clear_peak as f64 / 1024.0,
-        sealed_peak as f64 / 1024.0
+        "{:<44} {:>11.1} MB / {:.1} MB (highest {:.1} / {:.1})",
+        "peak memory (median), clear / encrypted",
+        clear_peak,
+        sealed_peak,
+        clear_highest,
+        sealed_highest
     );
     println!(
         "targets: backup ≤ 1.15×: {}; verify ≤ 1.3×: {}; peak memory within 20 MB: {}",
         verdict(sealed <= clear * 1.15),
         verdict(sealed_verify <= clear_verify * 1.3),
-        verdict(sealed_peak <= clear_peak + 20 * 1024)
+        verdict(sealed_peak <= clear_peak + 20.0)
     );
 }
 

@@ -114,7 +114,8 @@ impl Source {
         path: &Path,
         identities: &[x25519::Identity],
     ) -> Result<(Source, Option<String>), OpenError> {
-        let open = || File::open(path).map(|file| BufReader::with_capacity(BUFFER, file));
+        // A small buffer: readers seek from entry to entry, and a seek empties the buffer.
+        let open = || File::open(path).map(BufReader::new);
         if !is_sealed(path).map_err(OpenError::Io)? {
             return Ok((Source::Plain(open().map_err(OpenError::Io)?), None));
         }
