@@ -416,3 +416,34 @@ async fn a_version_1_archive_made_before_signing_still_verifies_as_unsigned() {
     assert_eq!(verified.signature, SignatureCheck::Unsigned);
     assert_eq!(verified.opened_with, None);
 }
+
+#[tokio::test]
+async fn an_offline_escrow_key_opens_every_archive_the_sidecar_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sidecar = test_keys(dir.path(), "sidecar");
+    let escrow = test_keys(dir.path(), "escrow");
+    let keys = ArchiveKeys::load(
+        &EncryptionSection {
+            identity_file: Some(sidecar.identity_file.clone()),
+            recipients: vec![escrow.recipient.clone()],
+        },
+        &SigningSection::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        keys.recipient_names(),
+        vec![sidecar.recipient.clone(), escrow.recipient.clone()]
+    );
+    let path = write_sample_with(&dir.path().join("out"), keys).await;
+    // The escrow identity alone, as the administrator would hold it offline.
+    let verified = verify(&path, &load(&[&escrow.identity_file], None, &[])).unwrap();
+    assert_eq!(
+        verified.opened_with.as_deref(),
+        Some(escrow.recipient.as_str())
+    );
+    let verified = verify(&path, &load(&[&sidecar.identity_file], None, &[])).unwrap();
+    assert_eq!(
+        verified.opened_with.as_deref(),
+        Some(sidecar.recipient.as_str())
+    );
+}
