@@ -206,19 +206,34 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool, as_stored: bool
         }
     };
     tracing::info!(%backup_id, size = archive.size, "download started");
-    let body = if head {
-        HttpBody::empty()
-    } else {
-        let stream = ReaderStream::with_capacity(archive.reader, DOWNLOAD_CHUNK);
-        let guarded = GuardedStream {
-            stream,
-            _guard: guard,
-        };
-        HttpBody::new(StreamBody::new(guarded.map(|chunk| {
-            chunk
-                .map(Frame::data)
-                .map_err(|error| Box::new(error) as BoxError)
-        })))
+    let stream = (!head).then(|| ReaderStream::with_capacity(archive.reader, DOWNLOAD_CHUNK));
+    archive_response(stream, guard, archive.size, &archive.file_name)
+}
+
+/// A download's response: `stream` (none for `HEAD`) as the body, the backup kept in use by
+/// `guard` until the body is dropped.
+fn archive_response<S>(
+    stream: Option<S>,
+    guard: InUseGuard,
+    size: u64,
+    file_name: &str,
+) -> HttpResponse
+where
+    S: futures::Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
+{
+    let body = match stream {
+        None => HttpBody::empty(),
+        Some(stream) => {
+            let guarded = GuardedStream {
+                stream,
+                _guard: guard,
+            };
+            HttpBody::new(StreamBody::new(guarded.map(|chunk| {
+                chunk
+                    .map(Frame::data)
+                    .map_err(|error| Box::new(error) as BoxError)
+            })))
+        }
     };
     let mut response = HttpResponse::new(body);
     let headers = response.headers_mut();
@@ -226,9 +241,8 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool, as_stored: bool
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/zip"),
     );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(archive.size));
-    if let Ok(disposition) =
-        HeaderValue::from_str(&format!("attachment; filename=\"{}\"", archive.file_name))
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
     {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
@@ -269,60 +283,36 @@ async fn download_decrypted(
         .unwrap_or(&backup.file_name)
         .to_owned();
     tracing::info!(backup_id = %backup.backup_id, size, "download (decrypted) started");
-    let body = if head {
-        HttpBody::empty()
-    } else {
-        let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-        tokio::task::spawn_blocking(move || {
-            let _local = local; // a temporary copy lives until the last byte is read
-            loop {
-                let mut chunk = vec![0_u8; DOWNLOAD_CHUNK];
-                let read = match std::io::Read::read(&mut zip, &mut chunk) {
-                    Ok(0) => return,
-                    Ok(read) => read,
-                    Err(error) => {
-                        tracing::error!(%error, "download stopped: the archive cannot be decrypted");
-                        let _ = sender.blocking_send(Err(error));
-                        return;
-                    }
-                };
-                chunk.truncate(read);
-                if sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
-                    return; // the client went away
-                }
-            }
-        });
-        let guarded = GuardedStream {
-            stream: tokio_stream_of(receiver),
-            _guard: guard,
-        };
-        HttpBody::new(StreamBody::new(guarded.map(|chunk| {
-            chunk
-                .map(Frame::data)
-                .map_err(|error| Box::new(error) as BoxError)
-        })))
-    };
-    let mut response = HttpResponse::new(body);
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    if head {
+        return archive_response(None::<ChunkStream>, guard, size, &file_name);
     }
-    response
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let _local = local; // a temporary copy lives until the last byte is read
+        loop {
+            let mut chunk = vec![0_u8; DOWNLOAD_CHUNK];
+            let read = match std::io::Read::read(&mut zip, &mut chunk) {
+                Ok(0) => return,
+                Ok(read) => read,
+                Err(error) => {
+                    tracing::error!(%error, "download stopped: the archive cannot be decrypted");
+                    let _ = sender.blocking_send(Err(error));
+                    return;
+                }
+            };
+            chunk.truncate(read);
+            if sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                return; // the client went away
+            }
+        }
+    });
+    archive_response(Some(stream_of(receiver)), guard, size, &file_name)
 }
 
-/// A channel's receiver as a stream.
-fn tokio_stream_of<T>(
-    mut receiver: tokio::sync::mpsc::Receiver<T>,
-) -> Pin<Box<dyn futures::Stream<Item = T> + Send>>
-where
-    T: Send + 'static,
-{
+type ChunkStream = Pin<Box<dyn futures::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// A channel's receiver of chunks as a stream.
+fn stream_of(mut receiver: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> ChunkStream {
     Box::pin(futures::stream::poll_fn(move |context| {
         receiver.poll_recv(context)
     }))

@@ -141,6 +141,22 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
         .unwrap();
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, length);
+    // HEAD gives the same headers and no body.
+    let head = reqwest::Client::new()
+        .head(format!(
+            "{}/backups/{}/download",
+            harness.url, started.backup_id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-length"],
+        length.to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
     let downloaded = harness.dir.path().join(zip_name);
     std::fs::write(&downloaded, &bytes).unwrap();
     let unzip = std::process::Command::new("unzip")

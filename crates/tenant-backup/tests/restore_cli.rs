@@ -21,23 +21,26 @@ struct KeyFiles {
 
 fn key_files() -> &'static KeyFiles {
     static KEYS: std::sync::OnceLock<KeyFiles> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        let directory = tempfile::tempdir().unwrap().keep();
-        let keys = KeyFiles {
-            identity: directory.join("age.key"),
-            signing: directory.join("signing.key"),
-        };
-        for (path, signing) in [(&keys.identity, false), (&keys.signing, true)] {
-            let mut command = Command::new(BINARY);
-            command.arg("keygen").arg("--out").arg(path);
-            if signing {
-                command.arg("--signing");
-            }
-            let output = command.output().unwrap();
-            assert!(output.status.success(), "{}", text(&output.stderr));
+    KEYS.get_or_init(|| keygen(&tempfile::tempdir().unwrap().keep(), ""))
+}
+
+/// `tenant-backup keygen` into `directory`: an age identity and a signing key, their file
+/// names starting with `prefix`.
+fn keygen(directory: &Path, prefix: &str) -> KeyFiles {
+    let keys = KeyFiles {
+        identity: directory.join(format!("{prefix}age.key")),
+        signing: directory.join(format!("{prefix}signing.key")),
+    };
+    for (path, signing) in [(&keys.identity, false), (&keys.signing, true)] {
+        let mut command = Command::new(BINARY);
+        command.arg("keygen").arg("--out").arg(path);
+        if signing {
+            command.arg("--signing");
         }
-        keys
-    })
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    keys
 }
 
 fn tenant_backup(simulator: &Simulator) -> Command {
@@ -346,24 +349,6 @@ async fn a_restore_killed_after_odoo_created_a_batch_creates_nothing_twice_when_
     );
 }
 
-/// `tenant-backup keygen` into `directory`: an age identity and a signing key.
-fn other_keys(directory: &Path) -> KeyFiles {
-    let keys = KeyFiles {
-        identity: directory.join("other-age.key"),
-        signing: directory.join("other-signing.key"),
-    };
-    for (path, signing) in [(&keys.identity, false), (&keys.signing, true)] {
-        let mut command = Command::new(BINARY);
-        command.arg("keygen").arg("--out").arg(path);
-        if signing {
-            command.arg("--signing");
-        }
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{}", text(&output.stderr));
-    }
-    keys
-}
-
 /// Each way an archive can fail to be the sidecar's own is refused before the first write,
 /// naming the cause: a key that does not open it, a changed byte, a signature by a key not
 /// trusted here (unless the operator allows it), and a key file others can read.
@@ -374,7 +359,7 @@ async fn an_archive_the_sidecar_cannot_open_or_trust_is_refused_naming_why_and_w
         add_shop_tenant(db, &TenantSpec::new("Marque Mode", TenantSize::Small, 9)).company_id
     });
     let (out, archive) = back_up(&simulator, tenant).await;
-    let other = other_keys(out.path());
+    let other = keygen(out.path(), "other-");
     let refused = |output: &Output, cause: &str| {
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{stderr}");
