@@ -71,8 +71,8 @@ pub use store::{
     ArchiveStream, BackupStore, LocalArchive, LocalStore, StoreError, is_valid_backup_id,
 };
 pub use wire::{
-    AddonHealth, Backup, BackupList, BackupStarted, BackupStatus, Deleted, Health, Job, JobCounts,
-    JobKind, JobResult, JobStarted, JobState, NextRun, NotificationStatus, OdooHealth, Origin,
-    RestoreFailure, RestoreModelLine, RestoreRefusal, RestoreReportView, SkippedSchedule,
-    StartedSchedule, TenantList, TenantParam, TickResult, Verified, format_utc,
+    AddonHealth, ArchivesHealth, Backup, BackupList, BackupStarted, BackupStatus, Deleted, Health,
+    Job, JobCounts, JobKind, JobResult, JobStarted, JobState, NextRun, NotificationStatus,
+    OdooHealth, Origin, RestoreFailure, RestoreModelLine, RestoreRefusal, RestoreReportView,
+    SkippedSchedule, StartedSchedule, TenantList, TenantParam, TickResult, Verified, format_utc,
 };

@@ -118,15 +118,7 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     );
 
     // The download is the user guide's ZIP, decrypted as it streams; `unzip -t` accepts it.
-    let response = reqwest::Client::new()
-        .get(format!(
-            "{}/backups/{}/download",
-            harness.url, started.backup_id
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let response = download(&harness, reqwest::Method::GET, &started.backup_id, "").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
     let zip_name = backup.file_name.strip_suffix(".age").unwrap();
@@ -142,15 +134,7 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, length);
     // HEAD gives the same headers and no body.
-    let head = reqwest::Client::new()
-        .head(format!(
-            "{}/backups/{}/download",
-            harness.url, started.backup_id
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let head = download(&harness, reqwest::Method::HEAD, &started.backup_id, "").await;
     assert_eq!(head.status(), 200);
     assert_eq!(
         head.headers()["content-length"],
@@ -174,15 +158,13 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     assert!(sound.signature.is_trusted(), "{:?}", sound.signature);
 
     // As stored, on request: the encrypted file, which the standard `age` tool opens.
-    let stored = reqwest::Client::new()
-        .get(format!(
-            "{}/backups/{}/download?encrypted=true",
-            harness.url, started.backup_id
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let stored = download(
+        &harness,
+        reqwest::Method::GET,
+        &started.backup_id,
+        "?encrypted=true",
+    )
+    .await;
     assert_eq!(stored.status(), 200);
     let stored = stored.bytes().await.unwrap();
     assert_eq!(stored.len() as u64, backup.size_bytes);
@@ -614,4 +596,22 @@ async fn a_backup_in_use_is_not_deleted_and_an_unfinished_one_is_not_downloaded(
             }
         }
     }
+}
+
+/// `GET` or `HEAD` of a backup's download, with the token, `query` appended.
+async fn download(
+    harness: &Harness,
+    method: reqwest::Method,
+    backup_id: &str,
+    query: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(
+            method,
+            format!("{}/backups/{backup_id}/download{query}", harness.url),
+        )
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use backup_service::{BackupApiClient, JobState, TenantParam};
+use backup_service::{ArchivesHealth, BackupApiClient, JobState, TenantParam};
 use base64::Engine as _;
 use odoo_client::{Context, Record};
 use serde_json::json;
@@ -75,10 +75,10 @@ fn files_holding(root: &Path, marker: &[u8]) -> Vec<String> {
 
 /// Puts the marker into the tenant (a partner's name, an attachment's content), backs it up,
 /// deletes the partner and restores it with a safety backup, scanning the sidecar's files the
-/// whole time; returns every file seen holding the marker.
+/// whole time; returns every file seen holding the marker, and what `health` says of archives.
 async fn marker_files_during_backup_and_restore(
     adjust: fn(&mut backup_service::ServiceConfig),
-) -> Vec<String> {
+) -> (Vec<String>, ArchivesHealth) {
     let harness = Harness::start(Options {
         adjust: Some(adjust),
         ..Options::default()
@@ -157,6 +157,13 @@ async fn marker_files_during_backup_and_restore(
     assert_eq!(restored.state, JobState::Done, "{restored:?}");
     scanning.store(false, Ordering::Relaxed);
     let found = scanner.await.unwrap();
+    let archives = harness
+        .client
+        .health()
+        .await
+        .unwrap()
+        .archives
+        .expect("health tells the token holder how archives are stored");
     // The partner made for the test goes again (its attachment with it).
     let again = odoo
         .search(
@@ -167,20 +174,33 @@ async fn marker_files_during_backup_and_restore(
         .await
         .unwrap();
     odoo.unlink("res.partner", &again).await.unwrap();
-    found
+    (found, archives)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_encryption_on_no_file_of_the_sidecar_ever_holds_tenant_data_in_clear() {
-    let found = marker_files_during_backup_and_restore(uncompressed).await;
+    let (found, archives) = marker_files_during_backup_and_restore(uncompressed).await;
     assert!(found.is_empty(), "tenant data in clear in {found:#?}");
+    assert!(
+        archives.encrypted && archives.warning.is_none(),
+        "{archives:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_search_finds_the_data_when_archives_are_stored_in_clear() {
-    let found = marker_files_during_backup_and_restore(uncompressed_in_clear).await;
+    let (found, archives) = marker_files_during_backup_and_restore(uncompressed_in_clear).await;
     assert!(
         found.iter().any(|path| path.ends_with(".zip")),
         "the search should see the marker in an archive in clear: {found:#?}"
+    );
+    // And health says so plainly.
+    assert!(!archives.encrypted, "{archives:?}");
+    assert!(
+        archives
+            .warning
+            .as_deref()
+            .is_some_and(|warning| warning.contains("stored in clear")),
+        "{archives:?}"
     );
 }
