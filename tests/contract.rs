@@ -853,3 +853,130 @@ async fn write_takes_its_values_by_position_even_where_odoo_renames_them() {
         );
     });
 }
+
+/// A language other than Odoo's source language that the target has active (the simulator's
+/// French is activated here; a real Odoo must have one installed).
+async fn another_active_language(target: &OdooTarget, client: &OdooClient) -> String {
+    if let Some(simulator) = target.simulator() {
+        simulator.with_db(|db| db.activate_language("fr_FR"));
+    }
+    let rows = client
+        .search_read(
+            "res.lang",
+            &Domain::leaf("active", "=", true),
+            &strings(&["code"]),
+            &SearchOptions::ordered_by("code"),
+        )
+        .await
+        .expect("list the active languages");
+    rows.iter()
+        .filter_map(|row| row["code"].as_str())
+        .find(|code| *code != "en_US")
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: the suites need a language other than English installed (French, say)",
+                target.label
+            )
+        })
+        .to_owned()
+}
+
+#[tokio::test]
+async fn translatable_values_are_read_and_written_per_language() {
+    for_each_protocol!(|target, client| {
+        let (tenant, _) = target.two_tenants(&client).await;
+        let lang = another_active_language(&target, &client).await;
+        let fields = client.fields_get("product.template").await.unwrap();
+        assert!(
+            fields["name"].translate,
+            "{}: product names are translatable",
+            target.label
+        );
+        let in_lang = |code: &str| {
+            client.with_context(Context::company(tenant.id).with_archived().with_lang(code))
+        };
+        let (source, translated) = (in_lang("en_US"), in_lang(&lang));
+        let name_in = |reader: &OdooClient, id: i64| {
+            let reader = reader.clone();
+            async move {
+                reader
+                    .read("product.template", &[id], &strings(&["name"]))
+                    .await
+                    .unwrap()[0]["name"]
+                    .clone()
+            }
+        };
+        let name = unique_name("contract translation");
+        let ids = source
+            .create(
+                "product.template",
+                vec![values(
+                    json!({"name": format!("{name} (EN)"), "company_id": tenant.id}),
+                )],
+            )
+            .await
+            .expect("create in the source language");
+        let id = ids[0];
+        assert_eq!(
+            name_in(&translated, id).await,
+            json!(format!("{name} (EN)")),
+            "{}: a value without a translation of its own reads as the source value",
+            target.label
+        );
+        translated
+            .write(
+                "product.template",
+                &ids,
+                values(json!({"name": format!("{name} (FR)")})),
+            )
+            .await
+            .expect("write in the other language");
+        assert_eq!(
+            name_in(&translated, id).await,
+            json!(format!("{name} (FR)")),
+            "{}",
+            target.label
+        );
+        assert_eq!(
+            name_in(&source, id).await,
+            json!(format!("{name} (EN)")),
+            "{}: writing one language leaves the source value alone",
+            target.label
+        );
+        source
+            .write(
+                "product.template",
+                &ids,
+                values(json!({"name": format!("{name} (EN 2)")})),
+            )
+            .await
+            .expect("write in the source language");
+        assert_eq!(
+            name_in(&translated, id).await,
+            json!(format!("{name} (FR)")),
+            "{}: writing the source value leaves a translation alone",
+            target.label
+        );
+        let plain = client.with_context(Context::company(tenant.id));
+        assert_eq!(
+            name_in(&plain, id).await,
+            json!(format!("{name} (EN 2)")),
+            "{}: without a language in the context, the external API reads the source value",
+            target.label
+        );
+        let inactive = client.with_context(Context::company(tenant.id).with_lang("de_DE"));
+        let error = inactive
+            .read("product.template", &ids, &strings(&["name"]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, OdooError::UserError { message, .. } if message.contains("Invalid language code")),
+            "{}: a language that is not active is refused: {error:?}",
+            target.label
+        );
+        source
+            .unlink("product.template", &ids)
+            .await
+            .expect("unlink");
+    });
+}

@@ -88,6 +88,23 @@ pub fn load(db: &mut Database, config: &SimConfig) {
             Some(&xmlid),
         );
     }
+    // Only English is active, as in a new database; tests activate French.
+    for (id, code, name, active) in [
+        (1, "en_US", "English (US)", true),
+        (29, "fr_FR", "French / Français", false),
+        (30, "de_DE", "German / Deutsch", false),
+    ] {
+        put(
+            db,
+            "res.lang",
+            id,
+            json!({"name": name, "code": code, "iso_code": &code[..2], "url_code": &code[..2], "active": active, "direction": "ltr"}),
+            Some(&format!(
+                "base.lang_{}",
+                if code == "en_US" { "en" } else { &code[..2] }
+            )),
+        );
+    }
 
     put(
         db,

@@ -728,6 +728,17 @@ pub fn read(
 
 /// A field's value as `read` returns it.
 fn read_value(db: &Database, env: &Env, model: &Model, record: &Record, field: &FieldDef) -> Value {
+    // A translatable field answers its value in the context's language, or the source value
+    // when it has none of its own there.
+    if field.translate == Some(true)
+        && let Some(lang) = &env.lang
+        && let Some(translated) = record.translation(field.name, lang)
+    {
+        return match translated {
+            Value::Null => Value::Bool(false),
+            other => other.clone(),
+        };
+    }
     let value = compute::domain_value(db, model, record, field);
     match field.kind {
         FieldKind::Many2one => match value.as_i64() {
@@ -1049,8 +1060,8 @@ fn create_one(
 ) -> Result<i64, OdooException> {
     let split = split_values(model, vals)?;
     let mut record = Record::default();
-    for (name, value) in split.plain {
-        record.put(name, value);
+    for (name, value) in &split.plain {
+        record.put(name, value.clone());
     }
     if let Some((inverse, parent_id)) = parent {
         record.put(inverse, json!(parent_id));
@@ -1064,7 +1075,17 @@ fn create_one(
     }
     compute::fill_defaults(db, model.name(), &mut record, Some(env));
     check_required(model, &record)?;
+    // Created in another language, a translatable value is both the source value and that
+    // language's own.
+    let translated: Vec<(&'static str, &str, Value)> = split
+        .plain
+        .iter()
+        .filter_map(|(name, value)| Some((*name, translated_in(env, model, name)?, value.clone())))
+        .collect();
     let id = db.insert(model.name(), record);
+    for (name, lang, value) in translated {
+        db.put_translation(model.name(), id, name, lang, value);
+    }
     journal.created.push((model.name(), id));
     for (field, value) in &split.binaries {
         remember_attachments(db, model.name(), id, field, journal);
@@ -1094,6 +1115,12 @@ fn create_one(
         return Err(rules::rule_error(db, env, model, Operation::Create, &[id]));
     }
     Ok(id)
+}
+
+/// The language a value of this field is written in, when it is not the source value.
+fn translated_in<'e>(env: &'e Env, model: &Model, field: &str) -> Option<&'e str> {
+    let lang = env.lang.as_deref()?;
+    (model.field(field)?.translate == Some(true)).then_some(lang)
 }
 
 fn remember_attachments(db: &Database, model: &str, id: i64, field: &str, journal: &mut Journal) {
@@ -1336,7 +1363,10 @@ fn write_records(
     for id in ids {
         journal.remember(db, model.name(), *id);
         for (name, value) in &split.plain {
-            db.set(model.name(), *id, name, value.clone());
+            match translated_in(env, model, name) {
+                Some(lang) => db.put_translation(model.name(), *id, name, lang, value.clone()),
+                None => db.set(model.name(), *id, name, value.clone()),
+            }
         }
         for (field, commands) in &split.x2many {
             if field.kind == FieldKind::Many2many {

@@ -21,6 +21,9 @@ pub struct Env {
     pub context: Map<String, Value>,
     /// `active_test` from the context (true unless set to false).
     pub active_test: bool,
+    /// The context's language when it is not `en_US`: translatable fields are read and written
+    /// in it.
+    pub lang: Option<String>,
     user_name: String,
     user_companies: Vec<i64>,
     /// Partners of internal users: the partner rule always lets them through.
@@ -59,6 +62,15 @@ impl Env {
             .get("active_test")
             .map(|value| !matches!(value, Value::Bool(false)))
             .unwrap_or(true);
+        let lang = match context.get("lang").and_then(Value::as_str) {
+            None | Some("en_US") => None,
+            Some(code) if db.language_active(code) => Some(code.to_owned()),
+            Some(code) => {
+                return Err(OdooException::user_error(format!(
+                    "Invalid language code: {code}"
+                )));
+            }
+        };
         let internal_partners = db
             .table("res.users")
             .values()
@@ -75,6 +87,7 @@ impl Env {
             company,
             context,
             active_test,
+            lang,
             user_name,
             user_companies,
             internal_partners,

@@ -18,6 +18,9 @@ use crate::registry::{FieldKind, Registry};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     values: BTreeMap<&'static str, Value>,
+    /// Translatable fields' values in the languages other than `en_US` that have one of their
+    /// own: field → language → value (Odoo keeps them in the same jsonb column).
+    translations: BTreeMap<&'static str, BTreeMap<String, Value>>,
 }
 
 impl Record {
@@ -63,6 +66,18 @@ impl Record {
 
     pub(crate) fn put(&mut self, field: &'static str, value: Value) {
         self.values.insert(field, value);
+    }
+
+    /// A translatable field's own value in `lang` (not `en_US`), if it has one.
+    pub fn translation(&self, field: &str, lang: &str) -> Option<&Value> {
+        self.translations.get(field)?.get(lang)
+    }
+
+    pub(crate) fn put_translation(&mut self, field: &'static str, lang: &str, value: Value) {
+        self.translations
+            .entry(field)
+            .or_default()
+            .insert(lang.to_owned(), value);
     }
 }
 
@@ -241,6 +256,79 @@ impl Database {
             self.set(model.name(), id, field.name, value);
         }
         compute::after_change(self, model.name(), &[id], None);
+    }
+
+    /// Activates a language (`fr_FR`, `de_DE`), as installing it in Odoo does: calls may then
+    /// name it in their context, and translatable fields keep a value in it.
+    ///
+    /// Panics on a language the simulator does not know.
+    pub fn activate_language(&mut self, code: &str) {
+        let id = self
+            .language_id(code)
+            .unwrap_or_else(|| panic!("activate_language: unknown language {code}"));
+        self.set("res.lang", id, "active", Value::Bool(true));
+    }
+
+    /// Whether calls may name `code` in their context: `en_US`, or an active language.
+    pub fn language_active(&self, code: &str) -> bool {
+        code == "en_US"
+            || self
+                .language_id(code)
+                .and_then(|id| self.get("res.lang", id))
+                .is_some_and(|lang| lang.flag("active"))
+    }
+
+    fn language_id(&self, code: &str) -> Option<i64> {
+        self.table("res.lang")
+            .iter()
+            .find(|(_, lang)| lang.text("code") == Some(code))
+            .map(|(id, _)| *id)
+    }
+
+    /// Sets a translatable field's value in `lang` without any check, as a user typing in that
+    /// language does (`en_US` sets the source value).
+    ///
+    /// Panics on an unknown model, record or field, a field that is not translatable or a
+    /// language that is not active.
+    pub fn set_translation(&mut self, model: &str, id: i64, field: &str, lang: &str, value: Value) {
+        let model = Registry::get()
+            .model(model)
+            .unwrap_or_else(|| panic!("set_translation: unknown model {model}"));
+        let field = model
+            .field(field)
+            .unwrap_or_else(|| panic!("set_translation: unknown field {}.{field}", model.name()));
+        assert!(
+            field.translate == Some(true),
+            "set_translation: {}.{} is not translatable",
+            model.name(),
+            field.name
+        );
+        assert!(
+            self.language_active(lang),
+            "set_translation: {lang} is not active"
+        );
+        assert!(
+            self.get(model.name(), id).is_some(),
+            "set_translation: no record {}({id})",
+            model.name()
+        );
+        self.put_translation(model.name(), id, field.name, lang, value);
+    }
+
+    /// Keeps `value` as the field's value in `lang`; `en_US` is the source value itself.
+    pub(crate) fn put_translation(
+        &mut self,
+        model: &'static str,
+        id: i64,
+        field: &'static str,
+        lang: &str,
+        value: Value,
+    ) {
+        if lang == "en_US" {
+            self.set(model, id, field, value);
+        } else if let Some(record) = self.tables.get_mut(model).and_then(|t| t.get_mut(&id)) {
+            record.put_translation(field, lang, value);
+        }
     }
 
     /// Deletes a record without any check (no cascade): for tests that simulate data loss.

@@ -1268,3 +1268,113 @@ async fn partner_share_tells_internal_users_partners_from_customers() {
         .await;
     assert!(shared.as_i64().unwrap() > 0);
 }
+
+#[tokio::test]
+async fn translatable_fields_keep_a_value_per_active_language() {
+    let (sim, a, _) = two_tenants().await;
+    let wire = Wire::new(&sim);
+    let in_lang = |lang: &str| json!({"allowed_company_ids": [a.company_id], "lang": lang});
+    assert_eq!(
+        wire.fails(
+            "res.partner",
+            "search_read",
+            json!([[]]),
+            json!({"fields": ["name"], "context": in_lang("fr_FR")})
+        )
+        .await,
+        (
+            "odoo.exceptions.UserError".into(),
+            "Invalid language code: fr_FR".into()
+        ),
+        "a language that is not active is refused, as Odoo does"
+    );
+    sim.with_db(|db| db.activate_language("fr_FR"));
+    let name_in = |id: i64, lang: &'static str| {
+        let wire = &wire;
+        let context = in_lang(lang);
+        async move {
+            wire.ok(
+                "product.template",
+                "read",
+                json!([[id]]),
+                json!({"fields": ["name"], "context": context}),
+            )
+            .await[0]["name"]
+                .clone()
+        }
+    };
+
+    let football = wire
+        .ok(
+            "product.template",
+            "create",
+            json!([{"name": "Football (EN)", "company_id": a.company_id}]),
+            json!({"context": in_lang("en_US")}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        name_in(football, "fr_FR").await,
+        json!("Football (EN)"),
+        "without a value of its own, French reads the source value"
+    );
+    wire.ok(
+        "product.template",
+        "write",
+        json!([[football], {"name": "Ballon (FR)"}]),
+        json!({"context": in_lang("fr_FR")}),
+    )
+    .await;
+    assert_eq!(name_in(football, "fr_FR").await, json!("Ballon (FR)"));
+    assert_eq!(
+        name_in(football, "en_US").await,
+        json!("Football (EN)"),
+        "writing French leaves English alone"
+    );
+    wire.ok(
+        "product.template",
+        "write",
+        json!([[football], {"name": "Soccer ball (EN)"}]),
+        json!({"context": in_lang("en_US")}),
+    )
+    .await;
+    assert_eq!(
+        name_in(football, "fr_FR").await,
+        json!("Ballon (FR)"),
+        "writing English leaves French alone"
+    );
+    let no_lang = wire
+        .ok(
+            "product.template",
+            "read",
+            json!([[football]]),
+            json!({"fields": ["name"]}),
+        )
+        .await;
+    assert_eq!(
+        no_lang[0]["name"],
+        json!("Soccer ball (EN)"),
+        "no language in the context is the source language"
+    );
+
+    let made_in_french = wire
+        .ok(
+            "product.template",
+            "create",
+            json!([{"name": "Créé en français", "company_id": a.company_id}]),
+            json!({"context": in_lang("fr_FR")}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        name_in(made_in_french, "en_US").await,
+        json!("Créé en français"),
+        "a record created in French has that value in English too"
+    );
+    assert_eq!(
+        name_in(made_in_french, "fr_FR").await,
+        json!("Créé en français")
+    );
+}

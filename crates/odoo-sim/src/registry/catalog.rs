@@ -44,6 +44,7 @@ static FILES: &[(&str, &str)] = catalogue![
     "res.company",
     "res.country",
     "res.currency",
+    "res.lang",
     "res.partner",
     "res.partner.category",
     "res.users",

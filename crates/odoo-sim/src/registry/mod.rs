@@ -286,6 +286,7 @@ fn behaviour_of(model: &str) -> Behaviour {
         "ir.model" | "ir.model.fields" | "ir.model.data" => {}
         "res.currency"
         | "res.country"
+        | "res.lang"
         | "uom.uom"
         | "uom.category"
         | "product.category"
