@@ -204,6 +204,8 @@ pub(crate) struct ModelPlan {
     pub fields: Vec<String>,
     /// Binary fields, read separately in small batches.
     pub binary_fields: Vec<String>,
+    /// Translatable fields among `fields`, read again in every other active language.
+    pub translated_fields: Vec<String>,
     pub relations: Vec<Relation>,
 }
 
@@ -546,6 +548,7 @@ fn plan_model(model: &str, rule: Rule, fields: &Fields) -> ModelPlan {
         rule,
         fields: vec!["id".to_owned()],
         binary_fields: Vec::new(),
+        translated_fields: Vec::new(),
         relations: Vec::new(),
     };
     for (name, info) in fields {
@@ -557,6 +560,9 @@ fn plan_model(model: &str, rule: Rule, fields: &Fields) -> ModelPlan {
             continue;
         }
         plan.fields.push(name.clone());
+        if info.translate {
+            plan.translated_fields.push(name.clone());
+        }
         let kind = match info.field_type {
             FieldType::Many2one => RelationKind::Many2one,
             FieldType::Many2many => RelationKind::X2many,

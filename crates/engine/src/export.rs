@@ -4,7 +4,8 @@
 //! snapshot: ids only, a few bytes per record), children included, so the total is known before
 //! the first page is read. Then, model by model, pages of records are read several at a time
 //! (bounded, in id order) and sent to the writer thread; binary fields are read apart, a few
-//! records at a time, so a page of large images never sits in memory at once.
+//! records at a time, so a page of large images never sits in memory at once. Translatable
+//! fields are read in Odoo's source language, and each page again in every other active language.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -14,12 +15,12 @@ use std::time::Instant;
 use chrono::{SubsecRound, Utc};
 use futures::{StreamExt, TryStreamExt};
 use odoo_client::{Context, Domain, OdooClient, OdooError, Record, SearchOptions, value};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::archive::format::{
-    FORMAT_NAME, FORMAT_VERSION, Metadata, ModuleInfo, OdooInfo, SkippedAttachment, SkippedModel,
-    TenantInfo, UnresolvedReference,
+    FORMAT_NAME, FORMAT_VERSION, Languages, Metadata, ModuleInfo, OdooInfo, SOURCE_LANGUAGE,
+    SkippedAttachment, SkippedModel, TRANSLATIONS_KEY, TenantInfo, UnresolvedReference,
 };
 use crate::archive::writer::{self, Command, ModelShape, OutsideReferences, WriterSettings};
 use crate::discovery::{self, DEFAULT_OPTIONAL_MODELS, DiscoveryError, ModelPlan, Rule};
@@ -122,6 +123,7 @@ pub async fn backup(
 
     progress.report(Progress::Step("reading the server's description"));
     let odoo = exporter.odoo_info().await?;
+    let languages = exporter.languages().await?;
     progress.report(Progress::Step("discovering the tenant's models"));
     let mut plan = exporter.plan(progress).await?;
     let records: u64 = plan.ids.values().map(|ids| ids.len() as u64).sum();
@@ -140,11 +142,15 @@ pub async fn backup(
     };
     let (sender, handle) =
         writer::spawn(settings, WRITER_QUEUE).map_err(|source| exporter.write_error(source))?;
-    let outcome = exporter.export(&mut plan, sender.clone(), progress).await;
+    let outcome = exporter
+        .export(&mut plan, &languages, sender.clone(), progress)
+        .await;
     let outcome = match outcome {
         Ok(references) => {
             progress.report(Progress::Finishing);
-            let metadata = exporter.metadata(created_at, odoo, &plan, references).await;
+            let metadata = exporter
+                .metadata(created_at, odoo, languages, &plan, references)
+                .await;
             match metadata {
                 Ok((metadata, external_ids)) => sender
                     .send(Command::Finish {
@@ -231,7 +237,11 @@ struct Exporter<'a> {
 
 impl<'a> Exporter<'a> {
     fn new(client: &OdooClient, tenant: Tenant, options: &'a BackupOptions) -> Self {
-        let context = Context::company(tenant.company_id).with_archived();
+        // Translatable values are read in Odoo's source language, whatever the user's; the other
+        // languages are read apart (`translators`).
+        let context = Context::company(tenant.company_id)
+            .with_archived()
+            .with_lang(SOURCE_LANGUAGE);
         Exporter {
             scoped: client.with_context(context.clone()),
             sized: client.with_context(context.with("bin_size", true)),
@@ -327,6 +337,34 @@ impl<'a> Exporter<'a> {
             server_version: self.scoped.server_version().server_version.clone(),
             database_uuid,
             modules,
+        })
+    }
+
+    /// The languages active in the database: translatable values are kept in each. A server
+    /// without `res.lang` (a stripped-down test double) has only the source language.
+    async fn languages(&self) -> Result<Languages, BackupError> {
+        let rows = match self
+            .scoped
+            .search_read(
+                "res.lang",
+                &Domain::leaf("active", "=", true),
+                &["code".to_owned()],
+                &SearchOptions::ordered_by("code"),
+            )
+            .await
+        {
+            Err(OdooError::UnknownModel { .. }) => Vec::new(),
+            other => other.map_err(self.odoo_error("list the active languages (res.lang)"))?,
+        };
+        let translations = rows
+            .iter()
+            .filter_map(|row| row.get("code")?.as_str())
+            .filter(|code| *code != SOURCE_LANGUAGE)
+            .map(str::to_owned)
+            .collect();
+        Ok(Languages {
+            values: SOURCE_LANGUAGE.to_owned(),
+            translations,
         })
     }
 
@@ -708,6 +746,7 @@ impl<'a> Exporter<'a> {
     async fn export(
         &self,
         plan: &mut Plan,
+        languages: &Languages,
         sender: mpsc::Sender<Command>,
         progress: &dyn ProgressSink,
     ) -> Result<BTreeMap<String, OutsideReferences>, Failure> {
@@ -723,6 +762,25 @@ impl<'a> Exporter<'a> {
                 std::sync::Arc::new(fields)
             })
             .collect();
+        let translations_of: Vec<std::sync::Arc<Translations>> = plan
+            .models
+            .iter()
+            .map(|model| {
+                let readers = if model.translated_fields.is_empty() {
+                    Vec::new()
+                } else {
+                    languages
+                        .translations
+                        .iter()
+                        .map(|lang| (lang.clone(), self.translator(lang)))
+                        .collect()
+                };
+                std::sync::Arc::new(Translations {
+                    fields: model.translated_fields.clone(),
+                    readers,
+                })
+            })
+            .collect();
         let tasks = plan.models.iter().enumerate().flat_map(|(index, model)| {
             ids_of(model)
                 .chunks(batch_size)
@@ -733,8 +791,12 @@ impl<'a> Exporter<'a> {
                 let client = self.sized.clone();
                 let name = plan.models[index].model.clone();
                 let fields = fields_of[index].clone();
-                let read =
-                    tokio::spawn(async move { read_page(&client, &name, chunk, &fields).await });
+                let translations = translations_of[index].clone();
+                let read = tokio::spawn(async move {
+                    let mut page = read_page(&client, &name, chunk, &fields).await?;
+                    translations.add_to(&name, &mut page).await?;
+                    Ok::<_, OdooError>(page)
+                });
                 async move { (index, read.await) }
             })
             .buffered(self.options.concurrency.max(1));
@@ -796,6 +858,15 @@ impl<'a> Exporter<'a> {
         let (reply, answer) = oneshot::channel();
         self.send(&sender, Command::TakeReferences(reply)).await?;
         answer.await.map_err(|_| Failure::WriterGone)
+    }
+
+    /// A client that reads translatable values in `lang`.
+    fn translator(&self, lang: &str) -> OdooClient {
+        self.scoped.with_context(
+            Context::company(self.tenant.company_id)
+                .with_archived()
+                .with_lang(lang),
+        )
     }
 
     async fn send(&self, sender: &mpsc::Sender<Command>, command: Command) -> Result<(), Failure> {
@@ -908,6 +979,7 @@ impl<'a> Exporter<'a> {
         &self,
         created_at: chrono::DateTime<Utc>,
         odoo: OdooInfo,
+        languages: Languages,
         plan: &Plan,
         references: BTreeMap<String, OutsideReferences>,
     ) -> Result<(Metadata, BTreeMap<String, BTreeMap<i64, String>>), Failure> {
@@ -970,6 +1042,7 @@ impl<'a> Exporter<'a> {
             unresolved_references: unresolved,
             skipped_attachments: plan.skipped_attachments.clone(),
             entries: BTreeMap::new(),
+            languages: Some(languages),
         };
         Ok((metadata, external_ids))
     }
@@ -1014,6 +1087,65 @@ async fn read_page(
     fields: &[String],
 ) -> Result<Vec<Record>, OdooError> {
     client.search_read_ids(model, &ids, fields).await
+}
+
+/// A model's translatable fields and a reader per other language.
+struct Translations {
+    fields: Vec<String>,
+    readers: Vec<(String, OdooClient)>,
+}
+
+impl Translations {
+    /// Reads the page's records again in every other language and keeps, under
+    /// [`TRANSLATIONS_KEY`], the values that differ from the source language's. Where a record
+    /// has no value of its own in a language, Odoo answers the source value: nothing is kept.
+    async fn add_to(&self, model: &str, page: &mut [Record]) -> Result<(), OdooError> {
+        if self.readers.is_empty() || page.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = page
+            .iter()
+            .filter_map(|record| record.get("id")?.as_i64())
+            .collect();
+        let fields: Vec<String> = std::iter::once("id".to_owned())
+            .chain(self.fields.iter().cloned())
+            .collect();
+        for (lang, reader) in &self.readers {
+            let rows = reader.search_read_ids(model, &ids, &fields).await?;
+            let by_id: HashMap<i64, &Record> = rows
+                .iter()
+                .filter_map(|row| Some((row.get("id")?.as_i64()?, row)))
+                .collect();
+            for record in page.iter_mut() {
+                let Some(row) = record
+                    .get("id")
+                    .and_then(Value::as_i64)
+                    .and_then(|id| by_id.get(&id))
+                else {
+                    continue;
+                };
+                let differing: Map<String, Value> = self
+                    .fields
+                    .iter()
+                    .filter_map(|field| {
+                        let translated = row.get(field)?;
+                        (record.get(field) != Some(translated))
+                            .then(|| (field.clone(), translated.clone()))
+                    })
+                    .collect();
+                if differing.is_empty() {
+                    continue;
+                }
+                let translations = record
+                    .entry(TRANSLATIONS_KEY)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(translations) = translations {
+                    translations.insert(lang.clone(), Value::Object(differing));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Odoo's answer for a binary field under `bin_size` ("12.34 Kb", "830 bytes"), in bytes.

@@ -1,7 +1,7 @@
 //! Complete, verifiable backups of one company (tenant) of a multi-company Odoo.
 //!
 //! [`backup`] discovers the tenant's models from Odoo's own metadata, reads every record through
-//! the external API (pinned to the tenant) and streams them into an archive of format version 2
+//! the external API (pinned to the tenant) and streams them into an archive of format version 3
 //! (`docs/ARCHIVE_FORMAT.md`): `metadata.json`, `data.json` and `filestore/`. [`verify`] checks an
 //! archive; [`read_archive`] opens one for a restore. The engine never writes to Odoo.
 //!
@@ -37,9 +37,9 @@ mod verify;
 
 pub use archive::format::{
     DATA_ENTRY, ENCRYPTED_SUFFIX, EXTERNAL_IDS_KEY, EntryDigest, ExcludedModel, FORMAT_NAME,
-    FORMAT_VERSION, FileReference, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo, SIGNATURE_ENTRY,
-    SUPPORTED_VERSIONS, SkippedAttachment, SkippedModel, TenantInfo, UnresolvedReference,
-    archive_file_name,
+    FORMAT_VERSION, FileReference, Languages, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo,
+    SIGNATURE_ENTRY, SOURCE_LANGUAGE, SUPPORTED_VERSIONS, SkippedAttachment, SkippedModel,
+    TRANSLATIONS_KEY, TenantInfo, UnresolvedReference, archive_file_name,
 };
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};

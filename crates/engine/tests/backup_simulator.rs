@@ -593,3 +593,125 @@ async fn shared_records_are_referenced_by_external_id_not_copied() {
         );
     }
 }
+
+#[tokio::test]
+async fn translatable_values_are_kept_in_every_active_language() {
+    let world = world().await;
+    let tenant = &world.tenants[0];
+    if let Some(simulator) = &world._simulator {
+        simulator.with_db(|db| {
+            db.activate_language("fr_FR");
+            let products: Vec<i64> = db
+                .ids("product.template")
+                .into_iter()
+                .filter(|id| {
+                    db.get("product.template", *id)
+                        .unwrap()
+                        .many2one("company_id")
+                        == Some(tenant.company_id)
+                })
+                .take(2)
+                .collect();
+            db.set_translation(
+                "product.template",
+                products[0],
+                "name",
+                "fr_FR",
+                json!("Ballon de football (FR)"),
+            );
+            // A translation equal to the source value tells nothing: not kept.
+            let source = db
+                .get("product.template", products[1])
+                .unwrap()
+                .text("name")
+                .unwrap()
+                .to_owned();
+            db.set_translation(
+                "product.template",
+                products[1],
+                "name",
+                "fr_FR",
+                json!(source),
+            );
+        });
+    }
+    let client = world.client().await;
+    let out = tempfile::tempdir().unwrap();
+    let report = backup(
+        &client,
+        tenant.company_id,
+        out.path(),
+        BackupOptions::default(),
+    )
+    .await
+    .unwrap();
+    let verified = backup_engine::verify(&report.archive).unwrap();
+    let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
+    let active: Vec<String> = scoped
+        .search_read(
+            "res.lang",
+            &Domain::leaf("active", "=", true),
+            &["code".to_owned()],
+            &SearchOptions::ordered_by("code"),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["code"].as_str())
+        .filter(|code| *code != "en_US")
+        .map(str::to_owned)
+        .collect();
+    let languages = verified
+        .metadata
+        .languages
+        .clone()
+        .expect("the archive names its languages");
+    assert_eq!(languages.values, "en_US");
+    assert_eq!(languages.translations, active);
+    assert!(!active.is_empty(), "the test needs a second language");
+
+    // Every product as each language shows it, against the archive.
+    let records = records_of(&verified.path);
+    let products = &records["product.template"];
+    let ids: Vec<i64> = products
+        .iter()
+        .map(|record| record["id"].as_i64().unwrap())
+        .collect();
+    let mut translated = 0;
+    for lang in std::iter::once("en_US".to_owned()).chain(active.iter().cloned()) {
+        let reader = client.with_context(
+            Context::company(tenant.company_id)
+                .with_archived()
+                .with_lang(&lang),
+        );
+        let rows = reader
+            .read("product.template", &ids, &["name".to_owned()])
+            .await
+            .unwrap();
+        let now: BTreeMap<i64, Value> = rows
+            .iter()
+            .map(|row| (row["id"].as_i64().unwrap(), row["name"].clone()))
+            .collect();
+        for record in products {
+            let id = record["id"].as_i64().unwrap();
+            let kept = record
+                .get("__translations__")
+                .and_then(|translations| translations.get(&lang))
+                .and_then(|values| values.get("name"));
+            if kept.is_some() {
+                translated += 1;
+                assert_ne!(
+                    kept,
+                    record.get("name"),
+                    "only translations that differ are kept"
+                );
+            }
+            let archived = kept.unwrap_or(&record["name"]);
+            assert_eq!(archived, &now[&id], "product.template {id} in {lang}");
+        }
+    }
+    assert!(
+        translated > 0,
+        "no product has a name of its own in another language"
+    );
+}

@@ -436,16 +436,16 @@ async fn an_unknown_format_version_is_refused() {
     let path = edited(
         &setup.archive,
         setup.directory.path(),
-        "version-3.zip",
+        "version-4.zip",
         false,
-        |metadata, _, _| metadata["format_version"] = json!(3),
+        |metadata, _, _| metadata["format_version"] = json!(4),
     );
     let error = setup
         .restore(&path, setup.world.tenant, &in_clear())
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, RestoreError::Archive { source, .. } if matches!(**source, ArchiveError::UnsupportedVersion { found: 3, .. })),
+        matches!(&error, RestoreError::Archive { source, .. } if matches!(**source, ArchiveError::UnsupportedVersion { found: 4, .. })),
         "{error}"
     );
 }

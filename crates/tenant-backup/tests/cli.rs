@@ -406,7 +406,7 @@ async fn every_report_is_one_json_document_on_stdout_with_the_apis_field_names()
     let inspection = document(&inspected);
     assert_eq!(inspection["records"].as_u64(), Some(records));
     assert_eq!(inspection["models"], backup["models"]);
-    assert_eq!(inspection["format_version"], 2);
+    assert_eq!(inspection["format_version"], 3);
     // Without keys configured the archive is in clear and unsigned, and the reports say so.
     assert_eq!(
         inspection["signature"]["status"], "unsigned",

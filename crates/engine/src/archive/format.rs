@@ -1,4 +1,4 @@
-//! The archive's format, version 2: entry names and the contents of `metadata.json`.
+//! The archive's format, version 3: entry names and the contents of `metadata.json`.
 //!
 //! `docs/ARCHIVE_FORMAT.md` describes the same thing for people; keep the two in step.
 
@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 /// The `format` value of every archive this tool writes.
 pub const FORMAT_NAME: &str = "quelyos-tenant-backup";
 /// The version this tool writes.
-pub const FORMAT_VERSION: u32 = 2;
-/// The versions this tool reads. Version 2 added the signature entry and the encrypted file.
-pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2];
+pub const FORMAT_VERSION: u32 = 3;
+/// The versions this tool reads. Version 2 added the signature entry and the encrypted file,
+/// version 3 the translations of translatable fields.
+pub const SUPPORTED_VERSIONS: &[u32] = &[1, 2, 3];
 
 pub const METADATA_ENTRY: &str = "metadata.json";
 /// The minisign signature of `metadata.json` (version 2; absent from unsigned archives).
@@ -25,6 +26,25 @@ pub const FILESTORE_PREFIX: &str = "filestore/";
 /// The key of `data.json` that holds the external ids of the records the archive refers to but
 /// does not contain. Model names never start with `__`, so it cannot collide with a model.
 pub const EXTERNAL_IDS_KEY: &str = "__external_ids__";
+
+/// The key of a record that holds its translatable fields' values in the other languages
+/// (version 3): language → field → value, only where the value differs from the record's own.
+/// Field names never start with `__`, so it cannot collide with a field.
+pub const TRANSLATIONS_KEY: &str = "__translations__";
+
+/// The language of the records' translatable values, and the other languages they are kept in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Languages {
+    /// The language of every translatable field's value in the records (`en_US`, Odoo's
+    /// source language, which every database has).
+    pub values: String,
+    /// The other languages active in the database when the backup was made; a record's
+    /// `__translations__` holds, for each of them, the values that differ from its own.
+    pub translations: Vec<String>,
+}
+
+/// The language Odoo keeps every translatable value in, whatever the languages installed.
+pub const SOURCE_LANGUAGE: &str = "en_US";
 
 /// The contents of `metadata.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +79,10 @@ pub struct Metadata {
     pub skipped_attachments: Vec<SkippedAttachment>,
     /// Every entry of the archive except `metadata.json`, with its SHA-256 and size.
     pub entries: BTreeMap<String, EntryDigest>,
+    /// The languages of translatable values (version 3). Older archives hold translatable
+    /// fields in the backup user's language only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Languages>,
 }
 
 /// The company an archive belongs to.

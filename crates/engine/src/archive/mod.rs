@@ -1,4 +1,4 @@
-//! The archive: format version 2, its writer and its reader.
+//! The archive: format version 3, its writer and its reader.
 
 pub(crate) mod format;
 pub(crate) mod reader;

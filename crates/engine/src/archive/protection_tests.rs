@@ -11,7 +11,7 @@ use crate::protection::{
     EncryptionSection, KeyFileError, SigningSection, generate_identity_file,
     generate_signing_key_file,
 };
-use crate::{ArchiveError, ArchiveKeys, ReadLimits, SignatureCheck, verify_with};
+use crate::{ArchiveError, ArchiveKeys, FORMAT_VERSION, ReadLimits, SignatureCheck, verify_with};
 
 /// A key set in `dir`: an age identity and a signing key, made as `tenant-backup keygen` makes
 /// them.
@@ -114,7 +114,7 @@ async fn an_encrypted_signed_archive_verifies_with_its_keys_and_holds_nothing_in
         verified.opened_with.as_deref(),
         Some(keys.recipient.as_str())
     );
-    assert_eq!(verified.metadata.format_version, 2);
+    assert_eq!(verified.metadata.format_version, FORMAT_VERSION);
     assert_eq!(verified.metadata.record_count, 3);
 }
 

@@ -52,6 +52,7 @@ fn metadata() -> Metadata {
         unresolved_references: Vec::new(),
         skipped_attachments: Vec::new(),
         entries: BTreeMap::new(),
+        languages: None,
     }
 }
 
@@ -367,17 +368,17 @@ async fn an_unknown_format_version_fails_verify_and_says_so() {
                 return Some(content);
             }
             let mut metadata: Value = serde_json::from_slice(&content).unwrap();
-            metadata["format_version"] = json!(3);
+            metadata["format_version"] = json!(4);
             Some(serde_json::to_vec(&metadata).unwrap())
         },
         &[],
     );
     let error = verify(&path).unwrap_err();
     assert!(
-        matches!(error, ArchiveError::UnsupportedVersion { found: 3, .. }),
+        matches!(error, ArchiveError::UnsupportedVersion { found: 4, .. }),
         "{error}"
     );
-    assert!(error.to_string().contains("format version 3"), "{error}");
+    assert!(error.to_string().contains("format version 4"), "{error}");
 }
 
 #[tokio::test]
