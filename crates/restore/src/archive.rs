@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use backup_engine::{
     ArchiveError, ArchiveKeys, ExternalIds, FileReference, Metadata, ReadLimits, SignatureCheck,
+    TRANSLATIONS_KEY,
 };
 use odoo_client::Record;
 use serde_json::Value;
@@ -20,6 +21,9 @@ pub(crate) struct ArchiveModel {
     /// The id of each record, at the same position.
     ids: Vec<i64>,
     position_of_id: HashMap<i64, usize>,
+    /// Archive id → language → the translatable values that differ from the record's own
+    /// (`__translations__`, taken out of the record).
+    pub translations: HashMap<i64, BTreeMap<String, Record>>,
 }
 
 impl ArchiveModel {
@@ -94,8 +98,12 @@ pub(crate) fn load(
     // recompute them). Isolation therefore never relies on them — every record loaded here is
     // checked against the tenant before any write.
     let (verified, external_ids) =
-        backup_engine::verify_with_records(path, keys, limits, |model, record| {
-            if let Some(reason) = malformed_record(model, &record) {
+        backup_engine::verify_with_records(path, keys, limits, |model, mut record| {
+            let translations = record.remove(TRANSLATIONS_KEY);
+            if let Some(reason) = malformed_record(model, &record).or_else(|| {
+                let translations = translations.as_ref()?;
+                malformed_translations(model, &record, translations)
+            }) {
                 malformed = Some(reason);
                 return Err(ArchiveError::BadData {
                     reason: "stopped".into(),
@@ -119,6 +127,16 @@ pub(crate) fn load(
             }
             entry.ids.push(id);
             entry.records.push(record);
+            if let Some(Value::Object(translations)) = translations {
+                let by_language = translations
+                    .into_iter()
+                    .filter_map(|(lang, values)| match values {
+                        Value::Object(values) => Some((lang, values)),
+                        _ => None,
+                    })
+                    .collect();
+                entry.translations.insert(id, by_language);
+            }
             Ok(())
         })
         .map_err(|error| match (malformed.take(), &error) {
@@ -132,6 +150,23 @@ pub(crate) fn load(
         if !models.contains_key(model) {
             model_order.push(model.clone());
             models.insert(model.clone(), ArchiveModel::default());
+        }
+    }
+    let languages: &[String] = verified
+        .metadata
+        .languages
+        .as_ref()
+        .map_or(&[], |languages| &languages.translations);
+    for (model, records) in &models {
+        for (id, translations) in &records.translations {
+            if let Some(lang) = translations.keys().find(|lang| !languages.contains(lang)) {
+                return Err(RestoreError::MalformedArchive {
+                    path: path.to_owned(),
+                    reason: format!(
+                        "{model} record {id} has translations in {lang:?}, a language metadata.json does not list"
+                    ),
+                });
+            }
         }
     }
     for (model, references) in &external_ids {
@@ -183,6 +218,33 @@ fn malformed_record(model: &str, record: &Record) -> Option<String> {
             return Some(format!(
                 "{model} record {id}, field {field} refers to {:?}, outside filestore/",
                 reference.file
+            ));
+        }
+    }
+    None
+}
+
+/// Why a record's `__translations__` cannot be, if it cannot: an object of languages to objects
+/// of the record's own fields (the languages are checked against metadata.json once loaded).
+fn malformed_translations(model: &str, record: &Record, translations: &Value) -> Option<String> {
+    let id = record_id(record);
+    let Value::Object(translations) = translations else {
+        return Some(format!(
+            "{model} record {id} has translations that are not an object"
+        ));
+    };
+    for (lang, values) in translations {
+        let Value::Object(values) = values else {
+            return Some(format!(
+                "{model} record {id} has {lang} translations that are not an object"
+            ));
+        };
+        if let Some(field) = values
+            .keys()
+            .find(|field| !valid_field_name(field) || !record.contains_key(*field))
+        {
+            return Some(format!(
+                "{model} record {id} has a {lang} translation of {field:?}, which is not one of its fields"
             ));
         }
     }

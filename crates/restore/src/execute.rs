@@ -93,14 +93,16 @@ pub async fn execute(
 
     // Writes are pinned to the tenant like every read, and leave no trace of their own in the
     // chatter: no tracking messages, no "created" notes, no automatic followers.
-    let writer = client.with_context(
-        Context::company(tenant.company_id)
-            .with_archived()
-            .with("tracking_disable", true)
-            .with("mail_create_nolog", true)
-            .with("mail_create_nosubscribe", true)
-            .with("mail_notrack", true),
-    );
+    let mut context = Context::company(tenant.company_id)
+        .with_archived()
+        .with("tracking_disable", true)
+        .with("mail_create_nolog", true)
+        .with("mail_create_nosubscribe", true)
+        .with("mail_notrack", true);
+    if let Some(lang) = plan.values_language() {
+        context = context.with_lang(lang);
+    }
+    let writer = client.with_context(context);
     let mut run = Run {
         plan,
         writer,
@@ -163,6 +165,11 @@ pub async fn execute(
     for model_plan in plan.models() {
         if !model_plan.updates.is_empty() {
             run.update_model(model_plan).await?;
+        }
+    }
+    for model_plan in plan.models() {
+        if !model_plan.translations.is_empty() {
+            run.translate_model(model_plan).await?;
         }
     }
     progress.report(RestoreProgress::Finished);
@@ -943,6 +950,49 @@ impl Run<'_> {
                 model,
                 count: records.len() as u64,
             });
+        }
+        Ok(())
+    }
+
+    /// Writes the values of other languages, once the records exist and hold their source
+    /// values: alike values in one language in one call.
+    async fn translate_model(&mut self, model_plan: &ModelPlan) -> Result<(), RestoreError> {
+        let model = model_plan.model.as_str();
+        let mut groups: BTreeMap<(String, String), WriteGroup> = BTreeMap::new();
+        for translation in &model_plan.translations {
+            let target = match translation.target_id {
+                Some(target) => target,
+                None => match self.targets.resolve(model, translation.archive_id) {
+                    Resolved::Target(target) => target,
+                    // Its creation failed, which the report already says.
+                    _ => continue,
+                },
+            };
+            let values: Record = translation
+                .changes
+                .iter()
+                .map(|(name, change)| (name.clone(), change.restored.clone()))
+                .collect();
+            let signature = serde_json::to_string(&values).unwrap_or_default();
+            groups
+                .entry((translation.lang.clone(), signature))
+                .or_insert_with(|| (values, Vec::new()))
+                .1
+                .push((translation.archive_id, target));
+        }
+        let base_writer = self.writer.clone();
+        let translated_only = model_plan.translated_only();
+        for ((lang, _), (values, records)) in groups {
+            self.writer = base_writer.with_context(base_writer.context().clone().with_lang(lang));
+            let written = self
+                .write_group(model, values, &records, Operation::Update)
+                .await;
+            self.writer = base_writer.clone();
+            written?;
+        }
+        if let Some(counts) = self.counts.get_mut(model) {
+            counts.updated += translated_only;
+            counts.unchanged = counts.unchanged.saturating_sub(translated_only);
         }
         Ok(())
     }

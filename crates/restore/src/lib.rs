@@ -64,8 +64,8 @@ pub use error::RestoreError;
 pub use execute::{ExecuteOptions, execute};
 pub use id_records::MAPPING_MODULE;
 pub use plan::{
-    FieldChange, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate, PlannedUpdate,
-    RestorePlan, plan,
+    FieldChange, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate, PlannedTranslation,
+    PlannedUpdate, RestorePlan, plan,
 };
 pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
 pub use report::{

@@ -441,3 +441,140 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
             .expect("remove the product the test created");
     }
 }
+
+/// The name of a product template in `lang`.
+async fn name_in(world: &World, template: i64, lang: &str) -> Value {
+    let reader = world.client.with_context(
+        odoo_client::Context::company(world.tenant)
+            .with_archived()
+            .with_lang(lang),
+    );
+    let rows = reader
+        .read("product.template", &[template], &["name".to_owned()])
+        .await
+        .expect("read a product's name");
+    rows.first().map_or(Value::Null, |row| row["name"].clone())
+}
+
+#[tokio::test]
+async fn names_typed_in_french_come_back_with_the_english_ones() {
+    let world = world().await;
+    if let Some(simulator) = &world.simulator {
+        simulator.with_db(|db| db.activate_language("fr_FR"));
+    }
+    let directory = tempfile::tempdir().unwrap();
+    let in_lang = |lang: &str| {
+        world.client.with_context(
+            odoo_client::Context::company(world.tenant)
+                .with_archived()
+                .with_lang(lang),
+        )
+    };
+    let (english, french) = (in_lang("en_US"), in_lang("fr_FR"));
+    let suffix = format!("{}", std::process::id());
+    let mut products = Vec::new();
+    for (en, fr) in [
+        ("Football (EN)", "Ballon de football (FR)"),
+        ("Water bottle (EN)", "Gourde isotherme (FR)"),
+    ] {
+        let id = english
+            .create(
+                "product.template",
+                vec![values(
+                    json!({"name": format!("{en} {suffix}"), "company_id": world.tenant}),
+                )],
+            )
+            .await
+            .expect("create a product in English")[0];
+        french
+            .write(
+                "product.template",
+                &[id],
+                values(json!({"name": format!("{fr} {suffix}")})),
+            )
+            .await
+            .expect("name it in French");
+        products.push((id, format!("{en} {suffix}"), format!("{fr} {suffix}")));
+    }
+    let archive_path = world.backup(world.tenant, directory.path()).await;
+
+    // After the backup: the first product's French name is changed, the second is deleted.
+    let (changed, deleted) = (products[0].0, products[1].0);
+    french
+        .write(
+            "product.template",
+            &[changed],
+            values(json!({"name": "Ballon renommé"})),
+        )
+        .await
+        .expect("rename in French");
+    english
+        .unlink("product.template", &[deleted])
+        .await
+        .expect("delete a product");
+
+    let target = world.tenant_of(world.tenant).await;
+    let plan = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &target,
+        &support::plan_options(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan the restore");
+    let report = tenant_restore::execute(
+        &world.client,
+        &plan,
+        &ExecuteOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore");
+    assert_eq!(
+        report.outcome,
+        RestoreOutcome::Complete,
+        "failures {:#?}\nunresolved {:#?}",
+        report.failures,
+        report.unresolved
+    );
+    let recreated = report.recreated["product.template"][&deleted];
+    for ((_, en, fr), now) in products.iter().zip([changed, recreated]) {
+        assert_eq!(
+            name_in(&world, now, "en_US").await,
+            json!(en),
+            "English name of {now}"
+        );
+        assert_eq!(
+            name_in(&world, now, "fr_FR").await,
+            json!(fr),
+            "French name of {now}"
+        );
+    }
+
+    // Restored, the tenant is the archive: a second plan writes nothing.
+    world.reset_stats();
+    let again = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &target,
+        &support::plan_options(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan again");
+    assert!(
+        again.writes_nothing(),
+        "a second run would write: {:#?}",
+        again
+            .models()
+            .iter()
+            .filter(|model| !model.updates.is_empty() || !model.translations.is_empty())
+            .map(|model| (&model.model, &model.updates, &model.translations))
+            .collect::<Vec<_>>()
+    );
+    english
+        .unlink("product.template", &[changed, recreated])
+        .await
+        .expect("clean up");
+}

@@ -38,6 +38,7 @@ impl Planner {
                 model: model.clone(),
                 creates: Vec::new(),
                 updates: Vec::new(),
+                translations: Vec::new(),
                 unchanged: 0,
                 refusals: refusals.remove(&model).unwrap_or_default(),
                 not_restored: Vec::new(),

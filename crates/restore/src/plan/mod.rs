@@ -22,6 +22,7 @@ mod outside;
 mod owner_checks;
 mod restore_plan;
 mod target;
+mod translations;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -37,7 +38,8 @@ use crate::progress::{RestoreProgress, RestoreProgressSink};
 
 pub(crate) use restore_plan::PlanInternals;
 pub use restore_plan::{
-    FieldChange, ModelPlan, NotRestoredField, PlannedCreate, PlannedUpdate, RestorePlan,
+    FieldChange, ModelPlan, NotRestoredField, PlannedCreate, PlannedTranslation, PlannedUpdate,
+    RestorePlan,
 };
 use target::TargetModels;
 
@@ -107,7 +109,12 @@ pub async fn plan(
 
     progress.report(RestoreProgress::Step("checking the target tenant"));
     let tenant = target.clone();
-    let scoped = client.with_context(Context::company(tenant.company_id).with_archived());
+    // Translatable values are compared and written in the language the archive holds them in.
+    let mut context = Context::company(tenant.company_id).with_archived();
+    if let Some(languages) = &archive.metadata.languages {
+        context = context.with_lang(languages.values.clone());
+    }
+    let scoped = client.with_context(context);
     let archive_models: BTreeSet<String> = archive.models.keys().cloned().collect();
     let planner = Planner {
         client: scoped,
@@ -192,8 +199,10 @@ impl Planner {
         );
 
         progress.report(RestoreProgress::Step("comparing the records"));
-        let models = self
+        let mut models = self
             .compare(&schemas, &current, &internals, refusals)
+            .await?;
+        self.compare_translations(&schemas, &current, &internals, &mut models)
             .await?;
         internals.schemas = schemas;
         let plan = RestorePlan::new(

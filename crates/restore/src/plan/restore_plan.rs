@@ -49,6 +49,16 @@ pub struct PlannedCreate {
     pub(crate) unwritten: Record,
 }
 
+/// Translatable values written in another language than the source language, once the record
+/// exists: `target_id` is `None` for a record the restore creates.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedTranslation {
+    pub archive_id: i64,
+    pub target_id: Option<i64>,
+    pub lang: String,
+    pub changes: BTreeMap<String, FieldChange>,
+}
+
 /// A field of the archive that a restore does not write, and on how many existing records its
 /// value differs from the archive's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -64,6 +74,8 @@ pub struct ModelPlan {
     pub model: String,
     pub creates: Vec<PlannedCreate>,
     pub updates: Vec<PlannedUpdate>,
+    /// Values in other languages, written after the creates and updates.
+    pub translations: Vec<PlannedTranslation>,
     pub unchanged: u64,
     pub refusals: Vec<Refusal>,
     /// Fields that differ on existing records but are never written (read-only, computed...).
@@ -73,12 +85,30 @@ pub struct ModelPlan {
 }
 
 impl ModelPlan {
+    /// Existing records whose only changes are translations: counted as updated, not unchanged.
+    pub fn translated_only(&self) -> u64 {
+        let updated: std::collections::HashSet<i64> = self
+            .updates
+            .iter()
+            .map(|update| update.archive_id)
+            .collect();
+        let translated: std::collections::HashSet<i64> = self
+            .translations
+            .iter()
+            .filter(|translation| translation.target_id.is_some())
+            .map(|translation| translation.archive_id)
+            .filter(|archive_id| !updated.contains(archive_id))
+            .collect();
+        translated.len() as u64
+    }
+
     pub fn summary(&self) -> ModelReport {
+        let translated_only = self.translated_only();
         ModelReport {
             model: self.model.clone(),
             created: self.creates.len() as u64,
-            updated: self.updates.len() as u64,
-            unchanged: self.unchanged,
+            updated: self.updates.len() as u64 + translated_only,
+            unchanged: self.unchanged.saturating_sub(translated_only),
             refused: self.refusals.len() as u64,
             failed: 0,
         }
@@ -101,6 +131,9 @@ pub struct RestorePlan {
     /// The keys the plan opened the archive with, for the execution to read it again.
     #[serde(skip)]
     keys: ArchiveKeys,
+    /// The language of the archive's translatable values (`en_US`); `None` for archives that
+    /// hold them in the backup user's language (format 1 and 2).
+    values_language: Option<String>,
     /// In the order they will be restored: a model after the models it points to.
     models: Vec<ModelPlan>,
     #[serde(skip)]
@@ -144,6 +177,10 @@ impl RestorePlan {
             signature: archive.signature.clone(),
             opened_with: archive.opened_with.clone(),
             keys: options.keys.clone(),
+            values_language: metadata
+                .languages
+                .as_ref()
+                .map(|languages| languages.values.clone()),
             models,
             internals,
         }
@@ -179,6 +216,11 @@ impl RestorePlan {
         &self.keys
     }
 
+    /// The language the archive's records hold translatable values in, if it says.
+    pub fn values_language(&self) -> Option<&str> {
+        self.values_language.as_deref()
+    }
+
     pub fn models(&self) -> &[ModelPlan] {
         &self.models
     }
@@ -200,10 +242,11 @@ impl RestorePlan {
     /// Whether executing the plan would write nothing.
     pub fn writes_nothing(&self) -> bool {
         self.internals.id_records.pending_rows.is_empty()
-            && self
-                .models
-                .iter()
-                .all(|model| model.creates.is_empty() && model.updates.is_empty())
+            && self.models.iter().all(|model| {
+                model.creates.is_empty()
+                    && model.updates.is_empty()
+                    && model.translations.is_empty()
+            })
     }
 
     /// Records an interrupted restore had created without recording their ids, found again

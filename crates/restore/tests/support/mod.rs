@@ -286,7 +286,9 @@ pub async fn differences(
     archive: &BTreeMap<String, BTreeMap<i64, Record>>,
     recreated: &BTreeMap<String, BTreeMap<i64, i64>>,
 ) -> Vec<String> {
-    let scoped = client.with_context(Context::company(tenant).with_archived());
+    let in_language =
+        |lang: &str| client.with_context(Context::company(tenant).with_archived().with_lang(lang));
+    let scoped = in_language("en_US");
     let target = |model: &str, id: i64| -> i64 {
         recreated
             .get(model)
@@ -341,8 +343,61 @@ pub async fn differences(
                 }
             }
         }
+        // Translatable values, in every language the archive keeps.
+        let translated: Vec<String> = compared
+            .iter()
+            .filter(|name| fields[*name].translate)
+            .cloned()
+            .collect();
+        if translated.is_empty() {
+            continue;
+        }
+        for lang in archive_languages(records) {
+            let reader = in_language(&lang);
+            let mut wanted = translated.clone();
+            wanted.push("id".into());
+            let ids: Vec<i64> = records.keys().map(|id| target(model, *id)).collect();
+            let mut now: HashMap<i64, Record> = HashMap::new();
+            for chunk in ids.chunks(200) {
+                for row in reader
+                    .read(model, chunk, &wanted)
+                    .await
+                    .expect("read back in another language")
+                {
+                    now.insert(row["id"].as_i64().unwrap(), row);
+                }
+            }
+            for (id, record) in records {
+                let Some(row) = now.get(&target(model, *id)) else {
+                    continue;
+                };
+                let own = record
+                    .get("__translations__")
+                    .and_then(|translations| translations.get(&lang));
+                for name in &translated {
+                    let expected = own
+                        .and_then(|values| values.get(name))
+                        .unwrap_or(&record[name]);
+                    if !same(&fields[name], &row[name], expected) {
+                        problems.push(format!(
+                            "{model} {id}.{name} in {lang}: archive {expected}, now {}",
+                            row[name]
+                        ));
+                    }
+                }
+            }
+        }
     }
     problems
+}
+
+/// The languages of the translations a model's records hold.
+fn archive_languages(records: &BTreeMap<i64, Record>) -> std::collections::BTreeSet<String> {
+    records
+        .values()
+        .filter_map(|record| record.get("__translations__")?.as_object())
+        .flat_map(|translations| translations.keys().cloned())
+        .collect()
 }
 
 fn expected_value(
