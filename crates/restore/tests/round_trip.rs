@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 use support::{World, archive_records, differences, export, ids_of, world};
 use tenant_restore::{ExecuteOptions, NoRestoreProgress, RestoreOutcome};
 
+/// On a real Odoo both tests restore the same tenant: one at a time, or each sees the other's
+/// records come and go.
+static SAME_TENANT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn values(value: Value) -> Record {
     value.as_object().expect("an object").clone()
 }
@@ -192,6 +196,7 @@ async fn damage(world: &World, template: i64, family: i64) -> (Vec<String>, i64,
 
 #[tokio::test]
 async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
+    let _one_at_a_time = SAME_TENANT.lock().await;
     let world = world().await;
     let directory = tempfile::tempdir().unwrap();
     // A product as a user makes one, through the API: Odoo gives it its variant.
@@ -458,6 +463,7 @@ async fn name_in(world: &World, template: i64, lang: &str) -> Value {
 
 #[tokio::test]
 async fn names_typed_in_french_come_back_with_the_english_ones() {
+    let _one_at_a_time = SAME_TENANT.lock().await;
     let world = world().await;
     if let Some(simulator) = &world.simulator {
         simulator.with_db(|db| db.activate_language("fr_FR"));
