@@ -92,6 +92,14 @@ pub struct FieldInfo {
     pub depends: Vec<String>,
     #[serde(default, deserialize_with = "truthy")]
     pub translate: bool,
+    /// A selection field's values and their labels (in the context's language), in Odoo's
+    /// order; empty for other fields.
+    #[serde(
+        default,
+        deserialize_with = "selection_pairs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub selection: Vec<(String, String)>,
     /// For a many2one_reference, the field naming the model of the id (`res_id` →
     /// `res_model`); reported only when asked ([`FieldsGetOptions`](crate::FieldsGetOptions)).
     #[serde(
@@ -131,6 +139,27 @@ fn related_path<'de, D: serde::Deserializer<'de>>(
     })
 }
 
+fn selection_pairs<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(String, String)>, D::Error> {
+    // `[["draft", "Quotation"], …]`; `false` or absent for other fields. Values that are not
+    // text (rare integer selections) are kept as their JSON text.
+    let value = Value::deserialize(deserializer)?;
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    Ok(value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|pair| {
+            let pair = pair.as_array()?;
+            Some((text(pair.first()?), text(pair.get(1)?)))
+        })
+        .collect())
+}
+
 fn non_empty<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
@@ -165,7 +194,10 @@ mod tests {
             "country_code": {"type": "char", "related": "country_id.code", "store": false, "depends": ["country_id.code"]},
             "x_props": {"type": "properties_definition", "store": true},
             "x_new": {"type": "shiny_new_type", "store": true},
-            "body": {"type": "html", "translate": "html_translate", "store": true}
+            "body": {"type": "html", "translate": "html_translate", "store": true},
+            "state": {"type": "selection", "store": true, "readonly": true,
+                      "selection": [["draft", "Quotation"], ["sale", "Sales Order"]]},
+            "name": {"type": "char", "store": true, "selection": false}
         }))
         .unwrap();
         assert!(fields["amount_total"].is_computed());
@@ -182,5 +214,13 @@ mod tests {
             FieldType::Other("shiny_new_type".into())
         );
         assert!(fields["body"].translate);
+        assert_eq!(
+            fields["state"].selection,
+            [
+                ("draft".to_owned(), "Quotation".to_owned()),
+                ("sale".to_owned(), "Sales Order".to_owned())
+            ]
+        );
+        assert!(fields["name"].selection.is_empty());
     }
 }

@@ -439,12 +439,15 @@ async fn read_jsonrpc(site: &CallSite, response: reqwest::Response) -> Result<Va
     if let Some(error) = envelope.remove("error") {
         return Err(jsonrpc_error(site, &error));
     }
-    envelope
-        .remove("result")
-        .ok_or_else(|| OdooError::InvalidResponse {
+    match envelope.remove("result") {
+        Some(result) => Ok(result),
+        // Odoo leaves `result` out when the method returned None (`button_draft`, say).
+        None if envelope.contains_key("jsonrpc") => Ok(Value::Null),
+        None => Err(OdooError::InvalidResponse {
             call: site.clone(),
             message: "the answer has neither result nor error".into(),
-        })
+        }),
+    }
 }
 
 fn jsonrpc_error(site: &CallSite, error: &Value) -> OdooError {

@@ -42,6 +42,10 @@ async fn jsonrpc(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Valu
         *failing -= 1;
         return (StatusCode::BAD_GATEWAY, "upstream restarting").into_response();
     }
+    // Odoo leaves `result` out of the answer of a method that returns None.
+    if method == "button_draft" {
+        return Json(json!({"jsonrpc": "2.0", "id": body["id"]})).into_response();
+    }
     let result = match method.as_str() {
         "version" => {
             json!({"server_version": "18.0", "server_version_info": [18, 0, 0, "final", 0, ""], "protocol_version": 1})
@@ -201,4 +205,23 @@ async fn an_unreachable_server_is_a_transport_error_naming_the_call() {
         "{error:?}"
     );
     assert!(error.to_string().contains("common.version"), "{error}");
+}
+
+#[tokio::test]
+async fn a_method_that_returns_nothing_answers_null() {
+    let (url, _) = scripted_server(Script::default()).await;
+    let client = OdooClient::connect(config(&url, PASSWORD))
+        .await
+        .expect("connect");
+    let answer = client
+        .call(
+            "account.move",
+            "button_draft",
+            Some(&[7]),
+            Default::default(),
+            odoo_client::CallKind::Write,
+        )
+        .await
+        .expect("Odoo's answer without a result is the method's None");
+    assert_eq!(answer, Value::Null);
 }
