@@ -1058,6 +1058,11 @@ fn create_one(
     parent: Option<(&'static str, i64)>,
     journal: &mut Journal,
 ) -> Result<i64, OdooException> {
+    if model.name() == "account.move" && vals.get("state") == Some(&json!("posted")) {
+        return Err(OdooException::user_error(
+            "You cannot create a move already in the posted state. Please create a draft move and post it after.",
+        ));
+    }
     let split = split_values(model, vals)?;
     let mut record = Record::default();
     for (name, value) in &split.plain {

@@ -133,6 +133,7 @@ pub async fn execute(
         deferred: Vec::new(),
         sent: Vec::new(),
         not_restored: BTreeMap::new(),
+        state_changes: Vec::new(),
         write_calls: 0,
         progress,
     };
@@ -181,6 +182,7 @@ pub async fn execute(
         unresolved,
         write_calls,
         not_restored: not_restored_created,
+        state_changes,
         ..
     } = run;
     let mut not_restored_counts: BTreeMap<(String, String), (&'static str, u64)> = BTreeMap::new();
@@ -240,6 +242,7 @@ pub async fn execute(
         failures,
         unresolved,
         not_restored,
+        state_changes,
         recreated,
         write_calls,
         duration: started.elapsed(),
@@ -307,6 +310,8 @@ struct Run<'a> {
     sent: Vec<SentRecord>,
     /// Fields never written that differ after creation: (model, field) → records.
     not_restored: BTreeMap<(String, String), u64>,
+    /// Re-created records that came back in an earlier state of their workflow.
+    state_changes: Vec<crate::report::StateChange>,
     write_calls: u64,
     progress: &'a dyn RestoreProgressSink,
 }
@@ -829,6 +834,13 @@ impl Run<'_> {
                             .not_restored
                             .entry((model.clone(), name.clone()))
                             .or_default() += 1;
+                        self.state_changes.extend(crate::states::observed(
+                            &schema,
+                            (archive_id, target_id),
+                            &values,
+                            &unwritten,
+                            &now,
+                        ));
                     }
                 }
                 let differing: Record = values

@@ -57,6 +57,7 @@ mod reads;
 mod report;
 mod safety;
 mod schema;
+mod states;
 mod values;
 
 pub use backup_engine::{Tenant, TenantSelector};
@@ -70,7 +71,7 @@ pub use plan::{
 pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
 pub use report::{
     ModelReport, NotRestored, Operation, RecordFailure, Refusal, RestoreOutcome, RestoreReport,
-    UnresolvedValue,
+    StateChange, UnresolvedValue,
 };
 pub use safety::safety_backup;
 pub use schema::{NEVER_RESTORED_FIELDS, NotWritten};

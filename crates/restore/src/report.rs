@@ -77,6 +77,37 @@ pub struct NotRestored {
     pub records: u64,
 }
 
+/// A re-created record that Odoo's workflow starts over — a confirmed order comes back as a
+/// quotation, a posted invoice as a draft, a done transfer as a draft —, named as users know
+/// it, with what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StateChange {
+    pub model: String,
+    pub archive_id: i64,
+    /// The re-created record (in a report; `None` in a plan).
+    pub target_id: Option<i64>,
+    /// The record's own reference as the archive holds it (`S00042`, `FAC/2026/00042`).
+    pub reference: String,
+    /// The state in the archive, and its label in the source language.
+    pub archived_state: String,
+    pub archived_label: String,
+    /// The state the record comes back in, and its label.
+    pub restored_state: String,
+    pub restored_label: String,
+    /// What to do, in English (the addon says it in the user's language).
+    pub action: &'static str,
+}
+
+impl StateChange {
+    /// One line for people: `S00042: Sales Order in the backup, comes back as Quotation; …`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} in the backup, comes back as {}; {}",
+            self.reference, self.archived_label, self.restored_label, self.action
+        )
+    }
+}
+
 /// Whether everything in the archive is back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,6 +134,8 @@ pub struct RestoreReport {
     /// Fields never written that differ from the archive (on updated and re-created records):
     /// by design, not a failure — an order re-created as a quotation, say.
     pub not_restored: Vec<NotRestored>,
+    /// Re-created records that came back in an earlier state of their workflow.
+    pub state_changes: Vec<StateChange>,
     /// Re-created records: model → archive id → new id.
     pub recreated: BTreeMap<String, BTreeMap<i64, i64>>,
     /// `create` and `write` calls made (record mappings included).

@@ -69,6 +69,12 @@ pub enum NotWritten {
     Related,
     /// Read-only (computed, or set by Odoo's own workflow such as an order's `state`).
     Readonly,
+    /// A workflow's `state` (an order's, an invoice's): Odoo's own buttons move it on, and a
+    /// re-created record starts its workflow over (Odoo refuses to create a posted invoice).
+    Workflow,
+    /// The record's own reference, read-only for users (a transfer's `name`): given when the
+    /// record is re-created, so that it keeps its number; never written to an existing record.
+    Reference,
     /// A one2many: the children's many2one carries the link.
     One2many,
     /// A resized copy of an image: Odoo derives it from the full-size image.
@@ -93,6 +99,12 @@ impl NotWritten {
             NotWritten::Technical => "technical field maintained by Odoo",
             NotWritten::Related => "related field: its value is another record's",
             NotWritten::Readonly => "read-only field: computed or set by Odoo's own workflow",
+            NotWritten::Workflow => {
+                "workflow state: set by Odoo's own buttons, which a restore does not press"
+            }
+            NotWritten::Reference => {
+                "the record's reference: given when it is re-created, never changed afterwards"
+            }
             NotWritten::One2many => "one2many: restored through the children's many2one",
             NotWritten::ResizedImage => "resized image: derived from the full-size image",
             NotWritten::Denied => {
@@ -145,6 +157,7 @@ impl FieldSchema {
     pub fn is_given_on_create(&self) -> bool {
         self.is_written()
             || self.not_written == Some(NotWritten::FollowsOtherRecord)
+            || self.not_written == Some(NotWritten::Reference)
             || (self.not_written == Some(NotWritten::Readonly)
                 && self.info.required
                 && self.info.store
@@ -307,6 +320,12 @@ fn not_written(
     if info.related.is_some() {
         return Some(NotWritten::Related);
     }
+    if info.readonly && name == "state" && info.field_type == FieldType::Selection {
+        return Some(NotWritten::Workflow);
+    }
+    if info.readonly && is_reference(name, info) {
+        return Some(NotWritten::Reference);
+    }
     if info.readonly {
         return Some(NotWritten::Readonly);
     }
@@ -325,6 +344,16 @@ fn not_written(
         return Some(NotWritten::FollowsOtherRecord);
     }
     None
+}
+
+/// A record's own reference that Odoo numbers when the record is created without one (a
+/// transfer's `WH/OUT/00042`): read-only for users, given when the record is re-created.
+fn is_reference(name: &str, info: &FieldInfo) -> bool {
+    name == "name"
+        && info.field_type == FieldType::Char
+        && info.store
+        && info.depends.is_empty()
+        && info.related.is_none()
 }
 
 /// `image_128`, `image_variant_512`...: the smaller copies Odoo makes of a full-size image.
@@ -368,7 +397,11 @@ mod tests {
         assert_eq!(order.ownership, Ownership::CompanyId);
         assert_eq!(
             order.fields["state"].not_written,
-            Some(NotWritten::Readonly)
+            Some(NotWritten::Workflow)
+        );
+        assert!(
+            !order.fields["state"].is_given_on_create(),
+            "a re-created order starts its workflow over"
         );
     }
 

@@ -584,3 +584,215 @@ async fn names_typed_in_french_come_back_with_the_english_ones() {
         .await
         .expect("clean up");
 }
+
+/// A confirmed order and a posted invoice of the tenant. On a real Odoo they are made for the
+/// test through Odoo's own buttons; the simulator's shops have some.
+async fn confirmed_order_and_posted_invoice(world: &World) -> (i64, i64) {
+    let client = world.scoped(world.tenant);
+    if world.simulator.is_some() {
+        let first = |model: &'static str, state: &'static str| {
+            let client = client.clone();
+            async move {
+                let domain = Domain::leaf("company_id", "=", world.tenant)
+                    .and(Domain::leaf("state", "=", state));
+                client
+                    .search(model, &domain, &SearchOptions::ordered_by("id").limit(1))
+                    .await
+                    .expect("search")[0]
+            }
+        };
+        return (
+            first("sale.order", "sale").await,
+            first("account.move", "posted").await,
+        );
+    }
+    let partner = ids_of(
+        &world.client,
+        world.tenant,
+        "res.partner",
+        Domain::leaf("company_id", "=", world.tenant),
+    )
+    .await[0];
+    let product = ids_of(
+        &world.client,
+        world.tenant,
+        "product.product",
+        Domain::leaf("sale_ok", "=", true),
+    )
+    .await[0];
+    let line = json!([0, 0, {"product_id": product, "product_uom_qty": 1.0}]);
+    let order = client
+        .create(
+            "sale.order",
+            vec![values(
+                json!({"partner_id": partner, "company_id": world.tenant, "order_line": [line]}),
+            )],
+        )
+        .await
+        .expect("create an order")[0];
+    let button = |model: &'static str, method: &'static str, id: i64| {
+        let client = client.clone();
+        async move {
+            client
+                .call(
+                    model,
+                    method,
+                    Some(&[id]),
+                    Default::default(),
+                    odoo_client::CallKind::Write,
+                )
+                .await
+                .unwrap_or_else(|error| panic!("{model}.{method}: {error}"))
+        }
+    };
+    button("sale.order", "action_confirm", order).await;
+    let invoice_line = json!([0, 0, {"product_id": product, "quantity": 1.0, "price_unit": 42.0}]);
+    let invoice = client
+        .create(
+            "account.move",
+            vec![values(json!({"move_type": "out_invoice", "partner_id": partner, "company_id": world.tenant, "invoice_line_ids": [invoice_line]}))],
+        )
+        .await
+        .expect("create an invoice")[0];
+    button("account.move", "action_post", invoice).await;
+    (order, invoice)
+}
+
+/// Deletes them as a user must: the order cancelled first, the invoice reset to draft.
+async fn delete_order_and_invoice(world: &World, order: i64, invoice: i64) {
+    let client = world.scoped(world.tenant);
+    if world.simulator.is_none() {
+        // Without it, cancelling a confirmed order opens a confirmation wizard instead.
+        let client = client.with_context(
+            odoo_client::Context::company(world.tenant)
+                .with_archived()
+                .with("disable_cancel_warning", true),
+        );
+        for (model, method, id) in [
+            ("sale.order", "action_cancel", order),
+            ("account.move", "button_draft", invoice),
+        ] {
+            client
+                .call(
+                    model,
+                    method,
+                    Some(&[id]),
+                    Default::default(),
+                    odoo_client::CallKind::Write,
+                )
+                .await
+                .unwrap_or_else(|error| panic!("{model}.{method}: {error}"));
+        }
+    }
+    client
+        .unlink("sale.order", &[order])
+        .await
+        .expect("delete the order");
+    client
+        .unlink("account.move", &[invoice])
+        .await
+        .expect("delete the invoice");
+}
+
+#[tokio::test]
+async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_with_what_to_do() {
+    let _one_at_a_time = SAME_TENANT.lock().await;
+    let world = world().await;
+    let directory = tempfile::tempdir().unwrap();
+    let (order, invoice) = confirmed_order_and_posted_invoice(&world).await;
+    let names = |rows: Vec<Record>| rows[0]["name"].as_str().unwrap().to_owned();
+    let client = world.scoped(world.tenant);
+    let order_name = names(
+        client
+            .read("sale.order", &[order], &["name".to_owned()])
+            .await
+            .unwrap(),
+    );
+    let invoice_name = names(
+        client
+            .read("account.move", &[invoice], &["name".to_owned()])
+            .await
+            .unwrap(),
+    );
+    let archive_path = world.backup(world.tenant, directory.path()).await;
+    delete_order_and_invoice(&world, order, invoice).await;
+
+    let target = world.tenant_of(world.tenant).await;
+    let plan = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &target,
+        &support::plan_options(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan the restore");
+    let described = |changes: Vec<&tenant_restore::StateChange>| -> Vec<String> {
+        changes.iter().map(|change| change.describe()).collect()
+    };
+    let foreseen = described(plan.state_changes().collect());
+    for expected in [
+        format!(
+            "{order_name}: Sales Order in the backup, comes back as Quotation; check it, then confirm it again"
+        ),
+        format!(
+            "{invoice_name}: Posted in the backup, comes back as Draft; check it, then post it again: it keeps its number"
+        ),
+    ] {
+        assert!(
+            foreseen.contains(&expected),
+            "the dry run says {foreseen:#?}, not {expected:?}"
+        );
+    }
+
+    let report = tenant_restore::execute(
+        &world.client,
+        &plan,
+        &ExecuteOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore");
+    let observed = described(report.state_changes.iter().collect());
+    assert!(
+        foreseen.iter().all(|line| observed.contains(line)),
+        "the report says {observed:#?}, the dry run said {foreseen:#?}"
+    );
+    let new_order = report.recreated["sale.order"][&order];
+    let new_invoice = report.recreated["account.move"][&invoice];
+    assert!(
+        report
+            .state_changes
+            .iter()
+            .any(|change| change.target_id == Some(new_order))
+    );
+    assert_eq!(
+        names(
+            client
+                .read("sale.order", &[new_order], &["name".to_owned()])
+                .await
+                .unwrap()
+        ),
+        order_name,
+        "the order keeps its number"
+    );
+    assert_eq!(
+        names(
+            client
+                .read("account.move", &[new_invoice], &["name".to_owned()])
+                .await
+                .unwrap()
+        ),
+        invoice_name,
+        "the invoice keeps its number"
+    );
+    // Re-created as a quotation and a draft, they go as such.
+    client
+        .unlink("sale.order", &[new_order])
+        .await
+        .expect("delete the quotation");
+    client
+        .unlink("account.move", &[new_invoice])
+        .await
+        .expect("delete the draft");
+}

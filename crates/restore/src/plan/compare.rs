@@ -39,6 +39,7 @@ impl Planner {
                 creates: Vec::new(),
                 updates: Vec::new(),
                 translations: Vec::new(),
+                state_changes: Vec::new(),
                 unchanged: 0,
                 refusals: refusals.remove(&model).unwrap_or_default(),
                 not_restored: Vec::new(),
@@ -78,6 +79,8 @@ impl Planner {
             let Some(&target_id) = internals.existing.get(model, archive_id) else {
                 let values = creatable_values(schema, record, attached, self.tenant.company_id);
                 let unwritten = unwritten_values(schema, record);
+                plan.state_changes
+                    .extend(crate::states::foreseen(schema, archive_id, record));
                 plan.creates.push(PlannedCreate {
                     archive_id,
                     values,
@@ -227,6 +230,8 @@ impl<'a> RecordComparer<'a> {
                 if matches!(
                     reason,
                     NotWritten::Readonly
+                        | NotWritten::Workflow
+                        | NotWritten::Reference
                         | NotWritten::Related
                         | NotWritten::Denied
                         | NotWritten::FollowsOtherRecord
@@ -364,7 +369,12 @@ fn unwritten_values(schema: &ModelSchema, record: &Record) -> Record {
                     && !field.info.field_type.is_binary()
                     && matches!(
                         field.not_written,
-                        Some(NotWritten::Readonly | NotWritten::Related | NotWritten::Denied)
+                        Some(
+                            NotWritten::Readonly
+                                | NotWritten::Workflow
+                                | NotWritten::Related
+                                | NotWritten::Denied
+                        )
                     )
             })
         })

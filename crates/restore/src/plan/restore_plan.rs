@@ -76,6 +76,8 @@ pub struct ModelPlan {
     pub updates: Vec<PlannedUpdate>,
     /// Values in other languages, written after the creates and updates.
     pub translations: Vec<PlannedTranslation>,
+    /// Records to re-create that Odoo's workflow will start over (an order as a quotation).
+    pub state_changes: Vec<crate::report::StateChange>,
     pub unchanged: u64,
     pub refusals: Vec<Refusal>,
     /// Fields that differ on existing records but are never written (read-only, computed...).
@@ -257,6 +259,13 @@ impl RestorePlan {
 
     pub fn refusals(&self) -> impl Iterator<Item = &Refusal> {
         self.models.iter().flat_map(|model| model.refusals.iter())
+    }
+
+    /// Records to re-create that will come back in an earlier state of their workflow.
+    pub fn state_changes(&self) -> impl Iterator<Item = &crate::report::StateChange> {
+        self.models
+            .iter()
+            .flat_map(|model| model.state_changes.iter())
     }
 
     pub fn unresolved(&self) -> impl Iterator<Item = &UnresolvedValue> {
