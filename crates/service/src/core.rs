@@ -770,6 +770,7 @@ impl Core {
             models: Vec::new(),
             refused: Vec::new(),
             failed: Vec::new(),
+            state_changes: Vec::new(),
         };
         match self
             .restore(job, &backup_id, task, work_dir, &mut report)

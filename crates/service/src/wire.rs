@@ -346,6 +346,43 @@ pub struct RestoreReportView {
     pub models: Vec<RestoreModelLine>,
     pub refused: Vec<RestoreRefusal>,
     pub failed: Vec<RestoreFailure>,
+    /// Re-created records that come back in an earlier state of their workflow (a confirmed
+    /// order as a quotation), by their reference: what the user has to do again.
+    #[serde(default)]
+    pub state_changes: Vec<RestoreStateChange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreStateChange {
+    pub model: String,
+    /// The record's id in the archive.
+    pub record_id: i64,
+    /// The re-created record's id (after the restore; `null` in a dry run).
+    pub new_id: Option<i64>,
+    /// Its own reference, as users know it (`S00042`).
+    pub reference: String,
+    pub archived_state: String,
+    pub archived_label: String,
+    pub restored_state: String,
+    pub restored_label: String,
+    /// What to do, in English.
+    pub action: String,
+}
+
+impl From<&tenant_restore::StateChange> for RestoreStateChange {
+    fn from(change: &tenant_restore::StateChange) -> Self {
+        RestoreStateChange {
+            model: change.model.clone(),
+            record_id: change.archive_id,
+            new_id: change.target_id,
+            reference: change.reference.clone(),
+            archived_state: change.archived_state.clone(),
+            archived_label: change.archived_label.clone(),
+            restored_state: change.restored_state.clone(),
+            restored_label: change.restored_label.clone(),
+            action: change.action.to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,6 +419,7 @@ impl RestoreReportView {
             models: plan.summary().iter().map(RestoreModelLine::from).collect(),
             refused: plan.refusals().map(RestoreRefusal::from).collect(),
             failed: Vec::new(),
+            state_changes: plan.state_changes().map(RestoreStateChange::from).collect(),
         }
     }
 
@@ -397,6 +435,11 @@ impl RestoreReportView {
             models: report.models.iter().map(RestoreModelLine::from).collect(),
             refused: report.refusals.iter().map(RestoreRefusal::from).collect(),
             failed: report.failures.iter().map(RestoreFailure::from).collect(),
+            state_changes: report
+                .state_changes
+                .iter()
+                .map(RestoreStateChange::from)
+                .collect(),
         }
     }
 }

@@ -159,6 +159,9 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
             failure.model, failure.archive_id, failure.operation, failure.message
         )?;
     }
+    for change in &report.state_changes {
+        writeln!(out, "in another state: {}", change.describe())?;
+    }
     for field in &report.not_restored {
         writeln!(
             out,
@@ -277,6 +280,9 @@ fn print_plan(plan: &RestorePlan) -> Result<()> {
                 model.model, field.field, field.differing_records, field.reason
             )?;
         }
+    }
+    for change in plan.state_changes() {
+        writeln!(out, "comes back in another state: {}", change.describe())?;
     }
     for refusal in plan.refusals() {
         writeln!(

@@ -155,6 +155,21 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
         .unwrap();
     assert_eq!(leads.len(), 2, "the shop tenant has leads");
     client.unlink("crm.lead", &leads).await.unwrap();
+    let confirmed = client
+        .search_read(
+            "sale.order",
+            &Domain::leaf("company_id", "=", tenant).and(Domain::leaf("state", "=", "sale")),
+            &["name".to_owned()],
+            &SearchOptions::ordered_by("id").limit(1),
+        )
+        .await
+        .unwrap();
+    let order_name = confirmed[0]["name"].as_str().unwrap().to_owned();
+    let order = confirmed[0]["id"].as_i64().unwrap();
+    client.unlink("sale.order", &[order]).await.unwrap();
+    let comes_back_as_quotation = format!(
+        "{order_name}: Sales Order in the backup, comes back as Quotation; check it, then confirm it again"
+    );
 
     simulator.reset_stats();
     let dry_run = run(restore(&simulator, &archive, tenant, &["--dry-run"])).await;
@@ -167,6 +182,12 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
     assert!(
         stdout.contains("nothing was written") && stdout.contains("crm.lead"),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "comes back in another state: {comes_back_as_quotation}"
+        )),
+        "the dry run names the confirmed order that comes back as a quotation: {stdout}"
     );
     assert_eq!(simulator.stats().writes(), 0, "the dry run wrote");
 
@@ -186,6 +207,10 @@ async fn restore_brings_deleted_records_back_after_a_dry_run_that_writes_nothing
         text(&restored.stderr)
     );
     assert!(stdout.contains("result:        complete"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("in another state: {comes_back_as_quotation}")),
+        "{stdout}"
+    );
     let safety_line = stdout
         .lines()
         .find(|line| line.starts_with("safety backup: "))

@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import SidecarCallsMixin, unique_company_name
+from .common import SidecarCallsMixin, activate_french, unique_company_name
 
 DRY_RUN_REPORT = {
     "dry_run": True,
@@ -28,6 +28,19 @@ DRY_RUN_REPORT = {
         {"model": "sale.order", "record_id": 90, "reason": "belongs to company 4"}
     ],
     "failed": [],
+    "state_changes": [
+        {
+            "model": "sale.order",
+            "record_id": 42,
+            "new_id": None,
+            "reference": "S00042",
+            "archived_state": "sale",
+            "archived_label": "Sales Order",
+            "restored_state": "draft",
+            "restored_label": "Quotation",
+            "action": "check it, then confirm it again",
+        }
+    ],
 }
 
 
@@ -92,6 +105,11 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
         self.assertIn("res.partner", report)
         self.assertIn("3 record(s) created and 5 updated", report)
         self.assertIn("belongs to company 4", report)
+        self.assertIn(
+            "S00042: Sales Order in the backup, comes back as Quotation; "
+            "check it, then confirm it again",
+            report,
+        )
         # A dry run writes nothing, so it is not audited as a restore.
         self.assertEqual(wizard.state, "draft")
         self.assertFalse(
@@ -174,3 +192,27 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
         wizard.action_preview()
         self.assertEqual(wizard.preview_state, "failed")
         self.assertIn("archive belongs to company 4", str(wizard.preview_report))
+
+    def test_a_record_that_comes_back_in_another_state_is_named_in_french(self):
+        if not activate_french(self.env):
+            self.skipTest("fr_FR is not available in this database")
+        self.sidecar_answers["restore.start"] = {"job_id": "j-dry"}
+        self.sidecar_answers["job.get"] = {
+            "job_id": "j-dry",
+            "kind": "restore",
+            "state": "done",
+            "result": DRY_RUN_REPORT,
+        }
+        wizard = self._wizard().with_context(lang="fr_FR")
+        wizard.action_preview()
+        # The states as Odoo names them in French where Sales is installed; the backup
+        # service's labels otherwise.
+        if "sale.order" in self.env:
+            archived, restored = "Bon de commande", "Devis"
+        else:
+            archived, restored = "Sales Order", "Quotation"
+        self.assertIn(
+            f"S00042 : {archived} dans le backup, revient en {restored} ; "
+            "à vérifier, puis à confirmer de nouveau",
+            str(wizard.preview_report),
+        )

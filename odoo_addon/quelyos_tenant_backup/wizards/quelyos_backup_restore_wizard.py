@@ -190,12 +190,70 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
                 Markup("<li>%s #%s: %s</li>") % (model, record_id, reason or "")
                 for model, record_id, reason in problems
             )
+        changes = report.get("state_changes") or []
+        if changes:
+            html += Markup("<p>%s</p>") % self.env._(
+                "Records that come back in another state (a re-created record starts "
+                "its workflow over):"
+            )
+            html += Markup('<ul class="o_quelyos_state_changes">%s</ul>') % Markup(
+                ""
+            ).join(
+                Markup("<li>%s</li>")
+                % self.env._(
+                    "%(reference)s: %(archived)s in the backup, comes back as "
+                    "%(restored)s; %(action)s",
+                    reference=change.get("reference", ""),
+                    archived=self._state_label(
+                        change.get("model"),
+                        change.get("archived_state"),
+                        change.get("archived_label"),
+                    ),
+                    restored=self._state_label(
+                        change.get("model"),
+                        change.get("restored_state"),
+                        change.get("restored_label"),
+                    ),
+                    action=self._state_action(change.get("model")),
+                )
+                for change in changes
+            )
         if report.get("safety_backup_id"):
             html += Markup("<p>%s</p>") % self.env._(
                 "Safety backup taken first: %(backup)s",
                 backup=report["safety_backup_id"],
             )
         return html
+
+    @api.model
+    def _state_label(self, model, value, fallback):
+        """A workflow state as Odoo shows it, in the user's language; the backup
+        service's English label for a model this database does not have."""
+        if not model or model not in self.env:
+            return fallback or value or ""
+        field = self.env[model]._fields.get("state")
+        if field is None or field.type != "selection":
+            return fallback or value or ""
+        labels = dict(field._description_selection(self.env))
+        return labels.get(value) or fallback or value or ""
+
+    @api.model
+    def _state_action(self, model):
+        """What to do with a re-created record of this model."""
+        actions = {
+            "sale.order": self.env._("check it, then confirm it again"),
+            "purchase.order": self.env._("check it, then confirm it again"),
+            "account.move": self.env._(
+                "check it, then post it again: it keeps its number"
+            ),
+            "account.payment": self.env._("check it, then confirm it again"),
+            "stock.picking": self.env._(
+                "check the quantities, then validate it again"
+            ),
+        }
+        return actions.get(model) or self.env._(
+            "check it, then take it through its workflow again in Odoo"
+        )
 
     # ------------------------------------------------------------------
     # Buttons
