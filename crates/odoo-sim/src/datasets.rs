@@ -394,15 +394,22 @@ pub fn add_shop_tenant(db: &mut Database, spec: &TenantSpec) -> TenantInfo {
         orders.push(order);
     }
 
-    // CRM leads.
+    // CRM leads: their e-mail and phone are their customer's, as Odoo keeps them in step.
     for index in 0..scaled(8.0) {
         let partner = *generator.pick(&partners);
+        let contact = |field: &str| {
+            db.get("res.partner", partner)
+                .and_then(|partner| partner.get(field))
+                .cloned()
+                .unwrap_or(Value::Bool(false))
+        };
+        let (email, phone) = (contact("email"), contact("phone"));
         db.insert_raw(
             "crm.lead",
             json!({"name": format!("Opportunity {} #{index}", generator.pick(PRODUCT_WORDS)), "company_id": company_id,
                    "partner_id": partner, "stage_id": 1 + generator.below(4) as i64, "type": "opportunity",
                    "expected_revenue": generator.price(100, 5000), "probability": 20.0, "priority": "1",
-                   "email_from": format!("lead{index}@example.com"), "active": index % 10 != 7, "user_id": 2}),
+                   "email_from": email, "phone": phone, "active": index % 10 != 7, "user_id": 2}),
         );
     }
 

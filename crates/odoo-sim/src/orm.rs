@@ -1111,6 +1111,8 @@ fn create_one(
     }
     remember_dependents(db, model.name(), &[id], journal);
     compute::after_change(db, model.name(), &[id], Some(env));
+    let written: Vec<&str> = split.plain.iter().map(|(name, _)| *name).collect();
+    sync_lead_contacts(db, model.name(), &[id], &written, journal);
     // A new order line also adds its row to the `sale.report` view.
     if model.name() == "sale.order.line" && db.get("sale.report", id).is_some() {
         journal.created.push(("sale.report", id));
@@ -1403,7 +1405,98 @@ fn write_records(
     }
     remember_dependents(db, model.name(), ids, journal);
     compute::after_change(db, model.name(), ids, Some(env));
+    let written: Vec<&str> = split.plain.iter().map(|(name, _)| *name).collect();
+    sync_lead_contacts(db, model.name(), ids, &written, journal);
     Ok(())
+}
+
+/// A lead's `email_from` and `phone` follow its customer's (computed, stored) and are written
+/// back to the customer (inverse), as in Odoo 18's crm: a lead written with an e-mail that
+/// differs from its customer's changes the customer's, which every other lead of that customer
+/// then follows; a customer's e-mail written directly is followed by its leads.
+fn sync_lead_contacts(
+    db: &mut Database,
+    model: &'static str,
+    ids: &[i64],
+    written: &[&str],
+    journal: &mut Journal,
+) {
+    const PAIRS: [(&str, &str); 2] = [("email_from", "email"), ("phone", "phone")];
+    let normalized = |value: Option<&Value>| {
+        value
+            .and_then(Value::as_str)
+            .map(|text| text.trim().to_lowercase())
+            .filter(|text| !text.is_empty())
+    };
+    for (lead_field, partner_field) in PAIRS {
+        let mut partners: Vec<i64> = Vec::new();
+        match model {
+            "crm.lead" if written.contains(&lead_field) => {
+                for id in ids {
+                    let Some(lead) = db.get("crm.lead", *id) else {
+                        continue;
+                    };
+                    let Some(partner_id) = lead.many2one("partner_id") else {
+                        continue;
+                    };
+                    let value = lead.get(lead_field).cloned().unwrap_or(Value::Bool(false));
+                    let Some(partner) = db.get("res.partner", partner_id) else {
+                        continue;
+                    };
+                    if normalized(Some(&value)) == normalized(partner.get(partner_field)) {
+                        continue;
+                    }
+                    journal.remember(db, "res.partner", partner_id);
+                    let field = registered_field("res.partner", partner_field);
+                    db.set("res.partner", partner_id, field, value);
+                    let now = db.now();
+                    db.set("res.partner", partner_id, "write_date", json!(now));
+                    partners.push(partner_id);
+                }
+            }
+            "res.partner" if written.contains(&partner_field) => partners.extend(ids),
+            _ => continue,
+        }
+        for partner_id in partners {
+            let Some(value) = db
+                .get("res.partner", partner_id)
+                .and_then(|partner| partner.get(partner_field))
+                .filter(|value| normalized(Some(value)).is_some())
+                .cloned()
+            else {
+                continue;
+            };
+            let followers: Vec<i64> = db
+                .table("crm.lead")
+                .iter()
+                .filter(|(_, lead)| {
+                    lead.many2one("partner_id") == Some(partner_id)
+                        && normalized(lead.get(lead_field)) != normalized(Some(&value))
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            let now = db.now();
+            for lead in followers {
+                journal.remember(db, "crm.lead", lead);
+                db.set(
+                    "crm.lead",
+                    lead,
+                    registered_field("crm.lead", lead_field),
+                    value.clone(),
+                );
+                db.set("crm.lead", lead, "write_date", json!(now));
+            }
+        }
+    }
+}
+
+/// A field's name as the registry holds it (the database keys records by these).
+fn registered_field(model: &str, field: &str) -> &'static str {
+    Registry::get()
+        .model(model)
+        .and_then(|model| model.field(field))
+        .map(|field| field.name)
+        .unwrap_or_else(|| panic!("{model}.{field} is not in the catalogue"))
 }
 
 /// Records `after_change` may rewrite (lines of an order, the order of a line, children of a
