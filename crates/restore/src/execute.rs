@@ -63,9 +63,9 @@ impl Default for ExecuteOptions {
     }
 }
 
-/// Carries out `plan`: the only function of this crate that writes to Odoo. The safety backup,
-/// when one is wanted, is taken before by [`safety_backup`](crate::safety_backup).
-pub async fn execute(
+/// Carries out `plan`: with [`crate::execute`]'s second pass, the only code of this crate that
+/// writes to Odoo.
+pub(crate) async fn carry_out(
     client: &OdooClient,
     plan: &RestorePlan,
     options: &ExecuteOptions,
@@ -173,8 +173,6 @@ pub async fn execute(
             run.translate_model(model_plan).await?;
         }
     }
-    progress.report(RestoreProgress::Finished);
-
     let Run {
         targets,
         counts,
@@ -243,6 +241,8 @@ pub async fn execute(
         unresolved,
         not_restored,
         state_changes,
+        differences: Vec::new(),
+        set_back: 0,
         recreated,
         write_calls,
         duration: started.elapsed(),

@@ -45,6 +45,7 @@
 //! ```
 
 mod archive;
+mod check;
 mod error;
 mod execute;
 mod id_records;
@@ -61,17 +62,18 @@ mod states;
 mod values;
 
 pub use backup_engine::{Tenant, TenantSelector};
+pub use check::execute;
 pub use error::RestoreError;
-pub use execute::{ExecuteOptions, execute};
+pub use execute::ExecuteOptions;
 pub use id_records::MAPPING_MODULE;
 pub use plan::{
     FieldChange, ModelPlan, NotRestoredField, PlanOptions, PlannedCreate, PlannedTranslation,
-    PlannedUpdate, RestorePlan, plan,
+    PlannedUpdate, RestorePlan, UnwrittenDifference, plan,
 };
 pub use progress::{NoRestoreProgress, RestoreProgress, RestoreProgressSink};
 pub use report::{
-    ModelReport, NotRestored, Operation, RecordFailure, Refusal, RestoreOutcome, RestoreReport,
-    StateChange, UnresolvedValue,
+    Difference, LikelyCause, ModelReport, NotRestored, Operation, RecordFailure, Refusal,
+    RestoreOutcome, RestoreReport, StateChange, UnresolvedValue,
 };
 pub use safety::safety_backup;
 pub use schema::{NEVER_RESTORED_FIELDS, NotWritten};

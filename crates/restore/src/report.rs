@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use backup_engine::Tenant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Per model: what was (or would be) done with the archive's records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -108,12 +108,108 @@ impl StateChange {
     }
 }
 
+/// A value that differs from the archive's once the restore is done — after its second pass —,
+/// found when the restore read the tenant back: Odoo changed it as a consequence of the
+/// restore's writes (an inverse field, a recomputation), or someone did meanwhile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub model: String,
+    pub archive_id: i64,
+    /// The record now (its re-created id for a re-created record); `None` when it is gone.
+    pub target_id: Option<i64>,
+    /// The field, with the language for a translation (`name (fr_FR)`); `id` for a record that
+    /// is gone.
+    pub field: String,
+    /// The archive's value (relational values with the archive's ids).
+    pub archived: serde_json::Value,
+    pub now: serde_json::Value,
+    pub likely_cause: LikelyCause,
+}
+
+impl Difference {
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}.{}: {} in the archive, {} now; {}",
+            self.model,
+            self.target_id.map_or_else(
+                || format!("(archive id {})", self.archive_id),
+                |id| id.to_string()
+            ),
+            self.field,
+            self.archived,
+            self.now,
+            self.likely_cause.describe()
+        )
+    }
+}
+
+/// What most likely changed a value after the restore wrote, from what the restore wrote and
+/// how the records point to each other in the archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LikelyCause {
+    /// The restore wrote this record, and Odoo set another value afterwards (a computed field,
+    /// or another record's inverse field).
+    ChangedAfterWrite,
+    /// Odoo changed it when the restore wrote a record whose `field` points to it (an inverse
+    /// field, such as a lead's e-mail written to its customer).
+    WriteOfLinkedRecord {
+        model: String,
+        archive_id: i64,
+        field: String,
+    },
+    /// It follows the record its `field` points to (a computed field), which changed.
+    FollowsLinkedRecord {
+        model: String,
+        archive_id: i64,
+        field: String,
+    },
+    /// A field a restore never writes, which differed before the restore already.
+    NeverWritten { reason: String },
+    /// Nothing the restore wrote explains it: changed while the restore ran.
+    Unexplained,
+}
+
+impl LikelyCause {
+    pub fn describe(&self) -> String {
+        match self {
+            LikelyCause::ChangedAfterWrite => {
+                "Odoo set another value after the restore wrote this record".into()
+            }
+            LikelyCause::WriteOfLinkedRecord {
+                model,
+                archive_id,
+                field,
+            } => format!(
+                "Odoo changed it when the restore wrote {model} {archive_id} (archive id), whose {field} points to it"
+            ),
+            LikelyCause::FollowsLinkedRecord {
+                model,
+                archive_id,
+                field,
+            } => format!(
+                "it follows {model} {archive_id} (archive id, through {field}), which changed"
+            ),
+            LikelyCause::NeverWritten { reason } => {
+                format!("a restore does not write it ({reason}); it differed before the restore")
+            }
+            LikelyCause::Unexplained => {
+                "nothing the restore wrote explains it: changed while the restore ran".into()
+            }
+        }
+    }
+}
+
 /// Whether everything in the archive is back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RestoreOutcome {
-    /// Every record of the archive is restored with every field a restore writes.
+    /// Every record of the archive is restored with every field a restore writes, and reading
+    /// the tenant back finds it equal to the archive.
     Complete,
+    /// Everything was written, but reading the tenant back finds values that differ from the
+    /// archive (listed in `differences`): Odoo changed them as a consequence of the writes.
+    RestoredWithDifferences,
     /// Some records were refused or failed, or some values could not be restored: see the lists.
     Partial,
 }
@@ -136,6 +232,11 @@ pub struct RestoreReport {
     pub not_restored: Vec<NotRestored>,
     /// Re-created records that came back in an earlier state of their workflow.
     pub state_changes: Vec<StateChange>,
+    /// Values that differ from the archive once the restore is done, found by reading the
+    /// tenant back (workflow states of re-created records are in `state_changes` instead).
+    pub differences: Vec<Difference>,
+    /// Values the restore's second pass set back after Odoo had changed them.
+    pub set_back: u64,
     /// Re-created records: model → archive id → new id.
     pub recreated: BTreeMap<String, BTreeMap<i64, i64>>,
     /// `create` and `write` calls made (record mappings included).

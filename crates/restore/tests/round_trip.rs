@@ -796,3 +796,167 @@ async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_wit
         .await
         .expect("delete the draft");
 }
+
+/// A lead whose e-mail differs from its customer's (a state Odoo allows), whose customer has
+/// other leads. On a real Odoo the database must hold one already: over the API Odoo writes a
+/// lead's e-mail through to its customer, so such a lead cannot be made there.
+async fn lead_with_its_own_email(world: &World) -> (i64, i64) {
+    let client = world.scoped(world.tenant);
+    let leads = |domain: Domain| {
+        let client = client.clone();
+        async move {
+            client
+                .search_read(
+                    "crm.lead",
+                    &domain,
+                    &["partner_id".to_owned(), "email_from".to_owned()],
+                    &SearchOptions::ordered_by("id").bare_many2one(),
+                )
+                .await
+                .expect("read leads")
+        }
+    };
+    let all = leads(
+        Domain::leaf("company_id", "=", world.tenant).and(Domain::leaf("partner_id", "!=", false)),
+    )
+    .await;
+    let mut by_partner: BTreeMap<i64, Vec<&Record>> = BTreeMap::new();
+    for lead in &all {
+        by_partner
+            .entry(lead["partner_id"].as_i64().unwrap())
+            .or_default()
+            .push(lead);
+    }
+    let partners = client
+        .read(
+            "res.partner",
+            &by_partner.keys().copied().collect::<Vec<_>>(),
+            &["email".to_owned()],
+        )
+        .await
+        .expect("read customers");
+    let email_of: BTreeMap<i64, Value> = partners
+        .iter()
+        .map(|partner| (partner["id"].as_i64().unwrap(), partner["email"].clone()))
+        .collect();
+    for (partner, leads) in &by_partner {
+        if leads.len() < 2 || !email_of[partner].is_string() {
+            continue;
+        }
+        if let Some(simulator) = &world.simulator {
+            // What an import or a module's SQL leaves: a lead with an e-mail of its own.
+            let lead = leads[0]["id"].as_i64().unwrap();
+            simulator.with_db(|db| {
+                db.set_field("crm.lead", lead, "email_from", json!("propre@exemple.fr"));
+            });
+            return (lead, *partner);
+        }
+        if let Some(lead) = leads
+            .iter()
+            .find(|lead| lead["email_from"] != email_of[partner])
+        {
+            return (lead["id"].as_i64().unwrap(), *partner);
+        }
+    }
+    panic!(
+        "the tenant needs a customer with two leads, one of them with an e-mail of its own \
+         (on a real Odoo, set one with SQL or odoo-bin shell)"
+    );
+}
+
+#[tokio::test]
+async fn restoring_a_lead_reports_every_value_odoo_changed_through_its_customer() {
+    let _one_at_a_time = SAME_TENANT.lock().await;
+    let world = world().await;
+    let directory = tempfile::tempdir().unwrap();
+    let (lead, partner) = lead_with_its_own_email(&world).await;
+    let archive_path = world.backup(world.tenant, directory.path()).await;
+    let archive = archive_records(&archive_path);
+    world
+        .scoped(world.tenant)
+        .unlink("crm.lead", &[lead])
+        .await
+        .expect("delete the lead");
+
+    let target = world.tenant_of(world.tenant).await;
+    let plan = tenant_restore::plan(
+        &world.client,
+        &archive_path,
+        &target,
+        &support::plan_options(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan the restore");
+    let report = tenant_restore::execute(
+        &world.client,
+        &plan,
+        &ExecuteOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore");
+    for difference in &report.differences {
+        eprintln!("{}", difference.describe());
+    }
+    assert_eq!(
+        report.outcome,
+        RestoreOutcome::RestoredWithDifferences,
+        "Odoo wrote the lead's e-mail to its customer: failures {:#?}",
+        report.failures
+    );
+
+    // Every value of the customer and of its leads that differs from the archive now is
+    // reported, with a cause.
+    let new_lead = report.recreated["crm.lead"][&lead];
+    let now_of = |id: i64| if id == lead { new_lead } else { id };
+    let client = world.scoped(world.tenant);
+    let mut unreported = Vec::new();
+    let mut compared = 0;
+    let leads_of_partner: Vec<i64> = archive["crm.lead"]
+        .iter()
+        .filter(|(_, record)| record["partner_id"] == json!(partner))
+        .map(|(id, _)| *id)
+        .collect();
+    for (model, ids, fields) in [
+        ("res.partner", vec![partner], ["email", "phone"]),
+        ("crm.lead", leads_of_partner, ["email_from", "phone"]),
+    ] {
+        for id in ids {
+            let row = &client
+                .read(model, &[now_of(id)], &fields.map(str::to_owned))
+                .await
+                .expect("read back")[0];
+            for field in fields {
+                compared += 1;
+                let (archived, now) = (&archive[model][&id][field], &row[field]);
+                let differs = archived != now
+                    && !(odoo_client::value::is_empty(archived)
+                        && odoo_client::value::is_empty(now));
+                let reported = report.differences.iter().any(|difference| {
+                    difference.model == model
+                        && difference.archive_id == id
+                        && difference.field == field
+                        && !matches!(
+                            difference.likely_cause,
+                            tenant_restore::LikelyCause::Unexplained
+                        )
+                });
+                if differs && !reported {
+                    unreported.push(format!(
+                        "{model} {id}.{field}: {archived} in the archive, {now} now"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        compared >= 6,
+        "the customer and at least two leads were compared"
+    );
+    assert!(
+        unreported.is_empty(),
+        "differences the report does not give with a cause:\n{}",
+        unreported.join("\n")
+    );
+}

@@ -771,6 +771,9 @@ impl Core {
             refused: Vec::new(),
             failed: Vec::new(),
             state_changes: Vec::new(),
+            outcome: None,
+            differences: Vec::new(),
+            set_back: 0,
         };
         match self
             .restore(job, &backup_id, task, work_dir, &mut report)
@@ -871,6 +874,7 @@ impl Core {
         *report = RestoreReportView::of_restore(&executed, report.safety_backup_id.take());
         Ok(match executed.outcome {
             RestoreOutcome::Complete => JobState::Done,
+            RestoreOutcome::RestoredWithDifferences => JobState::DoneWithDifferences,
             RestoreOutcome::Partial => JobState::Partial,
         })
     }

@@ -121,6 +121,10 @@ pub enum JobState {
     Queued,
     Running,
     Done,
+    /// A restore that wrote everything, but after which reading the tenant back found values
+    /// that Odoo changed as a consequence: they are listed in the result.
+    #[serde(rename = "done_with_differences")]
+    DoneWithDifferences,
     /// A restore of which some records failed; they are listed in the result.
     Partial,
     Failed,
@@ -129,10 +133,11 @@ pub enum JobState {
 }
 
 impl JobState {
-    pub const ALL: [JobState; 6] = [
+    pub const ALL: [JobState; 7] = [
         JobState::Queued,
         JobState::Running,
         JobState::Done,
+        JobState::DoneWithDifferences,
         JobState::Partial,
         JobState::Failed,
         JobState::Interrupted,
@@ -147,6 +152,7 @@ impl JobState {
             JobState::Queued => "queued",
             JobState::Running => "running",
             JobState::Done => "done",
+            JobState::DoneWithDifferences => "done_with_differences",
             JobState::Partial => "partial",
             JobState::Failed => "failed",
             JobState::Interrupted => "interrupted",
@@ -350,6 +356,16 @@ pub struct RestoreReportView {
     /// order as a quotation), by their reference: what the user has to do again.
     #[serde(default)]
     pub state_changes: Vec<RestoreStateChange>,
+    /// `complete`, `restored_with_differences` or `partial`; `null` for a dry run.
+    #[serde(default)]
+    pub outcome: Option<tenant_restore::RestoreOutcome>,
+    /// Values that differ from the archive once the restore is done, found by reading the
+    /// tenant back, with what most likely changed them.
+    #[serde(default)]
+    pub differences: Vec<tenant_restore::Difference>,
+    /// Values the restore's second pass set back after Odoo had changed them.
+    #[serde(default)]
+    pub set_back: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -420,6 +436,9 @@ impl RestoreReportView {
             refused: plan.refusals().map(RestoreRefusal::from).collect(),
             failed: Vec::new(),
             state_changes: plan.state_changes().map(RestoreStateChange::from).collect(),
+            outcome: None,
+            differences: Vec::new(),
+            set_back: 0,
         }
     }
 
@@ -440,6 +459,9 @@ impl RestoreReportView {
                 .iter()
                 .map(RestoreStateChange::from)
                 .collect(),
+            outcome: Some(report.outcome),
+            differences: report.differences.clone(),
+            set_back: report.set_back,
         }
     }
 }

@@ -131,8 +131,6 @@ pub struct Restored<'a> {
     pub report: RestoreReportView,
     pub tenant: &'a Tenant,
     pub archive: &'a Path,
-    /// `complete` or `partial`; `null` for a dry run.
-    pub outcome: Option<tenant_restore::RestoreOutcome>,
     /// The safety backup's archive, when one was taken.
     pub safety_backup: Option<&'a Path>,
     pub unresolved: Vec<&'a tenant_restore::UnresolvedValue>,

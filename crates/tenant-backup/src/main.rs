@@ -12,7 +12,8 @@
 //!
 //! Settings come from flags, then `ODOO_*` environment variables, then the TOML file named by
 //! `--config` or `BACKUP_CONFIG` (see `backup_engine::config`). Exit status: 0 on success, 1 on
-//! failure (and for an archive that is not sound), 2 for a usage error. With `--json`, `backup`,
+//! failure (and for an archive that is not sound, or a partial restore), 2 for a usage error, 3
+//! for a restore that wrote everything but after which the tenant differs from the archive. With `--json`, `backup`,
 //! `verify`, `inspect` and `restore` print one JSON document on stdout (see `json`).
 
 mod json;
@@ -172,6 +173,9 @@ fn main() -> ExitCode {
             // any other gives the failure as its document, so that stdout always parses.
             if json::enabled() && !json::printed() {
                 let _ = json::print(&json::failure(&line));
+            }
+            if error.is::<restore::RestoredWithDifferences>() {
+                return ExitCode::from(restore::RestoredWithDifferences::EXIT_STATUS);
             }
             ExitCode::FAILURE
         }

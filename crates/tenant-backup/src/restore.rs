@@ -81,7 +81,6 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
             report: RestoreReportView::of_plan(&plan),
             tenant: plan.tenant(),
             archive: plan.archive(),
-            outcome: None,
             safety_backup: None,
             unresolved: plan.unresolved().collect(),
             not_restored: plan
@@ -162,6 +161,16 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     for change in &report.state_changes {
         writeln!(out, "in another state: {}", change.describe())?;
     }
+    if report.set_back > 0 {
+        writeln!(
+            out,
+            "set back:      {} records Odoo had changed as a consequence of the restore",
+            report.set_back
+        )?;
+    }
+    for difference in &report.differences {
+        writeln!(out, "differs:       {}", difference.describe())?;
+    }
     for field in &report.not_restored {
         writeln!(
             out,
@@ -181,6 +190,7 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         "result:        {} in {:.1} s ({} write calls)",
         match report.outcome {
             RestoreOutcome::Complete => "complete",
+            RestoreOutcome::RestoredWithDifferences => "restored with differences",
             RestoreOutcome::Partial => "partial",
         },
         report.duration.as_secs_f64(),
@@ -191,7 +201,6 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         report: RestoreReportView::of_restore(&report, None),
         tenant: &report.tenant,
         archive: &report.archive,
-        outcome: Some(report.outcome),
         safety_backup: safety_backup
             .as_ref()
             .map(|backup| backup.archive.as_path()),
@@ -204,6 +213,9 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
         write_calls: Some(report.write_calls),
         duration_ms: Some(report.duration.as_millis() as u64),
     })?;
+    if report.outcome == RestoreOutcome::RestoredWithDifferences {
+        return Err(RestoredWithDifferences(report.differences.len()).into());
+    }
     if report.outcome == RestoreOutcome::Partial {
         bail!(
             "the restore is partial: {} refused, {} failed, {} values not restored (listed above)",
@@ -214,6 +226,28 @@ pub async fn run(client: &OdooClient, settings: Settings, args: &RestoreArgs) ->
     }
     Ok(())
 }
+
+/// A restore that wrote everything, after which the tenant read back differs from the archive:
+/// neither a success nor a failure, it has an exit status of its own.
+#[derive(Debug)]
+pub struct RestoredWithDifferences(usize);
+
+impl RestoredWithDifferences {
+    /// The exit status of a restore with differences.
+    pub const EXIT_STATUS: u8 = 3;
+}
+
+impl std::fmt::Display for RestoredWithDifferences {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "restored with differences: {} values differ from the archive after the restore (listed above)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for RestoredWithDifferences {}
 
 fn safety_directory(args: &RestoreArgs, settings: &Settings) -> PathBuf {
     args.safety_dir

@@ -12,6 +12,7 @@ use super::Planner;
 use super::current::CurrentModel;
 use super::restore_plan::{
     FieldChange, ModelPlan, NotRestoredField, PlanInternals, PlannedCreate, PlannedUpdate,
+    UnwrittenDifference,
 };
 use crate::archive::{ArchiveModel, LoadedArchive};
 use crate::error::RestoreError;
@@ -43,6 +44,7 @@ impl Planner {
                 unchanged: 0,
                 refusals: refusals.remove(&model).unwrap_or_default(),
                 not_restored: Vec::new(),
+                unwritten_differences: Vec::new(),
                 unresolved: Vec::new(),
             };
             if let (Some(schema), Some(current)) = (schemas.get(&model), current.get(&model)) {
@@ -96,6 +98,7 @@ impl Planner {
             let RecordDiff {
                 changes,
                 has_binary,
+                unwritten,
             } = comparer.diff(
                 archive_id,
                 record,
@@ -104,6 +107,15 @@ impl Planner {
                 &mut not_restored,
                 &mut plan.unresolved,
             );
+            plan.unwritten_differences.extend(unwritten.into_iter().map(
+                |(field, archived, now)| UnwrittenDifference {
+                    archive_id,
+                    target_id,
+                    field,
+                    archived,
+                    now,
+                },
+            ));
             if changes.is_empty() && !has_binary {
                 plan.unchanged += 1;
                 continue;
@@ -160,6 +172,8 @@ struct RecordDiff {
     changes: BTreeMap<String, FieldChange>,
     /// Whether it has binary fields that are written, compared apart by size and content.
     has_binary: bool,
+    /// Fields never written that differ: (field, archive value, value now).
+    unwritten: Vec<(String, Value, Value)>,
 }
 
 impl<'a> RecordComparer<'a> {
@@ -214,6 +228,7 @@ impl<'a> RecordComparer<'a> {
         };
         let mut changes = BTreeMap::new();
         let mut has_binary = false;
+        let mut unwritten = Vec::new();
         for (position, (name, value)) in record.iter().enumerate() {
             let field = match self.layout.get(position) {
                 Some((known, field)) if *known == name => *field,
@@ -239,6 +254,7 @@ impl<'a> RecordComparer<'a> {
                     && differs_now(field, now, value, record, resolver)
                 {
                     not_restored.entry(name.clone()).or_insert((reason, 0)).1 += 1;
+                    unwritten.push((name.clone(), value.clone(), now.clone()));
                 }
                 continue;
             }
@@ -282,6 +298,7 @@ impl<'a> RecordComparer<'a> {
         RecordDiff {
             changes,
             has_binary,
+            unwritten,
         }
     }
 }

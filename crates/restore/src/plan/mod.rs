@@ -39,7 +39,7 @@ use crate::progress::{RestoreProgress, RestoreProgressSink};
 pub(crate) use restore_plan::PlanInternals;
 pub use restore_plan::{
     FieldChange, ModelPlan, NotRestoredField, PlannedCreate, PlannedTranslation, PlannedUpdate,
-    RestorePlan,
+    RestorePlan, UnwrittenDifference,
 };
 use target::TargetModels;
 

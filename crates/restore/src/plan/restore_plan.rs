@@ -68,6 +68,18 @@ pub struct NotRestoredField {
     pub differing_records: u64,
 }
 
+/// A field the restore does not write whose value differs from the archive's on one existing
+/// record (a read-only field, or one that follows another record).
+#[derive(Clone, Debug, Serialize)]
+pub struct UnwrittenDifference {
+    pub archive_id: i64,
+    pub target_id: i64,
+    pub field: String,
+    /// The archive's value, with the archive's ids.
+    pub archived: Value,
+    pub now: Value,
+}
+
 /// What the restore will do with one model's records.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelPlan {
@@ -82,6 +94,9 @@ pub struct ModelPlan {
     pub refusals: Vec<Refusal>,
     /// Fields that differ on existing records but are never written (read-only, computed...).
     pub not_restored: Vec<NotRestoredField>,
+    /// The same, record by record.
+    #[serde(skip)]
+    pub unwritten_differences: Vec<UnwrittenDifference>,
     /// Values that cannot be written because the record they refer to is gone.
     pub unresolved: Vec<UnresolvedValue>,
 }
@@ -130,9 +145,10 @@ pub struct RestorePlan {
     signature: SignatureCheck,
     /// The public key of the identity that decrypted the archive; `None` when stored in clear.
     opened_with: Option<String>,
-    /// The keys the plan opened the archive with, for the execution to read it again.
+    /// How the plan read (the keys it opened the archive with among them): the execution reads
+    /// the archive again, and its check plans once more, alike.
     #[serde(skip)]
-    keys: ArchiveKeys,
+    options: super::PlanOptions,
     /// The language of the archive's translatable values (`en_US`); `None` for archives that
     /// hold them in the backup user's language (format 1 and 2).
     values_language: Option<String>,
@@ -178,7 +194,7 @@ impl RestorePlan {
             archive_created_at: metadata.created_at,
             signature: archive.signature.clone(),
             opened_with: archive.opened_with.clone(),
-            keys: options.keys.clone(),
+            options: options.clone(),
             values_language: metadata
                 .languages
                 .as_ref()
@@ -215,7 +231,11 @@ impl RestorePlan {
     }
 
     pub(crate) fn keys(&self) -> &ArchiveKeys {
-        &self.keys
+        &self.options.keys
+    }
+
+    pub(crate) fn options(&self) -> &super::PlanOptions {
+        &self.options
     }
 
     /// The language the archive's records hold translatable values in, if it says.
