@@ -216,3 +216,46 @@ class TestRestoreWizard(SidecarCallsMixin, TransactionCase):
             "à vérifier, puis à confirmer de nouveau",
             str(wizard.preview_report),
         )
+
+    def test_a_restore_with_differences_lists_each_value_and_its_cause(self):
+        self.sidecar_answers["restore.start"] = {"job_id": "j-run"}
+        self.sidecar_answers["job.get"] = {
+            "job_id": "j-run",
+            "kind": "restore",
+            "state": "done_with_differences",
+            "result": dict(
+                DRY_RUN_REPORT,
+                dry_run=False,
+                outcome="restored_with_differences",
+                set_back=1,
+                differences=[
+                    {
+                        "model": "crm.lead",
+                        "archive_id": 615,
+                        "target_id": 1187,
+                        "field": "email_from",
+                        "archived": "lead@prospect.example.org",
+                        "now": "alice@mode.example.com",
+                        "likely_cause": {
+                            "kind": "follows_linked_record",
+                            "model": "res.partner",
+                            "archive_id": 703,
+                            "field": "partner_id",
+                        },
+                    }
+                ],
+            ),
+        }
+        wizard = self._wizard()
+        wizard.confirm = True
+        wizard.action_restore()
+        self.assertEqual(wizard.restore_state, "done_with_differences")
+        report = str(wizard.restore_report)
+        self.assertIn("Restored with differences", report)
+        self.assertIn(
+            'crm.lead #1187, email_from: "lead@prospect.example.org" in the backup, '
+            '"alice@mode.example.com" now (it follows res.partner #703 '
+            "(partner_id), which changed)",
+            report,
+        )
+        self.assertIn("1 record(s) that Odoo had changed", report)

@@ -1,3 +1,4 @@
+import json
 import time
 
 from markupsafe import Markup
@@ -10,11 +11,12 @@ from ..models.sidecar_client import ERROR_ARCHIVE_NOT_TRUSTED
 PARAM_PREVIEW_WAIT = "quelyos_tenant_backup.preview_wait_seconds"
 DEFAULT_PREVIEW_WAIT = 5.0
 POLL_INTERVAL = 0.5
-FINAL_JOB_STATES = ("done", "partial", "failed", "interrupted")
+FINAL_JOB_STATES = ("done", "done_with_differences", "partial", "failed", "interrupted")
 JOB_STATES = [
     ("queued", "Queued"),
     ("running", "Running"),
     ("done", "Done"),
+    ("done_with_differences", "Restored with differences"),
     ("partial", "Partly done"),
     ("failed", "Failed"),
     ("interrupted", "Interrupted"),
@@ -174,6 +176,14 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
                 "Dry run, nothing was written: %(summary)s", summary=summary
             )
         html = Markup("<p>%s</p>") % summary
+        differences = report.get("differences") or []
+        if report.get("outcome") == "restored_with_differences":
+            html += Markup('<p class="text-warning">%s</p>') % self.env._(
+                "Restored with differences: everything was written, but reading the "
+                "tenant back found %(count)s value(s) that Odoo changed as a consequence "
+                "of the restore. They are listed below; check them.",
+                count=len(differences),
+            )
         html += Markup(
             '<table class="table table-sm o_quelyos_restore_report"><thead><tr>%s</tr>'
             "</thead><tbody>%s</tbody></table>"
@@ -218,12 +228,62 @@ class QuelyosBackupRestoreWizard(models.TransientModel):
                 )
                 for change in changes
             )
+        if report.get("set_back"):
+            html += Markup("<p>%s</p>") % self.env._(
+                "%(count)s record(s) that Odoo had changed as a consequence of the "
+                "restore were set back.",
+                count=report["set_back"],
+            )
+        if differences:
+            html += Markup('<ul class="o_quelyos_differences">%s</ul>') % Markup(
+                ""
+            ).join(
+                Markup("<li>%s</li>")
+                % self.env._(
+                    "%(model)s #%(record)s, %(field)s: %(archived)s in the backup, "
+                    "%(now)s now (%(cause)s)",
+                    model=item.get("model", ""),
+                    record=item.get("target_id") or item.get("archive_id", ""),
+                    field=item.get("field", ""),
+                    archived=json.dumps(item.get("archived"), ensure_ascii=False),
+                    now=json.dumps(item.get("now"), ensure_ascii=False),
+                    cause=self._likely_cause(item.get("likely_cause") or {}),
+                )
+                for item in differences
+            )
         if report.get("safety_backup_id"):
             html += Markup("<p>%s</p>") % self.env._(
                 "Safety backup taken first: %(backup)s",
                 backup=report["safety_backup_id"],
             )
         return html
+
+    @api.model
+    def _likely_cause(self, cause):
+        """What most likely changed a value after the restore, in the user's words."""
+        kind = cause.get("kind")
+        if kind == "changed_after_write":
+            return self.env._("Odoo set another value after the restore wrote it")
+        if kind == "write_of_linked_record":
+            return self.env._(
+                "Odoo changed it when the restore wrote %(model)s #%(record)s, "
+                "whose %(field)s points to it",
+                model=cause.get("model", ""),
+                record=cause.get("archive_id", ""),
+                field=cause.get("field", ""),
+            )
+        if kind == "follows_linked_record":
+            return self.env._(
+                "it follows %(model)s #%(record)s (%(field)s), which changed",
+                model=cause.get("model", ""),
+                record=cause.get("archive_id", ""),
+                field=cause.get("field", ""),
+            )
+        if kind == "never_written":
+            return self.env._(
+                "a restore does not write this field; it differed before the restore"
+            )
+        return self.env._("changed while the restore ran")
 
     @api.model
     def _state_label(self, model, value, fallback):
