@@ -68,7 +68,19 @@ async fn check(
         let totals = second.totals();
         report.set_back = totals.created + totals.updated;
         report.write_calls += second.write_calls;
-        report.failures.extend(second.failures.iter().cloned());
+        // A record that failed again is reported once.
+        let failed: HashSet<Key> = report
+            .failures
+            .iter()
+            .map(|failure| (failure.model.clone(), failure.archive_id))
+            .collect();
+        report.failures.extend(
+            second
+                .failures
+                .iter()
+                .filter(|failure| !failed.contains(&(failure.model.clone(), failure.archive_id)))
+                .cloned(),
+        );
         for (model, ids) in &second.recreated {
             report
                 .recreated
@@ -141,6 +153,17 @@ fn remaining(
         .iter()
         .map(|change| (change.model.clone(), change.archive_id))
         .collect();
+    // Records and values the report gives already, with their own reason.
+    let failed: HashSet<Key> = report
+        .failures
+        .iter()
+        .map(|failure| (failure.model.clone(), failure.archive_id))
+        .collect();
+    let unresolved: HashSet<(String, i64, String)> = report
+        .unresolved
+        .iter()
+        .map(|value| (value.model.clone(), value.archive_id, value.field.clone()))
+        .collect();
     let mut differences = Vec::new();
     for model in now.models() {
         let difference = |archive_id: i64,
@@ -209,6 +232,10 @@ fn remaining(
             ));
         }
     }
+    differences.retain(|difference| {
+        let key = (difference.model.clone(), difference.archive_id);
+        !failed.contains(&key) && !unresolved.contains(&(key.0, key.1, difference.field.clone()))
+    });
     differences
 }
 
