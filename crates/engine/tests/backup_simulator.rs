@@ -710,8 +710,10 @@ async fn translatable_values_are_kept_in_every_active_language() {
             assert_eq!(archived, &now[&id], "product.template {id} in {lang}");
         }
     }
+    // The simulator's tenant has one; a real Odoo's may have none (then only the reads above
+    // are checked).
     assert!(
-        translated > 0,
+        translated > 0 || world._simulator.is_none(),
         "no product has a name of its own in another language"
     );
 }

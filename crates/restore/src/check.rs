@@ -74,6 +74,7 @@ async fn check(
             .iter()
             .map(|failure| (failure.model.clone(), failure.archive_id))
             .collect();
+        let known = report.failures.len();
         report.failures.extend(
             second
                 .failures
@@ -81,6 +82,12 @@ async fn check(
                 .filter(|failure| !failed.contains(&(failure.model.clone(), failure.archive_id)))
                 .cloned(),
         );
+        if report.failures.len() > known {
+            report.outcome = RestoreOutcome::Partial;
+        }
+        report
+            .state_changes
+            .extend(second.state_changes.iter().cloned());
         for (model, ids) in &second.recreated {
             report
                 .recreated
