@@ -79,6 +79,10 @@ fn files_holding(root: &Path, marker: &[u8]) -> Vec<String> {
 async fn marker_files_during_backup_and_restore(
     adjust: fn(&mut backup_service::ServiceConfig),
 ) -> (Vec<String>, ArchivesHealth) {
+    // On a real Odoo both tests restore the same tenant, each with a sidecar of its own: one at
+    // a time, or each restore re-creates what the other's backup caught of the other test.
+    static SAME_TENANT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = SAME_TENANT.lock().await;
     let harness = Harness::start(Options {
         adjust: Some(adjust),
         ..Options::default()
