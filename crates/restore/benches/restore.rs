@@ -30,6 +30,14 @@ use tenant_restore::{ExecuteOptions, PlanOptions};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The bench backs up without keys: its archives are unsigned, which it allows on purpose.
+fn bench_plan_options() -> PlanOptions {
+    PlanOptions {
+        allow_unsigned: true,
+        ..PlanOptions::default()
+    }
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list" || arg == "--test") {
         return;
@@ -147,7 +155,7 @@ async fn run() {
                 &client,
                 &backup.archive,
                 &backup.tenant,
-                &PlanOptions::default(),
+                &bench_plan_options(),
                 &tenant_restore::NoRestoreProgress,
             )
             .await
@@ -321,7 +329,7 @@ async fn restore(
         &backup_engine::resolve_tenant(client, &TenantSelector::Id(tenant))
             .await
             .expect("the tenant"),
-        &PlanOptions::default(),
+        &bench_plan_options(),
         &StepTimer(std::sync::Mutex::new(Instant::now())),
     )
     .await
