@@ -340,27 +340,13 @@ impl<'a> Exporter<'a> {
         })
     }
 
-    /// The languages active in the database: translatable values are kept in each. A server
-    /// without `res.lang` (a stripped-down test double) has only the source language.
+    /// The languages active in the database: translatable values are kept in each.
     async fn languages(&self) -> Result<Languages, BackupError> {
-        let rows = match self
-            .scoped
-            .search_read(
-                "res.lang",
-                &Domain::leaf("active", "=", true),
-                &["code".to_owned()],
-                &SearchOptions::ordered_by("code"),
-            )
+        let translations = active_languages(&self.scoped)
             .await
-        {
-            Err(OdooError::UnknownModel { .. }) => Vec::new(),
-            other => other.map_err(self.odoo_error("list the active languages (res.lang)"))?,
-        };
-        let translations = rows
-            .iter()
-            .filter_map(|row| row.get("code")?.as_str())
-            .filter(|code| *code != SOURCE_LANGUAGE)
-            .map(str::to_owned)
+            .map_err(self.odoo_error("list the active languages (res.lang)"))?
+            .into_iter()
+            .filter(|code| code != SOURCE_LANGUAGE)
             .collect();
         Ok(Languages {
             values: SOURCE_LANGUAGE.to_owned(),
@@ -1087,6 +1073,28 @@ async fn read_page(
     fields: &[String],
 ) -> Result<Vec<Record>, OdooError> {
     client.search_read_ids(model, &ids, fields).await
+}
+
+/// The codes of the languages active in the database (`en_US`, `fr_FR`…), in code order: the
+/// only ones a call may name in its context. A server without `res.lang` (a stripped-down test
+/// double) has none.
+pub async fn active_languages(client: &OdooClient) -> Result<Vec<String>, OdooError> {
+    let rows = match client
+        .search_read(
+            "res.lang",
+            &Domain::leaf("active", "=", true),
+            &["code".to_owned()],
+            &SearchOptions::ordered_by("code"),
+        )
+        .await
+    {
+        Err(OdooError::UnknownModel { .. }) => Vec::new(),
+        other => other?,
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| Some(row.get("code")?.as_str()?.to_owned()))
+        .collect())
 }
 
 /// A model's translatable fields and a reader per other language.

@@ -44,7 +44,7 @@ pub use archive::format::{
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};
 pub use error::{ArchiveError, BackupError, WriteError};
-pub use export::{BackupOptions, BackupRequest, backup, check_output_dir};
+pub use export::{BackupOptions, BackupRequest, active_languages, backup, check_output_dir};
 pub use progress::{NoProgress, Progress, ProgressSink};
 pub use protection::{ArchiveKeys, Protection, SignatureCheck};
 pub use report::BackupReport;

@@ -447,6 +447,35 @@ async fn a_damaged_tenant_comes_back_exactly_and_the_others_are_untouched() {
     }
 }
 
+/// The plan of restoring `archive` into the world's tenant.
+async fn plan_restore(world: &World, archive: &std::path::Path) -> tenant_restore::RestorePlan {
+    let target = world.tenant_of(world.tenant).await;
+    tenant_restore::plan(
+        &world.client,
+        archive,
+        &target,
+        &support::plan_options(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("plan the restore")
+}
+
+/// Carries `plan` out, the check included.
+async fn restore(
+    world: &World,
+    plan: &tenant_restore::RestorePlan,
+) -> tenant_restore::RestoreReport {
+    tenant_restore::execute(
+        &world.client,
+        plan,
+        &ExecuteOptions::default(),
+        &NoRestoreProgress,
+    )
+    .await
+    .expect("restore")
+}
+
 /// The name of a product template in `lang`.
 async fn name_in(world: &World, template: i64, lang: &str) -> Value {
     let reader = world.client.with_context(
@@ -519,24 +548,8 @@ async fn names_typed_in_french_come_back_with_the_english_ones() {
         .await
         .expect("delete a product");
 
-    let target = world.tenant_of(world.tenant).await;
-    let plan = tenant_restore::plan(
-        &world.client,
-        &archive_path,
-        &target,
-        &support::plan_options(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("plan the restore");
-    let report = tenant_restore::execute(
-        &world.client,
-        &plan,
-        &ExecuteOptions::default(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("restore");
+    let plan = plan_restore(&world, &archive_path).await;
+    let report = restore(&world, &plan).await;
     assert_eq!(
         report.outcome,
         RestoreOutcome::Complete,
@@ -560,15 +573,7 @@ async fn names_typed_in_french_come_back_with_the_english_ones() {
 
     // Restored, the tenant is the archive: a second plan writes nothing.
     world.reset_stats();
-    let again = tenant_restore::plan(
-        &world.client,
-        &archive_path,
-        &target,
-        &support::plan_options(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("plan again");
+    let again = plan_restore(&world, &archive_path).await;
     assert!(
         again.writes_nothing(),
         "a second run would write: {:#?}",
@@ -717,16 +722,7 @@ async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_wit
     let archive_path = world.backup(world.tenant, directory.path()).await;
     delete_order_and_invoice(&world, order, invoice).await;
 
-    let target = world.tenant_of(world.tenant).await;
-    let plan = tenant_restore::plan(
-        &world.client,
-        &archive_path,
-        &target,
-        &support::plan_options(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("plan the restore");
+    let plan = plan_restore(&world, &archive_path).await;
     let described = |changes: Vec<&tenant_restore::StateChange>| -> Vec<String> {
         changes.iter().map(|change| change.describe()).collect()
     };
@@ -745,14 +741,7 @@ async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_wit
         );
     }
 
-    let report = tenant_restore::execute(
-        &world.client,
-        &plan,
-        &ExecuteOptions::default(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("restore");
+    let report = restore(&world, &plan).await;
     let observed = described(report.state_changes.iter().collect());
     assert!(
         foreseen.iter().all(|line| observed.contains(line)),
@@ -878,24 +867,8 @@ async fn restoring_a_lead_reports_every_value_odoo_changed_through_its_customer(
         .await
         .expect("delete the lead");
 
-    let target = world.tenant_of(world.tenant).await;
-    let plan = tenant_restore::plan(
-        &world.client,
-        &archive_path,
-        &target,
-        &support::plan_options(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("plan the restore");
-    let report = tenant_restore::execute(
-        &world.client,
-        &plan,
-        &ExecuteOptions::default(),
-        &NoRestoreProgress,
-    )
-    .await
-    .expect("restore");
+    let plan = plan_restore(&world, &archive_path).await;
+    let report = restore(&world, &plan).await;
     for difference in &report.differences {
         eprintln!("{}", difference.describe());
     }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use odoo_client::{Context, Domain, FieldType, OdooClient, OdooError, Record, SearchOptions};
+use odoo_client::{Context, FieldType, OdooClient, Record};
 use serde_json::Value;
 
 use super::Planner;
@@ -115,23 +115,9 @@ impl Planner {
 
     /// The languages calls may name here: Odoo refuses any other.
     async fn active_languages(&self) -> Result<Vec<String>, RestoreError> {
-        let rows = match self
-            .client
-            .search_read(
-                "res.lang",
-                &Domain::leaf("active", "=", true),
-                &["code".to_owned()],
-                &SearchOptions::ordered_by("code"),
-            )
+        backup_engine::active_languages(&self.client)
             .await
-        {
-            Err(OdooError::UnknownModel { .. }) => Vec::new(),
-            other => other.map_err(self.odoo("list the active languages (res.lang)"))?,
-        };
-        Ok(rows
-            .iter()
-            .filter_map(|row| Some(row.get("code")?.as_str()?.to_owned()))
-            .collect())
+            .map_err(self.odoo("list the active languages (res.lang)"))
     }
 
     /// The client that reads and writes translatable values in `lang`.
