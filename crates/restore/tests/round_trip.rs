@@ -635,22 +635,7 @@ async fn confirmed_order_and_posted_invoice(world: &World) -> (i64, i64) {
         )
         .await
         .expect("create an order")[0];
-    let button = |model: &'static str, method: &'static str, id: i64| {
-        let client = client.clone();
-        async move {
-            client
-                .call(
-                    model,
-                    method,
-                    Some(&[id]),
-                    Default::default(),
-                    odoo_client::CallKind::Write,
-                )
-                .await
-                .unwrap_or_else(|error| panic!("{model}.{method}: {error}"))
-        }
-    };
-    button("sale.order", "action_confirm", order).await;
+    press(&client, "sale.order", "action_confirm", order).await;
     let invoice_line = json!([0, 0, {"product_id": product, "quantity": 1.0, "price_unit": 42.0}]);
     let invoice = client
         .create(
@@ -659,8 +644,22 @@ async fn confirmed_order_and_posted_invoice(world: &World) -> (i64, i64) {
         )
         .await
         .expect("create an invoice")[0];
-    button("account.move", "action_post", invoice).await;
+    press(&client, "account.move", "action_post", invoice).await;
     (order, invoice)
+}
+
+/// Presses one of Odoo's buttons (a public method of a record) on one record.
+async fn press(client: &OdooClient, model: &str, method: &str, id: i64) {
+    client
+        .call(
+            model,
+            method,
+            Some(&[id]),
+            Default::default(),
+            odoo_client::CallKind::Write,
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{model}.{method}: {error}"));
 }
 
 /// Deletes them as a user must: the order cancelled first, the invoice reset to draft.
@@ -673,21 +672,8 @@ async fn delete_order_and_invoice(world: &World, order: i64, invoice: i64) {
                 .with_archived()
                 .with("disable_cancel_warning", true),
         );
-        for (model, method, id) in [
-            ("sale.order", "action_cancel", order),
-            ("account.move", "button_draft", invoice),
-        ] {
-            client
-                .call(
-                    model,
-                    method,
-                    Some(&[id]),
-                    Default::default(),
-                    odoo_client::CallKind::Write,
-                )
-                .await
-                .unwrap_or_else(|error| panic!("{model}.{method}: {error}"));
-        }
+        press(&client, "sale.order", "action_cancel", order).await;
+        press(&client, "account.move", "button_draft", invoice).await;
     }
     client
         .unlink("sale.order", &[order])
