@@ -691,20 +691,19 @@ async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_wit
     let world = world().await;
     let directory = tempfile::tempdir().unwrap();
     let (order, invoice) = confirmed_order_and_posted_invoice(&world).await;
-    let names = |rows: Vec<Record>| rows[0]["name"].as_str().unwrap().to_owned();
     let client = world.scoped(world.tenant);
-    let order_name = names(
-        client
-            .read("sale.order", &[order], &["name".to_owned()])
-            .await
-            .unwrap(),
-    );
-    let invoice_name = names(
-        client
-            .read("account.move", &[invoice], &["name".to_owned()])
-            .await
-            .unwrap(),
-    );
+    let name_of = |model: &'static str, id: i64| {
+        let client = client.clone();
+        async move {
+            let rows = client
+                .read(model, &[id], &["name".to_owned()])
+                .await
+                .unwrap();
+            rows[0]["name"].as_str().unwrap().to_owned()
+        }
+    };
+    let order_name = name_of("sale.order", order).await;
+    let invoice_name = name_of("account.move", invoice).await;
     let archive_path = world.backup(world.tenant, directory.path()).await;
     delete_order_and_invoice(&world, order, invoice).await;
 
@@ -742,22 +741,12 @@ async fn a_confirmed_order_and_a_posted_invoice_are_named_by_their_reference_wit
             .any(|change| change.target_id == Some(new_order))
     );
     assert_eq!(
-        names(
-            client
-                .read("sale.order", &[new_order], &["name".to_owned()])
-                .await
-                .unwrap()
-        ),
+        name_of("sale.order", new_order).await,
         order_name,
         "the order keeps its number"
     );
     assert_eq!(
-        names(
-            client
-                .read("account.move", &[new_invoice], &["name".to_owned()])
-                .await
-                .unwrap()
-        ),
+        name_of("account.move", new_invoice).await,
         invoice_name,
         "the invoice keeps its number"
     );
