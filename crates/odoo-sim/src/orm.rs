@@ -785,11 +785,7 @@ fn read_value(db: &Database, env: &Env, model: &Model, record: &Record, field: &
         FieldKind::Float | FieldKind::Monetary => {
             let number = value.as_f64().unwrap_or(0.0);
             match field.digits {
-                // Stored rounded, as Odoo's float_round does on write.
-                Some(digits) => {
-                    let scale = 10f64.powi(digits as i32);
-                    json!((number * scale).round() / scale)
-                }
+                Some(digits) => json!(float_round(number, digits)),
                 None => json!(number),
             }
         }
@@ -812,6 +808,19 @@ fn read_value(db: &Database, env: &Env, model: &Model, record: &Record, field: &
             other => other.clone(),
         },
     }
+}
+
+/// Odoo's `float_round(value, precision_digits=digits)`, as a float field with `digits` stores a
+/// write: half away from zero, after nudging the scaled value by a relative epsilon so that a
+/// decimal tie such as 0.285 (28.499999999999996 once scaled) rounds up as a user expects.
+fn float_round(value: f64, digits: u32) -> f64 {
+    if value == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(digits as i32);
+    let scaled = value * scale;
+    let epsilon = 2f64.powf(scaled.abs().log2() - 50.0);
+    (scaled + epsilon.copysign(scaled)).round() / scale
 }
 
 fn human_size(bytes: usize) -> String {
@@ -1763,4 +1772,21 @@ fn copy_records(
         [single] => json!(single),
         many => json!(many),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_round;
+
+    #[test]
+    fn floats_round_half_up_on_their_decimal_value_as_odoo_does() {
+        // 0.285 is 0.28499999999999998 in binary: a plain round gives 0.28, Odoo 0.29.
+        assert_eq!(float_round(0.285, 2), 0.29);
+        assert_eq!(float_round(-0.285, 2), -0.29);
+        assert_eq!(float_round(1.005, 2), 1.01);
+        assert_eq!(float_round(2.675, 2), 2.68);
+        assert_eq!(float_round(0.284, 2), 0.28);
+        assert_eq!(float_round(12.5, 0), 13.0);
+        assert_eq!(float_round(0.0, 2), 0.0);
+    }
 }
