@@ -32,15 +32,27 @@ pub enum Notice {
         /// mail points to the service's log.
         hints: Vec<String>,
     },
+    /// A finished backup whose copy in a bucket failed; the backup itself is done and kept
+    /// locally, and the copy is tried again.
+    CopyFailed {
+        tenant_name: String,
+        tenant_code: String,
+        file_name: String,
+        /// The bucket's name in the configuration.
+        store: String,
+        failed_at: DateTime<Tz>,
+        error: String,
+        next_attempt: DateTime<Tz>,
+    },
 }
 
 impl Notice {
     /// The code of the tenant the notice is about, for logs and errors.
     pub fn tenant_code(&self) -> &str {
         match self {
-            Notice::Success { tenant_code, .. } | Notice::Failure { tenant_code, .. } => {
-                tenant_code
-            }
+            Notice::Success { tenant_code, .. }
+            | Notice::Failure { tenant_code, .. }
+            | Notice::CopyFailed { tenant_code, .. } => tenant_code,
         }
     }
 }

@@ -47,6 +47,24 @@ pub fn render(notice: &Notice, lang: Lang) -> RenderedMail {
             error,
             hints,
         } => failure_document(lang, tenant_name, tenant_code, failed_at, error, hints),
+        Notice::CopyFailed {
+            tenant_name,
+            tenant_code,
+            file_name,
+            store,
+            failed_at,
+            error,
+            next_attempt,
+        } => copy_failure_document(
+            lang,
+            &one_line(tenant_name),
+            tenant_code,
+            file_name,
+            store,
+            failed_at,
+            error,
+            next_attempt,
+        ),
     };
     RenderedMail {
         subject: document.title.clone(),
@@ -188,6 +206,71 @@ fn failure_document(
             checklist_heading: Some("What to check"),
             checklist,
             closing: Some("Earlier backups of this tenant are kept."),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // One per field of Notice::CopyFailed, destructured above.
+fn copy_failure_document(
+    lang: Lang,
+    tenant_name: &str,
+    tenant_code: &str,
+    file_name: &str,
+    store: &str,
+    failed_at: &DateTime<Tz>,
+    error: &str,
+    next_attempt: &DateTime<Tz>,
+) -> Document {
+    let store = one_line(store);
+    let error = error.trim().to_owned();
+    match lang {
+        Lang::Fr => Document {
+            lang,
+            succeeded: false,
+            title: format!("Copie hors site en échec ({store}) — {tenant_name}"),
+            intro_before_name: "La sauvegarde de ",
+            tenant_name: tenant_name.to_owned(),
+            intro_after_name: format!(
+                " ({tenant_code}) est terminée et conservée sur le serveur, mais sa copie vers « {store} » a échoué."
+            ),
+            fields: vec![
+                ("Fichier", file_name.to_owned()),
+                ("Date de l'échec", format_date_time(failed_at, lang)),
+                ("Erreur", error),
+                ("Nouvel essai", format_date_time(next_attempt, lang)),
+            ],
+            checklist_heading: Some("Ce qu'il faut vérifier"),
+            checklist: vec![
+                format!("que le stockage « {store} » répond et accepte la clé configurée"),
+                "le journal du service de sauvegarde (tenant-backup), qui détaille l'erreur".into(),
+            ],
+            closing: Some(
+                "La copie est retentée automatiquement ; ce message n'est envoyé qu'au premier échec.",
+            ),
+        },
+        Lang::En => Document {
+            lang,
+            succeeded: false,
+            title: format!("Offsite copy failed ({store}) — {tenant_name}"),
+            intro_before_name: "The backup of ",
+            tenant_name: tenant_name.to_owned(),
+            intro_after_name: format!(
+                " ({tenant_code}) is done and kept on the server, but its copy to \"{store}\" failed."
+            ),
+            fields: vec![
+                ("File", file_name.to_owned()),
+                ("Failed at", format_date_time(failed_at, lang)),
+                ("Error", error),
+                ("Next attempt", format_date_time(next_attempt, lang)),
+            ],
+            checklist_heading: Some("What to check"),
+            checklist: vec![
+                format!("that the store \"{store}\" answers and accepts the configured key"),
+                "the log of the backup service (tenant-backup), which details the error".into(),
+            ],
+            closing: Some(
+                "The copy is tried again automatically; this mail is sent at the first failure only.",
+            ),
         },
     }
 }

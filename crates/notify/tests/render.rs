@@ -37,6 +37,20 @@ fn failure_notice() -> Notice {
     }
 }
 
+fn copy_failure_notice() -> Notice {
+    let paris = chrono_tz::Europe::Paris;
+    Notice::CopyFailed {
+        tenant_name: "Boutique Sport".to_owned(),
+        tenant_code: "boutique-sport".to_owned(),
+        file_name: "backup_boutique-sport_20260130_164220.zip.age".to_owned(),
+        store: "offsite".to_owned(),
+        failed_at: at(paris, 2026, 1, 30, 16, 43),
+        error: "backup store \"offsite\": cannot upload sidecar/…: the endpoint does not answer"
+            .to_owned(),
+        next_attempt: at(paris, 2026, 1, 30, 16, 44),
+    }
+}
+
 /// The whole mail as one reviewable text.
 fn whole(mail: &RenderedMail) -> String {
     format!(
@@ -53,6 +67,16 @@ fn success_in_french() {
 #[test]
 fn success_in_english() {
     insta::assert_snapshot!(whole(&render(&success_notice(), Lang::En)));
+}
+
+#[test]
+fn copy_failure_in_french() {
+    insta::assert_snapshot!(whole(&render(&copy_failure_notice(), Lang::Fr)));
+}
+
+#[test]
+fn copy_failure_in_english() {
+    insta::assert_snapshot!(whole(&render(&copy_failure_notice(), Lang::En)));
 }
 
 #[test]
@@ -100,7 +124,7 @@ fn with_size(size_bytes: u64) -> Notice {
             file_name,
             next_run,
         },
-        Notice::Failure { .. } => unreachable!("success_notice is a success"),
+        _ => unreachable!("success_notice is a success"),
     }
 }
 
@@ -152,7 +176,7 @@ fn record_counts_are_grouped_by_thousands() {
             file_name,
             next_run,
         },
-        Notice::Failure { .. } => unreachable!(),
+        _ => unreachable!("success_notice is a success"),
     };
     for (records, french, english) in [
         (0, "0", "0"),
