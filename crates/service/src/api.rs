@@ -55,7 +55,7 @@ pub trait BackupApi {
     async fn backup_get(&self, backup_id: String) -> RpcResult<Backup>;
 
     #[method(name = "backup.verify", param_kind = map)]
-    async fn backup_verify(&self, backup_id: String) -> RpcResult<Verified>;
+    async fn backup_verify(&self, backup_id: String, store: Option<String>) -> RpcResult<Verified>;
 
     #[method(name = "backup.delete", param_kind = map)]
     async fn backup_delete(&self, backup_id: String) -> RpcResult<Deleted>;
@@ -152,8 +152,8 @@ impl BackupApiServer for Api {
         Ok(backup)
     }
 
-    async fn backup_verify(&self, backup_id: String) -> RpcResult<Verified> {
-        Ok(self.core.verify(&backup_id).await?)
+    async fn backup_verify(&self, backup_id: String, store: Option<String>) -> RpcResult<Verified> {
+        Ok(self.core.verify(&backup_id, store.as_deref()).await?)
     }
 
     async fn backup_delete(&self, backup_id: String) -> RpcResult<Deleted> {

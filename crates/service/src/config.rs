@@ -21,7 +21,19 @@
 //! time_zone = "Europe/Paris"    # BACKUPD_TIME_ZONE: for schedules without a zone
 //!
 //! [store]
-//! path = "/var/lib/backupd"     # BACKUPD_STORE: the archive directory
+//! path = "/var/lib/backupd"     # BACKUPD_STORE: the archive directory, the primary copy
+//! copy_retry_secs = 60          # BACKUPD_COPY_RETRY_SECS: first wait after a failed copy
+//!
+//! [[store.buckets]]             # a copy of every backup elsewhere; BACKUPD_S3_* give one
+//! name = "offsite"              # BACKUPD_S3_NAME (default "s3"): in records, logs, errors
+//! endpoint = "https://s3.example.com"   # BACKUPD_S3_ENDPOINT; absent: AWS
+//! region = "fr-par"             # BACKUPD_S3_REGION (default "us-east-1")
+//! bucket = "odoo-backups"       # BACKUPD_S3_BUCKET
+//! prefix = "prod/"              # BACKUPD_S3_PREFIX: keys start with it
+//! access_key_id = "…"           # BACKUPD_S3_ACCESS_KEY_ID
+//! secret_access_key = "…"       # BACKUPD_S3_SECRET_ACCESS_KEY
+//! path_style = true             # BACKUPD_S3_PATH_STYLE (default true: Garage, MinIO)
+//! part_size_mib = 8             # archives go up in parts of this size (5 at least)
 //!
 //! [encryption]                  # archives encrypted with age (BACKUP_AGE_*); absent: in clear
 //! identity_file = "/etc/backupd/age.key"  # `tenant-backup keygen`, readable by its owner only
@@ -52,6 +64,8 @@ use backup_notify::{Lang, SmtpSecurity, SmtpSettings};
 use chrono_tz::Tz;
 use odoo_client::{ClientConfig, Credential, Secret};
 use serde::Deserialize;
+
+use crate::store::{BucketSettings, DEFAULT_PART_SIZE};
 
 /// The default address: loopback only, so that nothing outside the machine reaches the API
 /// unless the operator says so.
@@ -89,6 +103,10 @@ pub struct ServiceConfig {
     pub token: Secret,
     /// Where archives and their records are kept.
     pub store_dir: PathBuf,
+    /// Buckets that hold a copy of every backup.
+    pub buckets: Vec<BucketSettings>,
+    /// How long after a failed copy it is tried again the first time (doubling each time).
+    pub copy_retry: Duration,
     /// Where job states and work files are kept.
     pub state_dir: PathBuf,
     /// Jobs of different tenants running at once.
@@ -199,6 +217,36 @@ impl std::fmt::Debug for ServiceSection {
 #[serde(deny_unknown_fields)]
 struct StoreSection {
     path: Option<PathBuf>,
+    copy_retry_secs: Option<u64>,
+    #[serde(default)]
+    buckets: Vec<BucketSection>,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BucketSection {
+    name: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    bucket: Option<String>,
+    prefix: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    path_style: Option<bool>,
+    part_size_mib: Option<usize>,
+}
+
+impl std::fmt::Debug for BucketSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BucketSection")
+            .field("name", &self.name)
+            .field("bucket", &self.bucket)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "****"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -306,6 +354,19 @@ pub fn load(
         .map(PathBuf::from)
         .or(service.state_dir)
         .unwrap_or_else(|| store_dir.join(".state"));
+    let copy_retry = match env("BACKUPD_COPY_RETRY_SECS") {
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(secs) if secs > 0 => Duration::from_secs(secs),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    setting: "BACKUPD_COPY_RETRY_SECS",
+                    reason: format!("{text:?} is not a number of seconds above 0"),
+                });
+            }
+        },
+        None => Duration::from_secs(file.store.copy_retry_secs.unwrap_or(60).max(1)),
+    };
+    let buckets = bucket_settings(file.store.buckets, &env)?;
 
     let concurrency = match env("BACKUPD_CONCURRENCY") {
         Some(text) => text
@@ -375,6 +436,8 @@ pub fn load(
         listen,
         token: Secret::new(token),
         store_dir,
+        buckets,
+        copy_retry,
         state_dir,
         concurrency,
         smtp,
@@ -386,6 +449,132 @@ pub fn load(
         generated_token,
         temporary_store,
         signing_key_to_make,
+    })
+}
+
+/// The buckets of the file, and the one `BACKUPD_S3_*` describe (which replaces a bucket of the
+/// file with the same name).
+fn bucket_settings(
+    sections: Vec<BucketSection>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<BucketSettings>, ConfigError> {
+    let mut buckets = Vec::new();
+    for (index, section) in sections.into_iter().enumerate() {
+        let name = section
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("bucket{}", index + 1));
+        buckets.push(one_bucket(section, name, "[[store.buckets]]")?);
+    }
+    if env("BACKUPD_S3_BUCKET").is_some() || env("BACKUPD_S3_ENDPOINT").is_some() {
+        let path_style = match env("BACKUPD_S3_PATH_STYLE") {
+            None => None,
+            Some(text) => Some(match text.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: "BACKUPD_S3_PATH_STYLE",
+                        reason: format!("{text:?} is neither true nor false"),
+                    });
+                }
+            }),
+        };
+        let section = BucketSection {
+            name: None,
+            endpoint: env("BACKUPD_S3_ENDPOINT"),
+            region: env("BACKUPD_S3_REGION"),
+            bucket: env("BACKUPD_S3_BUCKET"),
+            prefix: env("BACKUPD_S3_PREFIX"),
+            access_key_id: env("BACKUPD_S3_ACCESS_KEY_ID"),
+            secret_access_key: env("BACKUPD_S3_SECRET_ACCESS_KEY"),
+            path_style,
+            part_size_mib: None,
+        };
+        let name = env("BACKUPD_S3_NAME").unwrap_or_else(|| "s3".into());
+        buckets.retain(|bucket: &BucketSettings| bucket.name != name);
+        buckets.push(one_bucket(section, name, "BACKUPD_S3_*")?);
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for bucket in &buckets {
+        if bucket.name == "local" || !names.insert(bucket.name.as_str()) {
+            return Err(ConfigError::Invalid {
+                setting: "store.buckets",
+                reason: format!(
+                    "two stores are named {:?} (\"local\" is the store directory's): give each bucket a name of its own",
+                    bucket.name
+                ),
+            });
+        }
+        if !bucket
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::Invalid {
+                setting: "store.buckets",
+                reason: format!(
+                    "bucket name {:?}: use letters, digits, - and _ only",
+                    bucket.name
+                ),
+            });
+        }
+    }
+    Ok(buckets)
+}
+
+fn one_bucket(
+    section: BucketSection,
+    name: String,
+    setting: &'static str,
+) -> Result<BucketSettings, ConfigError> {
+    let missing = |key: &str| ConfigError::Invalid {
+        setting,
+        reason: format!(
+            "bucket {name:?} has no {key}: every bucket needs bucket, access_key_id and secret_access_key (BACKUPD_S3_BUCKET, BACKUPD_S3_ACCESS_KEY_ID, BACKUPD_S3_SECRET_ACCESS_KEY)"
+        ),
+    };
+    let bucket = section.bucket.clone().ok_or_else(|| missing("bucket"))?;
+    let access_key_id = section
+        .access_key_id
+        .clone()
+        .ok_or_else(|| missing("access_key_id"))?;
+    let secret_access_key = section
+        .secret_access_key
+        .clone()
+        .ok_or_else(|| missing("secret_access_key"))?;
+    if let Some(endpoint) = &section.endpoint
+        && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        return Err(ConfigError::Invalid {
+            setting,
+            reason: format!(
+                "bucket {name:?}: endpoint {endpoint:?} is not an http:// or https:// URL"
+            ),
+        });
+    }
+    let part_size = match section.part_size_mib {
+        None => DEFAULT_PART_SIZE,
+        Some(mib @ 5..=5_000) => mib * 1024 * 1024,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                setting,
+                reason: format!(
+                    "bucket {name:?}: part_size_mib = {other}: S3 takes parts of 5 to 5,000 MiB"
+                ),
+            });
+        }
+    };
+    Ok(BucketSettings {
+        name,
+        part_size,
+        endpoint: section.endpoint,
+        region: section.region.unwrap_or_else(|| "us-east-1".into()),
+        bucket,
+        prefix: section.prefix.unwrap_or_default(),
+        access_key_id,
+        secret_access_key: Secret::new(secret_access_key),
+        path_style: section.path_style.unwrap_or(true),
     })
 }
 
@@ -567,6 +756,25 @@ impl ServiceConfig {
         line("listen", &self.listen);
         line("token", &mask(self.token.expose()));
         line("store", &self.store_dir.display());
+        for bucket in &self.buckets {
+            line(
+                &format!("store.{}", bucket.name),
+                &format!(
+                    "bucket {} at {} (region {}, prefix {:?}, {} addressing), key {}, secret {}",
+                    bucket.bucket,
+                    bucket.endpoint.as_deref().unwrap_or("AWS"),
+                    bucket.region,
+                    bucket.prefix,
+                    if bucket.path_style {
+                        "path-style"
+                    } else {
+                        "virtual-hosted"
+                    },
+                    bucket.access_key_id,
+                    mask(bucket.secret_access_key.expose()),
+                ),
+            );
+        }
         line("state", &self.state_dir.display());
         line("concurrency", &self.concurrency);
         line("backup.page_concurrency", &self.backup.concurrency);
@@ -832,6 +1040,91 @@ mod tests {
         ]
         .concat();
         load(&LoadOptions::default(), &env_of(&strong)).expect("a random hex token is fine");
+    }
+
+    #[test]
+    fn buckets_come_from_the_file_and_the_environment_and_their_secrets_never_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backupd.toml");
+        std::fs::write(
+            &path,
+            "[store]\npath = \"/srv/backups\"\ncopy_retry_secs = 30\n\
+             [[store.buckets]]\nname = \"offsite\"\nendpoint = \"https://s3.example.com\"\nregion = \"fr-par\"\n\
+             bucket = \"odoo-backups\"\nprefix = \"prod/\"\naccess_key_id = \"GKfile\"\nsecret_access_key = \"file-s3-secret\"\n",
+        )
+        .unwrap();
+        let env = env_of(
+            &[
+                ODOO.as_slice(),
+                &[
+                    ("BACKUPD_TOKEN", "3f9c0a7be41d2c6895f0ab13e7d4c2a9"),
+                    ("BACKUPD_S3_ENDPOINT", "http://127.0.0.1:3900"),
+                    ("BACKUPD_S3_BUCKET", "second"),
+                    ("BACKUPD_S3_ACCESS_KEY_ID", "GKenv"),
+                    ("BACKUPD_S3_SECRET_ACCESS_KEY", "env-s3-secret"),
+                    ("BACKUPD_S3_PATH_STYLE", "false"),
+                ],
+            ]
+            .concat(),
+        );
+        let options = LoadOptions {
+            config_file: Some(path.clone()),
+            demo: false,
+        };
+        let config = load(&options, &env).unwrap();
+        assert_eq!(config.copy_retry, Duration::from_secs(30));
+        let names: Vec<&str> = config.buckets.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["offsite", "s3"]);
+        let offsite = &config.buckets[0];
+        assert_eq!(
+            (
+                offsite.region.as_str(),
+                offsite.prefix.as_str(),
+                offsite.path_style
+            ),
+            ("fr-par", "prod/", true)
+        );
+        let second = &config.buckets[1];
+        assert_eq!(
+            (
+                second.bucket.as_str(),
+                second.region.as_str(),
+                second.path_style
+            ),
+            ("second", "us-east-1", false)
+        );
+        let text = config.describe();
+        for secret in ["file-s3-secret", "env-s3-secret"] {
+            assert!(!text.contains(secret), "{secret} leaked in:\n{text}");
+        }
+        assert!(
+            text.contains("store.offsite")
+                && text.contains("bucket odoo-backups at https://s3.example.com"),
+            "{text}"
+        );
+        assert!(!format!("{config:?}").contains("s3-secret"));
+
+        // A bucket without its secret is named, with what it needs.
+        std::fs::write(
+            &path,
+            "[[store.buckets]]\nname = \"offsite\"\nbucket = \"b\"\naccess_key_id = \"GK\"\n",
+        )
+        .unwrap();
+        let env = env_of(
+            &[
+                ODOO.as_slice(),
+                &[
+                    ("BACKUPD_TOKEN", "3f9c0a7be41d2c6895f0ab13e7d4c2a9"),
+                    ("BACKUPD_STORE", "/srv"),
+                ],
+            ]
+            .concat(),
+        );
+        let error = load(&options, &env).unwrap_err().to_string();
+        assert!(
+            error.contains("\"offsite\"") && error.contains("secret_access_key"),
+            "{error}"
+        );
     }
 
     #[test]

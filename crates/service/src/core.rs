@@ -24,8 +24,9 @@ use crate::jobs::{BackupTask, JobFile, JobTable, RestoreTask, ScheduleSnapshot, 
 use crate::metrics::{JobSnapshot, Metrics};
 use crate::mirror::Mirror;
 use crate::odoo::Odoo;
+use crate::replication::Replication;
 use crate::schedules::{LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate};
-use crate::store::{BackupStore, is_valid_backup_id};
+use crate::store::{BackupStore, LocalArchive, is_valid_backup_id};
 use crate::wire::{
     AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobResult,
     JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreReportView, SkippedSchedule,
@@ -100,6 +101,8 @@ pub(crate) struct CoreParts {
     pub(crate) mirror: Mirror,
     pub(crate) notifier: Option<Notifier>,
     pub(crate) jobs: JobTable,
+    pub(crate) replication: Arc<Replication>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 pub(crate) struct Core {
@@ -110,8 +113,10 @@ pub(crate) struct Core {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) mirror: Mirror,
     pub(crate) notifier: Option<Notifier>,
-    pub(crate) metrics: Metrics,
+    pub(crate) metrics: Arc<Metrics>,
     pub(crate) jobs: JobTable,
+    /// The copies in buckets: made after each backup, read when the local copy fails.
+    pub(crate) replication: Arc<Replication>,
     pub(crate) in_use: Arc<InUse>,
     tick_lock: tokio::sync::Mutex<()>,
     /// Held while `backup.start` looks for a running backup and queues one.
@@ -146,8 +151,9 @@ impl Core {
             clock: parts.clock,
             mirror: parts.mirror,
             notifier: parts.notifier,
-            metrics: Metrics::default(),
+            metrics: parts.metrics,
             jobs: parts.jobs,
+            replication: parts.replication,
             in_use: Arc::new(InUse::default()),
             tick_lock: tokio::sync::Mutex::new(()),
             start_lock: tokio::sync::Mutex::new(()),
@@ -261,6 +267,7 @@ impl Core {
                 job_id: Some(job_id.clone()),
                 error: None,
                 models: None,
+                copies: Vec::new(),
                 protection: core.settings.backup.keys.protection(),
             };
             core.store.save(&backup).await.map_err(store_error)?;
@@ -400,13 +407,16 @@ impl Core {
                 backup_id: backup_id.to_owned(),
             });
         }
-        self.store
+        let mut backup = self
+            .store
             .get(backup_id)
             .await
             .map_err(store_error)?
             .ok_or_else(|| ServiceError::UnknownBackup {
                 backup_id: backup_id.to_owned(),
-            })
+            })?;
+        backup.copies = self.replication.copies_of(&backup).await;
+        Ok(backup)
     }
 
     /// Every backup, newest first, optionally of one tenant.
@@ -423,47 +433,197 @@ impl Core {
             }
         }
         backups.sort_by(|a, b| (b.created_at, &b.backup_id).cmp(&(a.created_at, &a.backup_id)));
+        for backup in &mut backups {
+            backup.copies = self.replication.copies_of(backup).await;
+        }
         Ok(backups)
     }
 
-    pub(crate) async fn verify(&self, backup_id: &str) -> Result<Verified, ServiceError> {
+    /// Reads a copy back completely and checks every checksum: the one in `store` (`"local"` or
+    /// a bucket's name), else the first there is, local first.
+    pub(crate) async fn verify(
+        &self,
+        backup_id: &str,
+        store: Option<&str>,
+    ) -> Result<Verified, ServiceError> {
         let backup = self.backup(backup_id).await?;
-        let failed = |problem: String| Verified {
+        let failed = |problem: String, store: Option<String>| Verified {
             ok: false,
             problem: Some(problem),
             signature: None,
             opened_with: None,
+            store,
         };
         if backup.status != BackupStatus::Done {
-            return Ok(failed(format!(
-                "the backup is {} and has no archive",
-                format!("{:?}", backup.status).to_lowercase()
-            )));
+            return Ok(failed(
+                format!(
+                    "the backup is {} and has no archive",
+                    format!("{:?}", backup.status).to_lowercase()
+                ),
+                None,
+            ));
         }
         let _guard = self.in_use.acquire(backup_id, "being verified");
-        let local = self.store.local_copy(&backup).await.map_err(store_error)?;
-        let path = local.path().to_owned();
-        let keys = self.settings.backup.keys.clone();
-        let verified = tokio::task::spawn_blocking(move || {
-            backup_engine::verify_with(&path, &keys, backup_engine::ReadLimits::default())
-        })
-        .await
-        .map_err(|error| ServiceError::internal(format!("verify stopped: {error}")))?;
-        Ok(match verified {
-            Ok(archive) if archive.metadata.tenant.company_id != backup.tenant.company_id => {
-                failed(format!(
-                    "the archive holds company {}, but the backup is of company {}",
-                    archive.metadata.tenant.company_id, backup.tenant.company_id
-                ))
+        let (local, store) = match store {
+            Some(name) => match self.copy_in(&backup, name).await {
+                Ok(local) => (local, name.to_owned()),
+                Err(error) => return Ok(failed(error, Some(name.to_owned()))),
+            },
+            None => {
+                let (local, store, _) = self.readable_copy(&backup, false).await?;
+                (local, store)
             }
+        };
+        let verified = self.check_copy(&backup, local.path()).await;
+        Ok(match verified {
             Ok(archive) => Verified {
                 ok: true,
                 problem: None,
                 signature: Some(archive.signature),
                 opened_with: archive.opened_with,
+                store: Some(store),
             },
-            Err(error) => failed(error.to_string()),
+            Err(problem) => failed(problem, Some(store)),
         })
+    }
+
+    /// The archive of one store as a local file: the local store's own, or a bucket's
+    /// downloaded.
+    async fn copy_in(&self, backup: &Backup, store: &str) -> Result<LocalArchive, String> {
+        if store == "local" {
+            return self
+                .store
+                .local_copy(backup)
+                .await
+                .map_err(|error| error.to_string());
+        }
+        let Some(bucket) = self.replication.bucket(store) else {
+            let mut names = vec!["local".to_owned()];
+            names.extend(
+                self.replication
+                    .buckets()
+                    .iter()
+                    .map(|b| b.name().to_owned()),
+            );
+            return Err(format!(
+                "no store is named {store:?}: this sidecar has {}",
+                names.join(", ")
+            ));
+        };
+        bucket
+            .local_copy(backup)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    /// Opens the archive at `path` and checks every checksum and the signature; the problem
+    /// found, if any.
+    async fn check_copy(
+        &self,
+        backup: &Backup,
+        path: &Path,
+    ) -> Result<backup_engine::VerifiedArchive, String> {
+        let keys = self.settings.backup.keys.clone();
+        let path = path.to_owned();
+        let company_id = backup.tenant.company_id;
+        tokio::task::spawn_blocking(move || {
+            backup_engine::verify_with(&path, &keys, backup_engine::ReadLimits::default())
+        })
+        .await
+        .map_err(|error| format!("verify stopped: {error}"))?
+        .map_err(|error| error.to_string())
+        .and_then(|archive| {
+            if archive.metadata.tenant.company_id != company_id {
+                Err(format!(
+                    "the archive holds company {}, but the backup is of company {company_id}",
+                    archive.metadata.tenant.company_id
+                ))
+            } else {
+                Ok(archive)
+            }
+        })
+    }
+
+    /// The first copy of the archive that is there (and, when `checked`, passes every check),
+    /// local first; with the store it came from and, when that is not the local one, why.
+    pub(crate) async fn readable_copy(
+        &self,
+        backup: &Backup,
+        checked: bool,
+    ) -> Result<(LocalArchive, String, Option<String>), ServiceError> {
+        // Without buckets the local copy is all there is: the restore's own checks name what
+        // is wrong with it.
+        let checked = checked && !self.replication.buckets().is_empty();
+        let mut problems = Vec::new();
+        let mut first_found: Option<(LocalArchive, String)> = None;
+        let stores = std::iter::once("local".to_owned()).chain(
+            self.replication
+                .buckets()
+                .iter()
+                .map(|b| b.name().to_owned()),
+        );
+        for store in stores {
+            let local = match self.copy_in(backup, &store).await {
+                Ok(local) => local,
+                Err(problem) => {
+                    problems.push(format!("{store}: {problem}"));
+                    continue;
+                }
+            };
+            if checked && let Err(problem) = self.check_copy(backup, local.path()).await {
+                problems.push(format!("{store}: {problem}"));
+                first_found.get_or_insert((local, store));
+                continue;
+            }
+            let fallback = (!problems.is_empty()).then(|| problems.join("; "));
+            if let Some(fallback) = &fallback {
+                tracing::warn!(backup_id = %backup.backup_id, %store, %fallback, "archive read from another copy");
+            }
+            return Ok((local, store, fallback));
+        }
+        // Every copy fails its checks: the first one goes on, and what reads it refuses it
+        // with the precise reason.
+        if let Some((local, store)) = first_found {
+            return Ok((local, store, None));
+        }
+        Err(ServiceError::internal(format!(
+            "no copy of backup {} can be read: {}",
+            backup.backup_id,
+            problems.join("; ")
+        )))
+    }
+
+    /// The archive streamed from the local store, else from the first bucket that has it.
+    pub(crate) async fn open_archive(
+        &self,
+        backup: &Backup,
+    ) -> Result<crate::store::ArchiveStream, ServiceError> {
+        let local = match self.store.open_archive(backup).await {
+            Ok(archive) => return Ok(archive),
+            Err(error) => error,
+        };
+        for bucket in self.replication.buckets() {
+            match bucket.open_archive(backup).await {
+                Ok(archive) => {
+                    tracing::warn!(backup_id = %backup.backup_id, store = bucket.name(), problem = %local, "archive downloaded from a bucket");
+                    return Ok(archive);
+                }
+                Err(error) => {
+                    tracing::warn!(backup_id = %backup.backup_id, store = bucket.name(), %error, "archive not in this bucket")
+                }
+            }
+        }
+        Err(store_error(local))
+    }
+
+    /// Tells of each copy that fails for the first time: a notice by mail (to the default
+    /// recipient), besides the log and `/metrics`.
+    pub(crate) fn report_copy_failures(self: &Arc<Self>) {
+        let core = Arc::downgrade(self);
+        self.replication.on_failure(Box::new(move |backup, copy| {
+            let Some(core) = core.upgrade() else { return };
+            tokio::spawn(async move { core.notify_copy_failed(&backup, &copy).await });
+        }));
     }
 
     pub(crate) async fn delete(&self, backup_id: &str) -> Result<(), ServiceError> {
@@ -480,10 +640,23 @@ impl Core {
                 why: "being made".into(),
             });
         }
-        self.store.delete(backup_id).await.map_err(store_error)?;
+        self.delete_everywhere(&backup).await?;
         tracing::info!(%backup_id, "backup deleted");
         self.mirror.delete(backup_id).await;
         Ok(())
+    }
+
+    /// Deletes the copies in buckets, then the local one: a bucket that cannot be reached keeps
+    /// the record, so that the deletion can be done again.
+    async fn delete_everywhere(&self, backup: &Backup) -> Result<(), ServiceError> {
+        self.replication
+            .delete_copies(backup)
+            .await
+            .map_err(store_error)?;
+        self.store
+            .delete(&backup.backup_id)
+            .await
+            .map_err(store_error)
     }
 
     // ---- running a backup ------------------------------------------------------------------
@@ -563,6 +736,7 @@ impl Core {
             tracing::error!(%backup_id, %error, "backup record not saved");
         }
         if backup.status == BackupStatus::Done {
+            self.replication.copy_later(&backup).await;
             self.metrics.backup_succeeded(
                 &backup.tenant.code,
                 Utc::now().timestamp(),
@@ -676,7 +850,10 @@ impl Core {
             if self.in_use.why(&backup_id).is_some() {
                 continue;
             }
-            match self.store.delete(&backup_id).await {
+            let Some(backup) = backups.iter().find(|backup| backup.backup_id == backup_id) else {
+                continue;
+            };
+            match self.delete_everywhere(backup).await {
                 Ok(()) => {
                     deleted += 1;
                     tracing::info!(schedule_id, %backup_id, keep, "backup deleted by retention");
@@ -753,6 +930,36 @@ impl Core {
         })
     }
 
+    async fn notify_copy_failed(&self, backup: &Backup, copy: &crate::wire::BackupCopy) {
+        let Some(notifier) = self.notifier.as_ref() else {
+            return;
+        };
+        let Some(recipient) = self.settings.mail_default_to.clone() else {
+            return;
+        };
+        let zone = self.settings.default_time_zone;
+        let now = Utc::now();
+        let notice = Notice::CopyFailed {
+            tenant_name: backup.tenant.name.clone(),
+            tenant_code: backup.tenant.code.clone(),
+            file_name: backup.file_name.clone(),
+            store: copy.store.clone(),
+            failed_at: now.with_timezone(&zone),
+            error: copy.error.clone().unwrap_or_default(),
+            next_attempt: copy.next_attempt_at.unwrap_or(now).with_timezone(&zone),
+        };
+        let sent = notifier.send(&notice, None).await;
+        self.metrics.mail(sent.is_ok());
+        match sent {
+            Ok(()) => {
+                tracing::info!(backup_id = %backup.backup_id, store = %copy.store, to = %recipient, "copy failure e-mail sent")
+            }
+            Err(error) => {
+                tracing::warn!(backup_id = %backup.backup_id, store = %copy.store, to = %recipient, %error, "copy failure e-mail not sent")
+            }
+        }
+    }
+
     // ---- running a restore -----------------------------------------------------------------
 
     async fn run_restore(
@@ -774,6 +981,8 @@ impl Core {
             outcome: None,
             differences: Vec::new(),
             set_back: 0,
+            archive_store: None,
+            fallback: None,
         };
         match self
             .restore(job, &backup_id, task, work_dir, &mut report)
@@ -807,7 +1016,7 @@ impl Core {
         report: &mut RestoreReportView,
     ) -> Result<JobState, ServiceError> {
         let backup = self.backup(backup_id).await?;
-        let local = self.store.local_copy(&backup).await.map_err(store_error)?;
+        let (local, archive_store, fallback) = self.readable_copy(&backup, true).await?;
         let client = self.odoo.client().await?;
         let options = PlanOptions {
             keys: self.settings.backup.keys.clone(),
@@ -840,6 +1049,8 @@ impl Core {
         }
         if task.dry_run {
             *report = RestoreReportView::of_plan(&plan);
+            report.archive_store = Some(archive_store);
+            report.fallback = fallback;
             return Ok(JobState::Done);
         }
 
@@ -872,6 +1083,8 @@ impl Core {
         };
         let executed = self.through_odoo(executed).await?;
         *report = RestoreReportView::of_restore(&executed, report.safety_backup_id.take());
+        report.archive_store = Some(archive_store);
+        report.fallback = fallback;
         Ok(match executed.outcome {
             RestoreOutcome::Complete => JobState::Done,
             RestoreOutcome::RestoredWithDifferences => JobState::DoneWithDifferences,
@@ -913,6 +1126,7 @@ impl Core {
             job_id: Some(job.job_id.clone()),
             error: None,
             models: Some(taken.models.clone()),
+            copies: Vec::new(),
             protection: taken.protection.clone(),
         };
         match self
@@ -931,6 +1145,7 @@ impl Core {
             return None;
         }
         tracing::info!(%backup_id, job_id = %job.job_id, "safety backup stored");
+        self.replication.copy_later(&backup).await;
         self.mirror.upsert_detached(&backup);
         Some(backup_id)
     }
@@ -1092,9 +1307,10 @@ impl Core {
     /// and however often; callers without the token learn only whether Odoo is reachable.
     pub(crate) async fn health(&self, authorized: bool) -> Health {
         let OdooStatus { odoo, addon } = self.odoo_status().await;
+        let stores = self.replication.health(HEALTH_TTL).await;
         let status = if !self.jobs.accepting() {
             "stopping"
-        } else if odoo.reachable && odoo.error.is_none() {
+        } else if odoo.reachable && odoo.error.is_none() && stores.iter().all(|s| s.reachable) {
             "ok"
         } else {
             "degraded"
@@ -1112,6 +1328,7 @@ impl Core {
                 addon: None,
                 jobs: None,
                 archives: None,
+                stores: None,
             };
         }
         let (_, running, queued) = self.jobs.counts();
@@ -1125,6 +1342,7 @@ impl Core {
                 running: running as u64,
             }),
             archives: Some(crate::wire::ArchivesHealth::of(&self.settings.backup.keys)),
+            stores: (!stores.is_empty()).then_some(stores),
         }
     }
 

@@ -196,14 +196,9 @@ async fn download(core: &Arc<Core>, backup_id: &str, head: bool, as_stored: bool
     if backup.protection.is_encrypted() && !as_stored {
         return download_decrypted(core, &backup, head, guard).await;
     }
-    let archive = match core.store.open_archive(&backup).await {
+    let archive = match core.open_archive(&backup).await {
         Ok(archive) => archive,
-        Err(error) => {
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &ServiceError::internal(error.to_string()),
-            );
-        }
+        Err(error) => return refusal(StatusCode::INTERNAL_SERVER_ERROR, &error),
     };
     tracing::info!(%backup_id, size = archive.size, "download started");
     let stream = (!head).then(|| ReaderStream::with_capacity(archive.reader, DOWNLOAD_CHUNK));
@@ -263,9 +258,11 @@ async fn download_decrypted(
             &ServiceError::internal(message),
         )
     };
-    let local = match core.store.local_copy(backup).await {
-        Ok(local) => local,
-        Err(error) => return internal(error.to_string()),
+    // The local copy, else a bucket's downloaded: the file stays readable once opened, even
+    // after the downloaded copy is removed.
+    let local = match core.readable_copy(backup, false).await {
+        Ok((local, _, _)) => local,
+        Err(error) => return refusal(StatusCode::INTERNAL_SERVER_ERROR, &error),
     };
     let keys = core.settings.backup.keys.clone();
     let path = local.path().to_owned();

@@ -48,6 +48,7 @@ mod metrics;
 mod mirror;
 mod odoo;
 mod params;
+mod replication;
 mod schedules;
 mod service;
 mod store;
@@ -68,11 +69,13 @@ pub use schedules::{
 };
 pub use service::{RunningService, ServiceBuilder, Shutdown, StartError};
 pub use store::{
-    ArchiveStream, BackupStore, LocalArchive, LocalStore, StoreError, is_valid_backup_id,
+    ArchiveStream, BackupStore, BucketSettings, BucketStore, DEFAULT_PART_SIZE, LocalArchive,
+    LocalStore, StoreError, is_valid_backup_id,
 };
 pub use wire::{
-    AddonHealth, ArchivesHealth, Backup, BackupList, BackupStarted, BackupStatus, Deleted, Health,
-    Job, JobCounts, JobKind, JobResult, JobStarted, JobState, NextRun, NotificationStatus,
-    OdooHealth, Origin, RestoreFailure, RestoreModelLine, RestoreRefusal, RestoreReportView,
-    SkippedSchedule, StartedSchedule, TenantList, TenantParam, TickResult, Verified, format_utc,
+    AddonHealth, ArchivesHealth, Backup, BackupCopy, BackupList, BackupStarted, BackupStatus,
+    CopyStatus, Deleted, Health, Job, JobCounts, JobKind, JobResult, JobStarted, JobState, NextRun,
+    NotificationStatus, OdooHealth, Origin, RestoreFailure, RestoreModelLine, RestoreRefusal,
+    RestoreReportView, SkippedSchedule, StartedSchedule, StoreHealth, TenantList, TenantParam,
+    TickResult, Verified, format_utc,
 };

@@ -65,6 +65,10 @@ struct State {
     mails: BTreeMap<&'static str, u64>,
     max_running: usize,
     retention_deleted: u64,
+    /// Per bucket: copies stored, copy attempts that failed, copies waiting now.
+    copies_stored: BTreeMap<String, u64>,
+    copy_failures: BTreeMap<String, u64>,
+    copies_waiting: BTreeMap<String, u64>,
 }
 
 /// The counters the service keeps; jobs by state are counted at scrape time.
@@ -135,6 +139,44 @@ impl Metrics {
 
     pub(crate) fn retention_deleted(&self, count: u64) {
         self.state.lock().expect("metrics lock").retention_deleted += count;
+    }
+
+    /// Known buckets are shown at 0 before anything happened to them.
+    pub(crate) fn buckets(&self, names: &[String]) {
+        let mut metrics = self.state.lock().expect("metrics lock");
+        for name in names {
+            metrics.copies_stored.entry(name.clone()).or_default();
+            metrics.copy_failures.entry(name.clone()).or_default();
+            metrics.copies_waiting.entry(name.clone()).or_default();
+        }
+    }
+
+    pub(crate) fn copy_stored(&self, bucket: &str) {
+        *self
+            .state
+            .lock()
+            .expect("metrics lock")
+            .copies_stored
+            .entry(bucket.to_owned())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn copy_failed(&self, bucket: &str) {
+        *self
+            .state
+            .lock()
+            .expect("metrics lock")
+            .copy_failures
+            .entry(bucket.to_owned())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn copies_waiting(&self, bucket: &str, count: u64) {
+        self.state
+            .lock()
+            .expect("metrics lock")
+            .copies_waiting
+            .insert(bucket.to_owned(), count);
     }
 
     /// The highest number of jobs seen running at once since the start.
@@ -213,6 +255,32 @@ impl Metrics {
             "backupd_retention_deleted_total {}",
             metrics.retention_deleted
         );
+        let per_bucket = [
+            (
+                "backupd_copies_stored_total",
+                "Copies of archives stored in each bucket since the start.",
+                "counter",
+                &metrics.copies_stored,
+            ),
+            (
+                "backupd_copy_failures_total",
+                "Attempts to copy an archive to a bucket that failed, since the start.",
+                "counter",
+                &metrics.copy_failures,
+            ),
+            (
+                "backupd_copies_waiting",
+                "Copies not yet in each bucket: pending, or failed and to be tried again.",
+                "gauge",
+                &metrics.copies_waiting,
+            ),
+        ];
+        for (name, help, kind, values) in per_bucket {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (bucket, count) in values {
+                let _ = writeln!(out, "{name}{{store=\"{}\"}} {count}", escape_label(bucket));
+            }
+        }
         out
     }
 }

@@ -99,7 +99,10 @@ pub(crate) const METHODS: &[(&str, &[Param])] = &[
     ("job.get", &[required("job_id", Kind::Id)]),
     ("backup.list", &[optional("tenant", Kind::Tenant)]),
     ("backup.get", &[required("backup_id", Kind::Id)]),
-    ("backup.verify", &[required("backup_id", Kind::Id)]),
+    (
+        "backup.verify",
+        &[required("backup_id", Kind::Id), optional("store", Kind::Id)],
+    ),
     ("backup.delete", &[required("backup_id", Kind::Id)]),
     ("schedules.tick", &[]),
     (

@@ -22,8 +22,9 @@ use crate::http::HttpLayer;
 use crate::jobs::JobTable;
 use crate::mirror::Mirror;
 use crate::odoo::Odoo;
+use crate::replication::Replication;
 use crate::schedules::{OdooSchedules, ScheduleSource};
-use crate::store::{BackupStore, LocalStore, StoreError};
+use crate::store::{BackupStore, BucketStore, LocalStore, StoreError};
 use crate::wire::BackupStatus;
 
 /// The largest request body: every call of the API fits in a few hundred bytes.
@@ -129,6 +130,14 @@ impl ServiceBuilder {
         let schedules = self.schedules.unwrap_or_else(|| {
             Arc::new(OdooSchedules { odoo: odoo.clone() }) as Arc<dyn ScheduleSource>
         });
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let buckets = open_buckets(&config).await?;
+        let replication = Arc::new(Replication::new(
+            store.clone(),
+            buckets,
+            config.copy_retry,
+            metrics.clone(),
+        ));
         let notifier = match &config.smtp {
             Some(settings) => Some(Notifier::new(settings.clone())?.with_language(config.lang)),
             None => None,
@@ -150,7 +159,16 @@ impl ServiceBuilder {
             mirror: Mirror::start(Some(odoo)),
             notifier,
             jobs,
+            replication: replication.clone(),
+            metrics,
         }));
+        core.report_copy_failures();
+        // Backups only a bucket holds are adopted, then copies not made yet are resumed; in the
+        // background, so that a large bucket does not hold the start.
+        tokio::spawn(async move {
+            replication.resume().await;
+            replication.run().await;
+        });
         for file in &recovered.interrupted {
             tracing::warn!(job_id = %file.job.job_id, "job interrupted by the previous stop");
             core.after_interruption(file).await;
@@ -234,6 +252,27 @@ impl ServiceBuilder {
             grace: config.shutdown_grace,
         })
     }
+}
+
+/// The configured buckets, each asked once: one that refuses the credentials or does not exist
+/// stops the start (a copy could never be made); one that does not answer is only warned of, as
+/// backups go on locally and copies wait for it.
+async fn open_buckets(config: &ServiceConfig) -> Result<Vec<BucketStore>, StartError> {
+    let mut buckets = Vec::new();
+    for settings in &config.buckets {
+        let bucket = BucketStore::new(settings, config.state_dir.join("downloads"))?;
+        match bucket.check().await {
+            Ok(()) => {
+                tracing::info!(store = bucket.name(), bucket = %settings.bucket, "bucket reachable: every backup is copied there")
+            }
+            Err(error) if error.is_configuration_error() => return Err(error.into()),
+            Err(error) => {
+                tracing::error!(store = bucket.name(), %error, "bucket not reachable now: backups go on locally, their copies wait for it")
+            }
+        }
+        buckets.push(bucket);
+    }
+    Ok(buckets)
 }
 
 /// What a shutdown did.

@@ -104,6 +104,42 @@ pub struct Backup {
     /// Who the archive is encrypted to (the keys that open it) and who signed it.
     #[serde(default)]
     pub protection: Protection,
+    /// Where the archive is kept: the local store (`"local"`), then each bucket. Filled in when
+    /// a record is read; the stores keep it apart from the record (`store/copies.rs`).
+    #[serde(default)]
+    pub copies: Vec<BackupCopy>,
+}
+
+/// One copy of a backup's archive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupCopy {
+    /// `"local"`, or the name of a bucket in the configuration.
+    pub store: String,
+    pub status: CopyStatus,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Attempts made so far (0 while the first is waiting).
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, with = "utc_option", skip_serializing_if = "Option::is_none")]
+    pub stored_at: Option<DateTime<Utc>>,
+    /// When a failed copy is tried again.
+    #[serde(default, with = "utc_option", skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Where one copy stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyStatus {
+    Stored,
+    /// Waiting for its first attempt, or being made.
+    Pending,
+    /// The last attempt failed; it is tried again at `next_attempt_at`.
+    Failed,
+    /// Not in this store (a backup listed from a bucket by a sidecar that never had it locally).
+    Missing,
 }
 
 /// What a job does.
@@ -220,6 +256,21 @@ pub struct Health {
     /// How new archives are protected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archives: Option<ArchivesHealth>,
+    /// Each bucket that holds copies: whether it answers now, and the copies it still lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stores: Option<Vec<StoreHealth>>,
+}
+
+/// One bucket, as `health` found it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    pub name: String,
+    /// The bucket was listed with the configured key.
+    pub reachable: bool,
+    /// What failed and what to fix, when it was not.
+    pub error: Option<String>,
+    /// Copies not made yet (pending, or failed and to be tried again).
+    pub copies_waiting: u64,
 }
 
 /// How new archives are protected, and a plain warning when they are stored in clear.
@@ -305,6 +356,9 @@ pub struct Verified {
     /// The public key (`age1…`) of the identity that decrypted it; `None` when stored in clear.
     #[serde(default)]
     pub opened_with: Option<String>,
+    /// The copy that was read: `"local"` or a bucket's name.
+    #[serde(default)]
+    pub store: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -366,6 +420,12 @@ pub struct RestoreReportView {
     /// Values the restore's second pass set back after Odoo had changed them.
     #[serde(default)]
     pub set_back: u64,
+    /// The copy of the archive the restore read: `"local"` or a bucket's name.
+    #[serde(default)]
+    pub archive_store: Option<String>,
+    /// Why it was not the local copy (missing, or failing its checks), when it was not.
+    #[serde(default)]
+    pub fallback: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,6 +499,8 @@ impl RestoreReportView {
             outcome: None,
             differences: Vec::new(),
             set_back: 0,
+            archive_store: None,
+            fallback: None,
         }
     }
 
@@ -462,6 +524,8 @@ impl RestoreReportView {
             outcome: Some(report.outcome),
             differences: report.differences.clone(),
             set_back: report.set_back,
+            archive_store: None,
+            fallback: None,
         }
     }
 }

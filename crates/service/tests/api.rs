@@ -101,7 +101,7 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     assert_eq!(models.values().sum::<u64>(), described.records);
 
     let verified = client
-        .backup_verify(started.backup_id.clone())
+        .backup_verify(started.backup_id.clone(), None)
         .await
         .unwrap();
     assert!(verified.ok, "{verified:?}");
@@ -332,7 +332,7 @@ async fn a_restore_dry_run_plans_and_a_restore_brings_back_a_deleted_record_afte
     );
     assert!(
         client
-            .backup_verify(safety.backup_id.clone())
+            .backup_verify(safety.backup_id.clone(), None)
             .await
             .unwrap()
             .ok
@@ -381,7 +381,7 @@ async fn errors_carry_the_documented_codes() {
     assert_eq!(
         code(
             client
-                .backup_verify("20260101T000000Z-x-000000".into())
+                .backup_verify("20260101T000000Z-x-000000".into(), None)
                 .await
                 .map(|_| ())
         ),

@@ -48,7 +48,7 @@ async fn a_scheduled_success_is_mailed_to_the_schedules_address_and_a_manual_one
         .lines()
         .find(|line| line.starts_with("Subject:"))
         .unwrap();
-    let parsed = mail_subject(raw);
+    let parsed = support::mail_subject(raw);
     assert!(
         parsed.contains(&harness.tenants[0].name),
         "{subject_line} / {parsed}"
@@ -121,43 +121,4 @@ async fn an_smtp_server_that_is_down_never_fails_the_backup() {
             .is_some_and(|error| error.contains("127.0.0.1")),
         "{notification:?}"
     );
-}
-
-/// The decoded Subject header (lettre encodes non-ASCII subjects).
-fn mail_subject(raw: &str) -> String {
-    let mut subject = String::new();
-    let mut in_subject = false;
-    for line in raw.lines() {
-        if let Some(rest) = line.strip_prefix("Subject:") {
-            subject.push_str(rest.trim());
-            in_subject = true;
-        } else if in_subject && line.starts_with([' ', '\t']) {
-            subject.push_str(line.trim());
-        } else if in_subject {
-            break;
-        }
-    }
-    decode_encoded_words(&subject)
-}
-
-fn decode_encoded_words(text: &str) -> String {
-    use base64::Engine as _;
-    let mut out = String::new();
-    for word in text.split_whitespace() {
-        if let Some(inner) = word
-            .strip_prefix("=?utf-8?b?")
-            .or_else(|| word.strip_prefix("=?UTF-8?B?"))
-        {
-            let inner = inner.trim_end_matches("?=");
-            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(inner) {
-                out.push_str(&String::from_utf8_lossy(&bytes));
-                continue;
-            }
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }

@@ -38,6 +38,11 @@ pub struct Options {
     pub store: Option<Arc<dyn BackupStore>>,
     /// Changes to the service's configuration (the archive keys, say) before it starts.
     pub adjust: Option<fn(&mut ServiceConfig)>,
+    /// Buckets that get a copy of every backup.
+    pub buckets: Vec<backup_service::BucketSettings>,
+    /// The directory of the sidecar's keys (another harness's, to play the same sidecar on a
+    /// new disk); default: one of its own.
+    pub keys_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -52,6 +57,8 @@ impl Default for Options {
             backup_addon: false,
             store: None,
             adjust: None,
+            buckets: Vec::new(),
+            keys_dir: None,
         }
     }
 }
@@ -294,6 +301,9 @@ pub fn service_config(
         listen: "127.0.0.1:0".parse().unwrap(),
         token: Secret::new(TOKEN),
         store_dir: dir.join("store"),
+        buckets: Vec::new(),
+        // Tests of failed copies see them tried again within seconds.
+        copy_retry: Duration::from_secs(1),
         state_dir: dir.join("store/.state"),
         concurrency,
         smtp,
@@ -372,6 +382,10 @@ impl Harness {
         ));
         let mut config =
             service_config(through_gate, dir.path(), options.concurrency, options.smtp);
+        config.buckets = options.buckets;
+        if let Some(keys_dir) = &options.keys_dir {
+            config.backup.keys = sidecar_keys(keys_dir);
+        }
         if let Some(adjust) = options.adjust {
             adjust(&mut config);
         }
@@ -648,4 +662,43 @@ impl Drop for SmtpSink {
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// The decoded Subject header (lettre encodes non-ASCII subjects).
+pub fn mail_subject(raw: &str) -> String {
+    let mut subject = String::new();
+    let mut in_subject = false;
+    for line in raw.lines() {
+        if let Some(rest) = line.strip_prefix("Subject:") {
+            subject.push_str(rest.trim());
+            in_subject = true;
+        } else if in_subject && line.starts_with([' ', '\t']) {
+            subject.push_str(line.trim());
+        } else if in_subject {
+            break;
+        }
+    }
+    decode_encoded_words(&subject)
+}
+
+fn decode_encoded_words(text: &str) -> String {
+    use base64::Engine as _;
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if let Some(inner) = word
+            .strip_prefix("=?utf-8?b?")
+            .or_else(|| word.strip_prefix("=?UTF-8?B?"))
+        {
+            let inner = inner.trim_end_matches("?=");
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(inner) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+                continue;
+            }
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
