@@ -43,6 +43,8 @@ fn every_secret_of_the_compose_example_must_be_set_by_the_operator() {
         "ODOO_PASSWORD",
         "BACKUPD_TOKEN",
         "SMTP_PASSWORD",
+        "BACKUPD_S3_SECRET_ACCESS_KEY",
+        "GARAGE_RPC_SECRET",
     ] {
         assert!(
             secrets.iter().any(|key| key == expected),
