@@ -616,14 +616,23 @@ impl Core {
         Err(store_error(local))
     }
 
-    /// Tells of each copy that fails for the first time: a notice by mail (to the default
-    /// recipient), besides the log and `/metrics`.
-    pub(crate) fn report_copy_failures(self: &Arc<Self>) {
+    /// After each attempt at a copy: its state goes to the backup's mirror in Odoo, and a copy
+    /// that failed for the first time is mailed (to the default recipient), besides the log
+    /// and `/metrics`.
+    pub(crate) fn report_copies(self: &Arc<Self>) {
         let core = Arc::downgrade(self);
-        self.replication.on_failure(Box::new(move |backup, copy| {
-            let Some(core) = core.upgrade() else { return };
-            tokio::spawn(async move { core.notify_copy_failed(&backup, &copy).await });
-        }));
+        self.replication
+            .on_attempt(Box::new(move |backup, copy, first_failure| {
+                let Some(core) = core.upgrade() else { return };
+                tokio::spawn(async move {
+                    if first_failure {
+                        core.notify_copy_failed(&backup, &copy).await;
+                    }
+                    if let Ok(current) = core.backup(&backup.backup_id).await {
+                        core.mirror.upsert(&current).await;
+                    }
+                });
+            }));
     }
 
     pub(crate) async fn delete(&self, backup_id: &str) -> Result<(), ServiceError> {
@@ -737,6 +746,7 @@ impl Core {
         }
         if backup.status == BackupStatus::Done {
             self.replication.copy_later(&backup).await;
+            backup.copies = self.replication.copies_of(&backup).await;
             self.metrics.backup_succeeded(
                 &backup.tenant.code,
                 Utc::now().timestamp(),
@@ -1146,6 +1156,7 @@ impl Core {
         }
         tracing::info!(%backup_id, job_id = %job.job_id, "safety backup stored");
         self.replication.copy_later(&backup).await;
+        backup.copies = self.replication.copies_of(&backup).await;
         self.mirror.upsert_detached(&backup);
         Some(backup_id)
     }

@@ -187,5 +187,11 @@ fn values_of(backup: &Backup) -> Map<String, Value> {
             .map_or_else(value::unset, |id| json!(id)),
     );
     values.insert("created_at".into(), value::datetime(&backup.created_at));
+    // Only with buckets configured, so that an addon from before copies still takes the rest.
+    if backup.copies.iter().any(|copy| copy.store != "local")
+        && let Ok(copies) = serde_json::to_string(&backup.copies)
+    {
+        values.insert("copies_json".into(), json!(copies));
+    }
     values
 }

@@ -22,8 +22,9 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(3600);
 /// How often the queue is looked at when nothing wakes it.
 const IDLE_WAIT: Duration = Duration::from_secs(60);
 
-/// What the service is told of a copy that failed for the first time.
-pub(crate) type FailureReport = Box<dyn Fn(Backup, BackupCopy) + Send + Sync>;
+/// What the service is told after each attempt at a copy: the backup, the copy as it now
+/// stands, and whether it is the copy's first failure.
+pub(crate) type CopyReport = Box<dyn Fn(Backup, BackupCopy, bool) + Send + Sync>;
 
 pub(crate) struct Replication {
     primary: Arc<dyn BackupStore>,
@@ -33,7 +34,7 @@ pub(crate) struct Replication {
     /// Backups with copies to make, and when.
     queue: Mutex<BTreeMap<String, DateTime<Utc>>>,
     wake: tokio::sync::Notify,
-    on_failure: Mutex<Option<FailureReport>>,
+    on_attempt: Mutex<Option<CopyReport>>,
     /// Copies waiting per bucket, as last counted.
     waiting: Mutex<BTreeMap<String, u64>>,
     /// The last look at the buckets for `health`, and when.
@@ -56,7 +57,7 @@ impl Replication {
             metrics,
             queue: Mutex::new(BTreeMap::new()),
             wake: tokio::sync::Notify::new(),
-            on_failure: Mutex::new(None),
+            on_attempt: Mutex::new(None),
             waiting: Mutex::new(BTreeMap::new()),
             checked: tokio::sync::Mutex::new(None),
         }
@@ -70,8 +71,8 @@ impl Replication {
         self.buckets.iter().find(|bucket| bucket.name() == name)
     }
 
-    pub(crate) fn on_failure(&self, report: FailureReport) {
-        *self.on_failure.lock().expect("replication lock") = Some(report);
+    pub(crate) fn on_attempt(&self, report: CopyReport) {
+        *self.on_attempt.lock().expect("replication lock") = Some(report);
     }
 
     /// Marks every copy of a backup that just finished as pending and queues it.
@@ -249,7 +250,7 @@ impl Replication {
             let outcome = self.copy_to(bucket, &backup, local).await;
             let copy = &mut copies[index];
             copy.attempts += 1;
-            match outcome {
+            let first_failure = match outcome {
                 Ok(size) => {
                     tracing::info!(%backup_id, store = bucket.name(), size, attempts = copy.attempts, "copy stored");
                     copy.status = CopyStatus::Stored;
@@ -257,6 +258,7 @@ impl Replication {
                     copy.next_attempt_at = None;
                     copy.stored_at = Some(Utc::now());
                     self.metrics.copy_stored(bucket.name());
+                    false
                 }
                 Err(error) => {
                     let wait = retry_wait(self.first_retry, copy.attempts);
@@ -268,17 +270,16 @@ impl Replication {
                     copy.next_attempt_at = Some(at);
                     self.metrics.copy_failed(bucket.name());
                     next = Some(next.map_or(at, |next| next.min(at)));
-                    if first_failure
-                        && let Some(report) = &*self.on_failure.lock().expect("replication lock")
-                    {
-                        report(backup.clone(), copy.clone());
-                    }
+                    first_failure
                 }
-            }
+            };
             if let Err(error) = self.primary.save_copies(backup_id, &copies).await {
                 // Deleted while it was copied: the delete removed the copies too.
                 tracing::warn!(%backup_id, %error, "copy state not recorded");
                 return;
+            }
+            if let Some(report) = &*self.on_attempt.lock().expect("replication lock") {
+                report(backup.clone(), copies[index].clone(), first_failure);
             }
         }
         if let Some(at) = next {

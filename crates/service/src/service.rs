@@ -162,7 +162,7 @@ impl ServiceBuilder {
             replication: replication.clone(),
             metrics,
         }));
-        core.report_copy_failures();
+        core.report_copies();
         // Backups only a bucket holds are adopted, then copies not made yet are resumed; in the
         // background, so that a large bucket does not hold the start.
         tokio::spawn(async move {

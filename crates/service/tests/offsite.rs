@@ -21,6 +21,7 @@ use garage::Garage;
 use jsonrpsee::http_client::HttpClient;
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
+use odoo_client::{Domain, SearchOptions};
 use support::{Harness, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -374,6 +375,52 @@ async fn garage_killed_during_an_upload_leaves_the_backup_done_and_the_copy_made
         2,
         "one mail per failed copy, not one per attempt"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_addon_s_backup_record_shows_the_copy_in_the_bucket() {
+    let garage = Garage::start();
+    let harness = Harness::start(Options {
+        buckets: vec![garage.settings(STORE, &garage.endpoint)],
+        backup_addon: true,
+        ..Options::default()
+    })
+    .await;
+    let backup_id = backup_done(&harness, 0, None).await;
+    wait_for_copy(&harness.client, &backup_id, CopyStatus::Stored).await;
+    let odoo = harness.odoo_client().await;
+    let fields = ["copies_json".to_owned(), "copies_status".to_owned()];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let row = loop {
+        let rows = odoo
+            .search_read(
+                "quelyos.backup",
+                &Domain::leaf("backup_id", "=", backup_id.as_str()),
+                &fields,
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        let copies = rows
+            .first()
+            .and_then(|row| row["copies_json"].as_str())
+            .unwrap_or("");
+        if copies.contains(r#""store":"offsite","status":"stored""#) {
+            break rows[0].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the mirror never showed the stored copy: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    if harness.is_live() {
+        // Odoo computes the summary; the simulator keeps no compute of the addon's.
+        assert_eq!(row["copies_status"], "stored");
+    }
+    support::forget_mirrors(harness.odoo.clone(), vec![backup_id])
+        .await
+        .expect("remove the test's mirror");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

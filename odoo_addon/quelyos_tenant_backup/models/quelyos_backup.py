@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import datetime, timezone
 
@@ -20,6 +21,13 @@ BACKUP_ORIGINS = [
     ("manual", "Manual"),
     ("schedule", "Schedule"),
     ("safety", "Safety (before a restore)"),
+]
+# Where a backup's copies in buckets stand, all of them together.
+COPIES_STATUSES = [
+    ("local_only", "On this server only"),
+    ("stored", "Copied offsite"),
+    ("pending", "Offsite copy pending"),
+    ("failed", "Offsite copy failed"),
 ]
 # A backup job's state (docs/API.md, "Job") as the status of its backup.
 JOB_STATE_TO_STATUS = {
@@ -123,6 +131,19 @@ class QuelyosBackup(models.Model):
     error = fields.Text(readonly=True)
     job_id = fields.Char(readonly=True)
     created_at = fields.Datetime(readonly=True, index=True)
+    copies_json = fields.Text(
+        string="Copies (as reported)",
+        readonly=True,
+        help="The backup's copies as the backup service reports them (its API's "
+        "`copies`), when it copies backups to buckets.",
+    )
+    copies_status = fields.Selection(
+        COPIES_STATUSES,
+        string="Offsite Copy",
+        compute="_compute_copies_status",
+        store=True,
+    )
+    copies_display = fields.Text(string="Copies", compute="_compute_copies_display")
 
     _sql_constraints = [
         (
@@ -131,6 +152,65 @@ class QuelyosBackup(models.Model):
             "This backup is already listed: a backup identifier appears only once.",
         ),
     ]
+
+    def _copies(self):
+        """The copies the sidecar reported, as a list of dicts (none when unreadable)."""
+        self.ensure_one()
+        try:
+            copies = json.loads(self.copies_json or "[]")
+        except ValueError:
+            return []
+        return [copy for copy in copies if isinstance(copy, dict)]
+
+    @api.depends("copies_json")
+    def _compute_copies_status(self):
+        for backup in self:
+            offsite = {
+                copy.get("status")
+                for copy in backup._copies()
+                if copy.get("store") != "local"
+            }
+            if not offsite:
+                backup.copies_status = "local_only"
+            elif "failed" in offsite:
+                backup.copies_status = "failed"
+            elif offsite - {"stored"}:
+                backup.copies_status = "pending"
+            else:
+                backup.copies_status = "stored"
+
+    @api.depends("copies_json")
+    @api.depends_context("lang")
+    def _compute_copies_display(self):
+        _ = self.env._
+        for backup in self:
+            lines = []
+            for copy in backup._copies():
+                store = (
+                    _("this server")
+                    if copy.get("store") == "local"
+                    else copy.get("store") or "?"
+                )
+                status = copy.get("status")
+                if status == "stored":
+                    line = _("%(store)s: stored", store=store)
+                elif status == "pending":
+                    line = _("%(store)s: copy pending", store=store)
+                elif status == "missing":
+                    line = _(
+                        "%(store)s: missing (read from the other copies)", store=store
+                    )
+                else:
+                    line = _(
+                        "%(store)s: copy failed after %(attempts)s attempt(s), "
+                        "tried again at %(next)s: %(error)s",
+                        store=store,
+                        attempts=copy.get("attempts") or 0,
+                        next=copy.get("next_attempt_at") or "?",
+                        error=copy.get("error") or "?",
+                    )
+                lines.append(line)
+            backup.copies_display = "\n".join(lines)
 
     @api.depends("size")
     def _compute_size_mb(self):
@@ -167,7 +247,12 @@ class QuelyosBackup(models.Model):
         duration_ms = data.get("duration_ms")
         status = data.get("status")
         kind = origin.get("kind")
+        copies = data.get("copies")
+        offsite = isinstance(copies, list) and any(
+            isinstance(copy, dict) and copy.get("store") != "local" for copy in copies
+        )
         return {
+            "copies_json": json.dumps(copies) if offsite else False,
             "backup_id": data["backup_id"],
             "file_name": data.get("file_name") or False,
             "company_id": company.id or False,

@@ -76,6 +76,44 @@ class TestBackup(SidecarCallsMixin, TransactionCase):
         self.assertEqual(new.company_id, self.other_tenant)
         self.assertEqual((new.status, new.origin, new.error), ("failed", "safety", "disk full"))
 
+    def test_each_copy_of_a_backup_is_shown_with_its_state_in_french(self):
+        if not activate_french(self.env):
+            self.skipTest("fr_FR is not available in this database")
+        copies = [
+            {"store": "local", "status": "stored", "attempts": 0},
+            {
+                "store": "offsite",
+                "status": "failed",
+                "attempts": 2,
+                "error": "the endpoint does not answer",
+                "next_attempt_at": "2026-01-30T16:46:20Z",
+            },
+        ]
+        self.sidecar_answers["backup.list"] = {
+            "backups": [
+                backup_object("b-copied", self.tenant.id, copies=copies),
+                backup_object("b-local", self.tenant.id, copies=copies[:1]),
+            ]
+        }
+        self.Backup.action_refresh_from_sidecar()
+        copied = self.Backup.search([("backup_id", "=", "b-copied")]).with_context(
+            lang="fr_FR"
+        )
+        self.assertEqual(copied.copies_status, "failed")
+        self.assertEqual(
+            copied.copies_display,
+            "ce serveur : stockée\n"
+            "offsite : copie en échec après 2 essai(s), nouvel essai à "
+            "2026-01-30T16:46:20Z : the endpoint does not answer",
+        )
+        local = self.Backup.search([("backup_id", "=", "b-local")])
+        self.assertEqual(local.copies_status, "local_only")
+        self.assertFalse(local.copies_json)
+
+        copies[1].update(status="stored", error=None, next_attempt_at=None)
+        self.Backup.action_refresh_from_sidecar()
+        self.assertEqual(copied.copies_status, "stored")
+
     def test_refresh_follows_unfinished_backups_through_their_job(self):
         running = self._backup("b-run", status="running", job_id="j-run")
         lost = self._backup("b-lost", status="pending", job_id="j-lost")
