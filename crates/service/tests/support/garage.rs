@@ -187,17 +187,22 @@ api_bind_addr = "127.0.0.1:{admin}"
 
     /// The sidecar's settings for the bucket, named `name`, reached at `endpoint`.
     pub fn settings(&self, name: &str, endpoint: &str) -> BucketSettings {
-        BucketSettings {
-            name: name.to_owned(),
-            endpoint: Some(endpoint.to_owned()),
-            region: "garage".into(),
-            bucket: BUCKET.into(),
-            prefix: "sidecar/".into(),
-            access_key_id: KEY_ID.into(),
-            secret_access_key: Secret::new(SECRET_KEY),
-            path_style: true,
-            part_size: backup_service::DEFAULT_PART_SIZE,
-        }
+        settings(name, endpoint)
+    }
+}
+
+/// The sidecar's settings for the test bucket of the Garage at `endpoint`.
+pub fn settings(name: &str, endpoint: &str) -> BucketSettings {
+    BucketSettings {
+        name: name.to_owned(),
+        endpoint: Some(endpoint.to_owned()),
+        region: "garage".into(),
+        bucket: BUCKET.into(),
+        prefix: "sidecar/".into(),
+        access_key_id: KEY_ID.into(),
+        secret_access_key: Secret::new(SECRET_KEY),
+        path_style: true,
+        part_size: backup_service::DEFAULT_PART_SIZE,
     }
 }
 
