@@ -23,6 +23,8 @@
 //! [store]
 //! path = "/var/lib/backupd"     # BACKUPD_STORE: the archive directory, the primary copy
 //! copy_retry_secs = 60          # BACKUPD_COPY_RETRY_SECS: first wait after a failed copy
+//! scrub_hours = 24              # BACKUPD_SCRUB_HOURS: read the buckets' copies back this often
+//! scrub_days = 7                # BACKUPD_SCRUB_DAYS: ...those of the backups of the last days
 //!
 //! [[store.buckets]]             # a copy of every backup elsewhere; BACKUPD_S3_* give one
 //! name = "offsite"              # BACKUPD_S3_NAME (default "s3"): in records, logs, errors
@@ -107,6 +109,10 @@ pub struct ServiceConfig {
     pub buckets: Vec<BucketSettings>,
     /// How long after a failed copy it is tried again the first time (doubling each time).
     pub copy_retry: Duration,
+    /// How often the buckets' copies of recent backups are read back and checked; `None`: never.
+    pub scrub_every: Option<Duration>,
+    /// How recent a backup must be for the scrub to check its copies.
+    pub scrub_days: u32,
     /// Where job states and work files are kept.
     pub state_dir: PathBuf,
     /// Jobs of different tenants running at once.
@@ -218,6 +224,8 @@ impl std::fmt::Debug for ServiceSection {
 struct StoreSection {
     path: Option<PathBuf>,
     copy_retry_secs: Option<u64>,
+    scrub_hours: Option<u64>,
+    scrub_days: Option<u32>,
     #[serde(default)]
     buckets: Vec<BucketSection>,
 }
@@ -366,6 +374,27 @@ pub fn load(
         },
         None => Duration::from_secs(file.store.copy_retry_secs.unwrap_or(60).max(1)),
     };
+    let scrub_hours = match env("BACKUPD_SCRUB_HOURS") {
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "BACKUPD_SCRUB_HOURS",
+                reason: format!("{text:?} is not a number of hours (0: no scrub)"),
+            })?,
+        None => file.store.scrub_hours.unwrap_or(0),
+    };
+    let scrub_every = (scrub_hours > 0).then(|| Duration::from_secs(scrub_hours * 3600));
+    let scrub_days = match env("BACKUPD_SCRUB_DAYS") {
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| ConfigError::Invalid {
+                setting: "BACKUPD_SCRUB_DAYS",
+                reason: format!("{text:?} is not a number of days"),
+            })?,
+        None => file.store.scrub_days.unwrap_or(7),
+    };
     let buckets = bucket_settings(file.store.buckets, &env)?;
 
     let concurrency = match env("BACKUPD_CONCURRENCY") {
@@ -438,6 +467,8 @@ pub fn load(
         store_dir,
         buckets,
         copy_retry,
+        scrub_every,
+        scrub_days,
         state_dir,
         concurrency,
         smtp,
@@ -1048,7 +1079,7 @@ mod tests {
         let path = dir.path().join("backupd.toml");
         std::fs::write(
             &path,
-            "[store]\npath = \"/srv/backups\"\ncopy_retry_secs = 30\n\
+            "[store]\npath = \"/srv/backups\"\ncopy_retry_secs = 30\nscrub_hours = 24\n\
              [[store.buckets]]\nname = \"offsite\"\nendpoint = \"https://s3.example.com\"\nregion = \"fr-par\"\n\
              bucket = \"odoo-backups\"\nprefix = \"prod/\"\naccess_key_id = \"GKfile\"\nsecret_access_key = \"file-s3-secret\"\n",
         )
@@ -1073,6 +1104,8 @@ mod tests {
         };
         let config = load(&options, &env).unwrap();
         assert_eq!(config.copy_retry, Duration::from_secs(30));
+        assert_eq!(config.scrub_every, Some(Duration::from_secs(24 * 3600)));
+        assert_eq!(config.scrub_days, 7);
         let names: Vec<&str> = config.buckets.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["offsite", "s3"]);
         let offsite = &config.buckets[0];

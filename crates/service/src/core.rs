@@ -616,6 +616,58 @@ impl Core {
         Err(store_error(local))
     }
 
+    /// Reads back, every `every`, each bucket's copy of the backups of the last `days` and
+    /// checks every checksum; a copy that fails is marked failed, reported and made again.
+    pub(crate) async fn scrub_forever(self: Arc<Self>, every: Duration, days: u32) {
+        loop {
+            tokio::time::sleep(every).await;
+            let damaged = self.scrub(days).await;
+            tracing::info!(damaged, "scrub of the buckets' copies done");
+        }
+    }
+
+    /// One scrub; the number of damaged copies found.
+    pub(crate) async fn scrub(&self, days: u32) -> usize {
+        let since = Utc::now() - chrono::Duration::days(i64::from(days));
+        let backups = match self.backups(None).await {
+            Ok(backups) => backups,
+            Err(error) => {
+                tracing::error!(%error, "scrub skipped: the store cannot be listed");
+                return 0;
+            }
+        };
+        let mut damaged = 0;
+        for backup in backups.iter().filter(|b| b.created_at >= since) {
+            for copy in &backup.copies {
+                if copy.store == "local" || copy.status != crate::wire::CopyStatus::Stored {
+                    continue;
+                }
+                let Some(bucket) = self.replication.bucket(&copy.store) else {
+                    continue;
+                };
+                let _guard = self.in_use.acquire(&backup.backup_id, "being scrubbed");
+                let problem = match bucket.local_copy(backup).await {
+                    Ok(local) => self.check_copy(backup, local.path()).await.err(),
+                    Err(missing @ crate::store::StoreError::NoArchive { .. }) => {
+                        Some(missing.to_string())
+                    }
+                    // Not a damaged copy: the bucket did not answer; the next scrub tries.
+                    Err(error) => {
+                        tracing::warn!(backup_id = %backup.backup_id, store = %copy.store, %error, "copy not scrubbed");
+                        None
+                    }
+                };
+                if let Some(problem) = problem {
+                    damaged += 1;
+                    self.replication
+                        .copy_went_bad(backup, &copy.store, &problem)
+                        .await;
+                }
+            }
+        }
+        damaged
+    }
+
     /// After each attempt at a copy: its state goes to the backup's mirror in Odoo, and a copy
     /// that failed for the first time is mailed (to the default recipient), besides the log
     /// and `/metrics`.

@@ -362,6 +362,33 @@ impl Replication {
         stores
     }
 
+    /// A copy that the scrub found damaged: failed with the problem, and made again at once
+    /// from the local copy.
+    pub(crate) async fn copy_went_bad(&self, backup: &Backup, store: &str, problem: &str) {
+        let mut copies = self
+            .primary
+            .copies(&backup.backup_id)
+            .await
+            .unwrap_or_default();
+        let Some(copy) = copies.iter_mut().find(|copy| copy.store == store) else {
+            return;
+        };
+        tracing::error!(backup_id = %backup.backup_id, %store, %problem, "a copy in a bucket went bad: it is made again");
+        copy.status = CopyStatus::Failed;
+        copy.error = Some(format!("the copy failed its checks: {problem}"));
+        copy.next_attempt_at = Some(Utc::now());
+        let copy = copy.clone();
+        self.metrics.copy_failed(store);
+        if let Err(error) = self.primary.save_copies(&backup.backup_id, &copies).await {
+            tracing::warn!(backup_id = %backup.backup_id, %error, "copy state not recorded");
+            return;
+        }
+        if let Some(report) = &*self.on_attempt.lock().expect("replication lock") {
+            report(backup.clone(), copy, true);
+        }
+        self.queue(&backup.backup_id, Utc::now());
+    }
+
     /// The copies of a backup, the local one first, as `backup.get` shows them.
     pub(crate) async fn copies_of(&self, backup: &Backup) -> Vec<BackupCopy> {
         let local = if backup.status != BackupStatus::Done {

@@ -163,6 +163,11 @@ impl ServiceBuilder {
             metrics,
         }));
         core.report_copies();
+        if let Some(every) = config.scrub_every
+            && !config.buckets.is_empty()
+        {
+            tokio::spawn(core.clone().scrub_forever(every, config.scrub_days));
+        }
         // Backups only a bucket holds are adopted, then copies not made yet are resumed; in the
         // background, so that a large bucket does not hold the start.
         tokio::spawn(async move {

@@ -19,8 +19,8 @@ use backup_service::{
 use futures::TryStreamExt;
 use garage::Garage;
 use jsonrpsee::http_client::HttpClient;
-use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
+use object_store::{ObjectStore, ObjectStoreExt};
 use odoo_client::{Domain, SearchOptions};
 use support::{Harness, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,9 +28,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 const STORE: &str = "offsite";
 
-/// Every object in the bucket, with its size.
-async fn objects(garage: &Garage) -> Vec<(String, u64)> {
-    let client = AmazonS3Builder::new()
+/// A client of the test bucket, apart from the sidecar's.
+fn bucket_client(garage: &Garage) -> object_store::aws::AmazonS3 {
+    AmazonS3Builder::new()
         .with_endpoint(&garage.endpoint)
         .with_allow_http(true)
         .with_region("garage")
@@ -38,7 +38,12 @@ async fn objects(garage: &Garage) -> Vec<(String, u64)> {
         .with_access_key_id(garage::KEY_ID)
         .with_secret_access_key(garage::SECRET_KEY)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Every object in the bucket, with its size.
+async fn objects(garage: &Garage) -> Vec<(String, u64)> {
+    let client = bucket_client(garage);
     let mut listed: Vec<(String, u64)> = client
         .list(None)
         .map_ok(|object| (object.location.to_string(), object.size))
@@ -375,6 +380,72 @@ async fn garage_killed_during_an_upload_leaves_the_backup_done_and_the_copy_made
         2,
         "one mail per failed copy, not one per attempt"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scrub_finds_a_copy_damaged_in_the_bucket_and_makes_it_again() {
+    let garage = Garage::start();
+    let harness = Harness::start(Options {
+        buckets: vec![garage.settings(STORE, &garage.endpoint)],
+        adjust: Some(|config| config.scrub_every = Some(Duration::from_secs(2))),
+        ..Options::default()
+    })
+    .await;
+    let backup_id = backup_done(&harness, 0, None).await;
+    let stored = wait_for_copy(&harness.client, &backup_id, CopyStatus::Stored).await;
+
+    // Bytes of the bucket's copy change behind the sidecar's back.
+    let key = object_store::path::Path::from(format!("sidecar/{backup_id}/{}", stored.file_name));
+    let client = bucket_client(&garage);
+    let mut bytes = client
+        .get(&key)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    client.put(&key, bytes.into()).await.unwrap();
+
+    // Found at the next scrub, counted as a failed copy, and made again from the local copy.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let backup = harness.client.backup_get(backup_id.clone()).await.unwrap();
+        let copy = backup
+            .copies
+            .iter()
+            .find(|copy| copy.store == STORE)
+            .unwrap();
+        if copy.attempts == 2 && copy.status == CopyStatus::Stored {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the damaged copy was never made again: {copy:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", harness.url))
+        .bearer_auth(support::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("backupd_copy_failures_total{store=\"offsite\"} 1"),
+        "{metrics}"
+    );
+    let verified = harness
+        .client
+        .backup_verify(backup_id, Some(STORE.into()))
+        .await
+        .unwrap();
+    assert!(verified.ok, "the copy was made again: {verified:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

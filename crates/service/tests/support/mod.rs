@@ -304,6 +304,8 @@ pub fn service_config(
         buckets: Vec::new(),
         // Tests of failed copies see them tried again within seconds.
         copy_retry: Duration::from_secs(1),
+        scrub_every: None,
+        scrub_days: 7,
         state_dir: dir.join("store/.state"),
         concurrency,
         smtp,
