@@ -33,7 +33,8 @@ use crate::wire::{
     StartedSchedule, TickResult, Verified,
 };
 
-/// Backups being downloaded, restored or verified: retention and `backup.delete` leave them.
+/// Backups being downloaded, restored, verified or copied: retention and `backup.delete` leave
+/// them.
 #[derive(Default)]
 pub(crate) struct InUse(Mutex<HashMap<String, Vec<&'static str>>>);
 
@@ -103,6 +104,8 @@ pub(crate) struct CoreParts {
     pub(crate) jobs: JobTable,
     pub(crate) replication: Arc<Replication>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Shared with the replication, which holds a backup while it copies it.
+    pub(crate) in_use: Arc<InUse>,
 }
 
 pub(crate) struct Core {
@@ -154,7 +157,7 @@ impl Core {
             metrics: parts.metrics,
             jobs: parts.jobs,
             replication: parts.replication,
-            in_use: Arc::new(InUse::default()),
+            in_use: parts.in_use,
             tick_lock: tokio::sync::Mutex::new(()),
             start_lock: tokio::sync::Mutex::new(()),
             last_named: Mutex::new(HashMap::new()),

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::core::InUse;
 use crate::metrics::Metrics;
 use crate::store::{BackupStore, BucketStore, LocalArchive, StoreError};
 use crate::wire::{Backup, BackupCopy, BackupStatus, CopyStatus, StoreHealth};
@@ -31,6 +32,8 @@ pub(crate) struct Replication {
     buckets: Vec<BucketStore>,
     first_retry: Duration,
     metrics: Arc<Metrics>,
+    /// A backup being copied is in use: `backup.delete` and retention leave it meanwhile.
+    in_use: Arc<InUse>,
     /// Backups with copies to make, and when.
     queue: Mutex<BTreeMap<String, DateTime<Utc>>>,
     wake: tokio::sync::Notify,
@@ -47,6 +50,7 @@ impl Replication {
         buckets: Vec<BucketStore>,
         first_retry: Duration,
         metrics: Arc<Metrics>,
+        in_use: Arc<InUse>,
     ) -> Replication {
         let names: Vec<String> = buckets.iter().map(|b| b.name().to_owned()).collect();
         metrics.buckets(&names);
@@ -55,6 +59,7 @@ impl Replication {
             buckets,
             first_retry,
             metrics,
+            in_use,
             queue: Mutex::new(BTreeMap::new()),
             wake: tokio::sync::Notify::new(),
             on_attempt: Mutex::new(None),
@@ -213,6 +218,7 @@ impl Replication {
 
     /// Makes every copy of one backup that is not stored yet.
     async fn copy(&self, backup_id: &str) {
+        let _guard = self.in_use.acquire(backup_id, "being copied to a bucket");
         let backup = match self.primary.get(backup_id).await {
             Ok(Some(backup)) if backup.status == BackupStatus::Done => backup,
             // Deleted, or not finished: nothing to copy.
@@ -248,6 +254,10 @@ impl Replication {
             }
             let Some(local) = &local else { continue };
             let outcome = self.copy_to(bucket, &backup, local).await;
+            if let Err(StoreError::NotFound { .. }) = outcome {
+                tracing::info!(%backup_id, store = bucket.name(), "backup deleted while it was copied");
+                return;
+            }
             let copy = &mut copies[index];
             copy.attempts += 1;
             let first_failure = match outcome {
@@ -297,6 +307,14 @@ impl Replication {
         let size = bucket
             .upload_archive(&backup.backup_id, &backup.file_name, local.path())
             .await?;
+        // Deleted while its archive went up (a deletion that had looked before the copy held
+        // the backup): the record is not written, and the archive goes again.
+        if !matches!(self.primary.get(&backup.backup_id).await, Ok(Some(_))) {
+            bucket.delete(backup).await?;
+            return Err(StoreError::NotFound {
+                backup_id: backup.backup_id.clone(),
+            });
+        }
         bucket.save(backup).await?;
         Ok(size)
     }

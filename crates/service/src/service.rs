@@ -16,7 +16,7 @@ use crate::api::{Api, BackupApiServer};
 use crate::auth::RequireToken;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServiceConfig;
-use crate::core::{Core, CoreParts, CoreSettings};
+use crate::core::{Core, CoreParts, CoreSettings, InUse};
 use crate::error::clip;
 use crate::http::HttpLayer;
 use crate::jobs::JobTable;
@@ -132,11 +132,13 @@ impl ServiceBuilder {
         });
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let buckets = open_buckets(&config).await?;
+        let in_use = Arc::new(InUse::default());
         let replication = Arc::new(Replication::new(
             store.clone(),
             buckets,
             config.copy_retry,
             metrics.clone(),
+            in_use.clone(),
         ));
         let notifier = match &config.smtp {
             Some(settings) => Some(Notifier::new(settings.clone())?.with_language(config.lang)),
@@ -161,6 +163,7 @@ impl ServiceBuilder {
             jobs,
             replication: replication.clone(),
             metrics,
+            in_use,
         }));
         core.report_copies();
         if let Some(every) = config.scrub_every

@@ -495,6 +495,42 @@ async fn the_addon_s_backup_record_shows_the_copy_in_the_bucket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_being_copied_is_not_deleted_under_the_copy() {
+    let garage = Garage::start();
+    let relay = SlowRelay::open(&garage.endpoint, 4 * 1024).await;
+    let harness = Harness::start(Options {
+        buckets: vec![garage.settings(STORE, &relay.endpoint)],
+        ..Options::default()
+    })
+    .await;
+    let backup_id = backup_done(&harness, 0, None).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while relay.forwarded.load(Ordering::SeqCst) < 4_000 {
+        assert!(Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refused = harness
+        .client
+        .backup_delete(backup_id.clone())
+        .await
+        .expect_err("a backup deleted while its copy goes up");
+    assert!(refused.to_string().contains("being copied"), "{refused}");
+    wait_for_copy(&harness.client, &backup_id, CopyStatus::Stored).await;
+    harness
+        .client
+        .backup_delete(backup_id.clone())
+        .await
+        .unwrap();
+    assert!(
+        !objects(&garage)
+            .await
+            .iter()
+            .any(|(key, _)| key.contains(&backup_id)),
+        "no copy is left behind"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_key_stops_the_start_and_names_the_store_without_the_secret() {
     let garage = Garage::start();
     let dir = tempfile::tempdir().unwrap();
