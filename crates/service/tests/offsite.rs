@@ -98,7 +98,8 @@ async fn sidecar_with_bucket(garage: &Garage) -> Harness {
 async fn a_backup_is_copied_and_a_sidecar_on_an_empty_disk_lists_verifies_and_restores_it() {
     let garage = Garage::start();
     let first = sidecar_with_bucket(&garage).await;
-    let backup_id = backup_done(&first, 0, None).await;
+    // The tenant the restore tests use (on a real Odoo, one made for them).
+    let backup_id = backup_done(&first, 1, None).await;
     let made = wait_for_copy(&first.client, &backup_id, CopyStatus::Stored).await;
     let local = made
         .copies
@@ -178,7 +179,7 @@ async fn a_backup_is_copied_and_a_sidecar_on_an_empty_disk_lists_verifies_and_re
         .client
         .restore_start(
             backup_id.clone(),
-            TenantParam::Id(fresh.company(0)),
+            TenantParam::Id(fresh.company(1)),
             Some(false),
             Some(false),
             Some(false),
@@ -592,7 +593,7 @@ async fn deleting_a_backup_and_retention_remove_every_copy() {
 async fn a_damaged_local_copy_is_refused_and_the_restore_reads_the_bucket_copy() {
     let garage = Garage::start();
     let harness = sidecar_with_bucket(&garage).await;
-    let backup_id = backup_done(&harness, 0, None).await;
+    let backup_id = backup_done(&harness, 1, None).await;
     let backup = wait_for_copy(&harness.client, &backup_id, CopyStatus::Stored).await;
 
     // A few bytes flipped in the middle of the local archive.
@@ -610,18 +611,23 @@ async fn a_damaged_local_copy_is_refused_and_the_restore_reads_the_bucket_copy()
         .await
         .unwrap();
     assert!(!local.ok, "the damaged local copy passes its checks");
-    let offsite = harness
-        .client
-        .backup_verify(backup_id.clone(), Some(STORE.into()))
-        .await
-        .unwrap();
-    assert!(offsite.ok, "{offsite:?}");
+    // Two reads of the bucket's copy at once (a scrub and a verify, say) each get theirs.
+    let (offsite, again) = tokio::join!(
+        harness
+            .client
+            .backup_verify(backup_id.clone(), Some(STORE.into())),
+        harness
+            .client
+            .backup_verify(backup_id.clone(), Some(STORE.into())),
+    );
+    let (offsite, again) = (offsite.unwrap(), again.unwrap());
+    assert!(offsite.ok && again.ok, "{offsite:?} {again:?}");
 
     let dry_run = harness
         .client
         .restore_start(
             backup_id.clone(),
-            TenantParam::Id(harness.company(0)),
+            TenantParam::Id(harness.company(1)),
             Some(true),
             Some(false),
             Some(false),

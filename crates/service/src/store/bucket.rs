@@ -9,6 +9,7 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -308,11 +309,15 @@ impl BucketStore {
         let mut stream = self.open_archive(backup).await?;
         backup_engine::private_files::create_private_dir_all(&self.download_dir)
             .map_err(StoreError::io(&self.download_dir, "create the directory"))?;
+        // Named apart for each download: a scrub and a restore may download the same copy at
+        // once, and each removes its own file when done.
+        static DOWNLOADS: AtomicU64 = AtomicU64::new(0);
         let path = self.download_dir.join(format!(
-            ".{}-{}-{}.partial",
+            ".{}-{}-{}-{}.partial",
             self.name,
             backup.backup_id,
-            std::process::id()
+            std::process::id(),
+            DOWNLOADS.fetch_add(1, Ordering::Relaxed)
         ));
         // Removed on every path from here, the error ones included.
         let local = LocalArchive::temporary(path.clone());
