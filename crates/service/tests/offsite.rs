@@ -203,10 +203,13 @@ async fn a_backup_is_copied_and_a_sidecar_on_an_empty_disk_lists_verifies_and_re
 }
 
 /// A relay to Garage that passes what the sidecar sends at `bytes_per_second` and counts it,
-/// so that a test can kill Garage in the middle of an upload.
+/// so that a test can kill Garage in the middle of an upload; [`SlowRelay::open_up`] lets the
+/// rest through at full speed.
 struct SlowRelay {
     endpoint: String,
     forwarded: Arc<AtomicU64>,
+    /// Bytes per second; 0: unthrottled.
+    rate: Arc<AtomicU64>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -217,10 +220,13 @@ impl SlowRelay {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let forwarded = Arc::new(AtomicU64::new(0));
         let counted = forwarded.clone();
+        let rate = Arc::new(AtomicU64::new(bytes_per_second));
+        let current_rate = rate.clone();
         let task = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
                 let target = target.clone();
                 let counted = counted.clone();
+                let current_rate = current_rate.clone();
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(&target).await else {
                         return;
@@ -235,8 +241,11 @@ impl SlowRelay {
                                 break;
                             }
                             counted.fetch_add(read as u64, Ordering::SeqCst);
-                            let pause = read as f64 / bytes_per_second as f64;
-                            tokio::time::sleep(Duration::from_secs_f64(pause)).await;
+                            let rate = current_rate.load(Ordering::SeqCst);
+                            if rate > 0 {
+                                let pause = read as f64 / rate as f64;
+                                tokio::time::sleep(Duration::from_secs_f64(pause)).await;
+                            }
                         }
                         let _ = out_write.shutdown().await;
                     };
@@ -248,8 +257,14 @@ impl SlowRelay {
         SlowRelay {
             endpoint,
             forwarded,
+            rate,
             _task: task,
         }
+    }
+
+    /// What is sent from now on goes through at full speed.
+    fn open_up(&self) {
+        self.rate.store(0, Ordering::SeqCst);
     }
 }
 
@@ -352,6 +367,7 @@ async fn garage_killed_during_an_upload_leaves_the_backup_done_and_the_copy_made
     );
 
     garage.restart();
+    relay.open_up();
     assert!(
         objects(&garage).await.is_empty(),
         "an interrupted upload leaves no object behind"
@@ -516,6 +532,7 @@ async fn a_backup_being_copied_is_not_deleted_under_the_copy() {
         .await
         .expect_err("a backup deleted while its copy goes up");
     assert!(refused.to_string().contains("being copied"), "{refused}");
+    relay.open_up();
     wait_for_copy(&harness.client, &backup_id, CopyStatus::Stored).await;
     harness
         .client
