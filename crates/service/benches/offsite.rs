@@ -17,7 +17,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use backup_service::BucketStore;
-use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, PutPayload};
 use rand::RngCore;
@@ -105,15 +104,7 @@ fn child(mode: &str, endpoint: &str, archive: &Path) {
                 .await
                 .unwrap();
         } else {
-            let client = AmazonS3Builder::new()
-                .with_endpoint(endpoint)
-                .with_allow_http(true)
-                .with_region("garage")
-                .with_bucket_name(garage::BUCKET)
-                .with_access_key_id(garage::KEY_ID)
-                .with_secret_access_key(garage::SECRET_KEY)
-                .build()
-                .unwrap();
+            let client = garage::client(endpoint);
             let bytes = std::fs::read(archive).unwrap();
             client
                 .put(

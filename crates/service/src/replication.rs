@@ -142,11 +142,7 @@ impl Replication {
             if backup.status != BackupStatus::Done {
                 continue;
             }
-            let copies = self
-                .primary
-                .copies(&backup.backup_id)
-                .await
-                .unwrap_or_default();
+            let copies = self.recorded_copies(&backup.backup_id).await;
             let missing: Vec<&BucketStore> = self
                 .buckets
                 .iter()
@@ -232,7 +228,7 @@ impl Replication {
                 return;
             }
         };
-        let mut copies = self.primary.copies(backup_id).await.unwrap_or_default();
+        let mut copies = self.recorded_copies(backup_id).await;
         let local = match self.primary.local_copy(&backup).await {
             Ok(local) => Some(local),
             Err(error) => {
@@ -336,7 +332,7 @@ impl Replication {
             .map(|bucket| (bucket.name(), 0))
             .collect();
         for backup_id in ids {
-            for copy in self.primary.copies(&backup_id).await.unwrap_or_default() {
+            for copy in self.recorded_copies(&backup_id).await {
                 if copy.status != CopyStatus::Stored
                     && let Some(count) = waiting.get_mut(copy.store.as_str())
                 {
@@ -383,11 +379,7 @@ impl Replication {
     /// A copy that the scrub found damaged: failed with the problem, and made again at once
     /// from the local copy.
     pub(crate) async fn copy_went_bad(&self, backup: &Backup, store: &str, problem: &str) {
-        let mut copies = self
-            .primary
-            .copies(&backup.backup_id)
-            .await
-            .unwrap_or_default();
+        let mut copies = self.recorded_copies(&backup.backup_id).await;
         let Some(copy) = copies.iter_mut().find(|copy| copy.store == store) else {
             return;
         };
@@ -423,11 +415,7 @@ impl Replication {
                 },
             })
         };
-        let recorded = self
-            .primary
-            .copies(&backup.backup_id)
-            .await
-            .unwrap_or_default();
+        let recorded = self.recorded_copies(&backup.backup_id).await;
         local
             .into_iter()
             .chain(self.buckets.iter().filter_map(|bucket| {
@@ -453,6 +441,20 @@ impl Replication {
             .expect("replication lock")
             .remove(&backup.backup_id);
         Ok(())
+    }
+}
+
+impl Replication {
+    /// The copies recorded for a backup; none, said in the log, when they cannot be read (the
+    /// copies are then made again).
+    async fn recorded_copies(&self, backup_id: &str) -> Vec<BackupCopy> {
+        self.primary
+            .copies(backup_id)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%backup_id, %error, "copies unreadable: taken as not made");
+                Vec::new()
+            })
     }
 }
 

@@ -19,7 +19,6 @@ use backup_service::{
 use futures::TryStreamExt;
 use garage::Garage;
 use jsonrpsee::http_client::HttpClient;
-use object_store::aws::AmazonS3Builder;
 use object_store::{ObjectStore, ObjectStoreExt};
 use odoo_client::{Domain, SearchOptions};
 use support::{Harness, Options};
@@ -28,22 +27,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 const STORE: &str = "offsite";
 
-/// A client of the test bucket, apart from the sidecar's.
-fn bucket_client(garage: &Garage) -> object_store::aws::AmazonS3 {
-    AmazonS3Builder::new()
-        .with_endpoint(&garage.endpoint)
-        .with_allow_http(true)
-        .with_region("garage")
-        .with_bucket_name(garage::BUCKET)
-        .with_access_key_id(garage::KEY_ID)
-        .with_secret_access_key(garage::SECRET_KEY)
-        .build()
-        .unwrap()
-}
-
 /// Every object in the bucket, with its size.
 async fn objects(garage: &Garage) -> Vec<(String, u64)> {
-    let client = bucket_client(garage);
+    let client = garage::client(&garage.endpoint);
     let mut listed: Vec<(String, u64)> = client
         .list(None)
         .map_ok(|object| (object.location.to_string(), object.size))
@@ -84,6 +70,36 @@ async fn backup_done(harness: &Harness, tenant: usize, schedule: Option<i64>) ->
     let job = harness.wait(&started.job_id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     started.backup_id
+}
+
+/// Restores `backup_id` into tenant 1 (a dry run or not) and checks it ends done, having read
+/// the bucket's copy because the local one would not do.
+async fn restored_from_the_bucket(harness: &Harness, backup_id: &str, dry_run: bool) {
+    let started = harness
+        .client
+        .restore_start(
+            backup_id.to_owned(),
+            TenantParam::Id(harness.company(1)),
+            Some(dry_run),
+            Some(false),
+            Some(false),
+        )
+        .await
+        .unwrap();
+    let job = harness.wait(&started.job_id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    let Some(JobResult::Restore(report)) = job.result else {
+        panic!("no restore report: {job:?}")
+    };
+    assert_eq!(report.archive_store.as_deref(), Some(STORE));
+    assert!(
+        report
+            .fallback
+            .as_deref()
+            .is_some_and(|why| why.starts_with("local:")),
+        "{:?}",
+        report.fallback
+    );
 }
 
 async fn sidecar_with_bucket(garage: &Garage) -> Harness {
@@ -175,31 +191,7 @@ async fn a_backup_is_copied_and_a_sidecar_on_an_empty_disk_lists_verifies_and_re
     assert!(download.status().is_success(), "{}", download.status());
     assert!(download.bytes().await.unwrap().starts_with(b"PK"));
 
-    let restore = fresh
-        .client
-        .restore_start(
-            backup_id.clone(),
-            TenantParam::Id(fresh.company(1)),
-            Some(false),
-            Some(false),
-            Some(false),
-        )
-        .await
-        .unwrap();
-    let job = fresh.wait(&restore.job_id).await;
-    assert_eq!(job.state, JobState::Done, "{job:?}");
-    let Some(JobResult::Restore(report)) = job.result else {
-        panic!("no restore report: {job:?}")
-    };
-    assert_eq!(report.archive_store.as_deref(), Some(STORE));
-    assert!(
-        report
-            .fallback
-            .as_deref()
-            .is_some_and(|why| why.starts_with("local:")),
-        "{:?}",
-        report.fallback
-    );
+    restored_from_the_bucket(&fresh, &backup_id, false).await;
 }
 
 /// A relay to Garage that passes what the sidecar sends at `bytes_per_second` and counts it,
@@ -413,7 +405,7 @@ async fn the_scrub_finds_a_copy_damaged_in_the_bucket_and_makes_it_again() {
 
     // Bytes of the bucket's copy change behind the sidecar's back.
     let key = object_store::path::Path::from(format!("sidecar/{backup_id}/{}", stored.file_name));
-    let client = bucket_client(&garage);
+    let client = garage::client(&garage.endpoint);
     let mut bytes = client
         .get(&key)
         .await
@@ -640,29 +632,5 @@ async fn a_damaged_local_copy_is_refused_and_the_restore_reads_the_bucket_copy()
     let (offsite, again) = (offsite.unwrap(), again.unwrap());
     assert!(offsite.ok && again.ok, "{offsite:?} {again:?}");
 
-    let dry_run = harness
-        .client
-        .restore_start(
-            backup_id.clone(),
-            TenantParam::Id(harness.company(1)),
-            Some(true),
-            Some(false),
-            Some(false),
-        )
-        .await
-        .unwrap();
-    let job = harness.wait(&dry_run.job_id).await;
-    assert_eq!(job.state, JobState::Done, "{job:?}");
-    let Some(JobResult::Restore(report)) = job.result else {
-        panic!("no restore report: {job:?}")
-    };
-    assert_eq!(report.archive_store.as_deref(), Some(STORE));
-    assert!(
-        report
-            .fallback
-            .as_deref()
-            .is_some_and(|why| why.starts_with("local:")),
-        "{:?}",
-        report.fallback
-    );
+    restored_from_the_bucket(&harness, &backup_id, true).await;
 }

@@ -122,14 +122,19 @@ api_bind_addr = "127.0.0.1:{admin}"
         self.child = Some(child);
     }
 
-    fn cli(&self, args: &[&str]) -> String {
-        let output = Command::new(&self.binary)
+    /// Runs Garage's CLI against this server.
+    fn run_cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(&self.binary)
             .arg("-c")
             .arg(self.config())
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let output = self.run_cli(args);
         assert!(
             output.status.success(),
             "garage {args:?} failed: {}{}",
@@ -143,13 +148,7 @@ api_bind_addr = "127.0.0.1:{admin}"
     fn cli_until_ok(&self, args: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let output = Command::new(&self.binary)
-                .arg("-c")
-                .arg(self.config())
-                .args(args)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let output = self.run_cli(args);
             if output.status.success() {
                 return String::from_utf8_lossy(&output.stdout).into_owned();
             }
@@ -189,6 +188,19 @@ api_bind_addr = "127.0.0.1:{admin}"
     pub fn settings(&self, name: &str, endpoint: &str) -> BucketSettings {
         settings(name, endpoint)
     }
+}
+
+/// A client of the test bucket of the Garage at `endpoint`, apart from the sidecar's.
+pub fn client(endpoint: &str) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .with_region("garage")
+        .with_bucket_name(BUCKET)
+        .with_access_key_id(KEY_ID)
+        .with_secret_access_key(SECRET_KEY)
+        .build()
+        .unwrap()
 }
 
 /// The sidecar's settings for the test bucket of the Garage at `endpoint`.
