@@ -2,13 +2,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Now, as Odoo writes `create_date` and `write_date`.
-pub fn utc_now_text() -> String {
+/// Now plus `offset` seconds, as Odoo writes `create_date` and `write_date`.
+pub fn utc_now_text_shifted(offset: i64) -> String {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() as i64)
         .unwrap_or(0);
-    datetime_text(seconds)
+    datetime_text(seconds + offset)
 }
 
 /// A week from now as an HTTP date (`Wed, 24 Nov 2027 12:34:06 GMT`), for cookie expiry.

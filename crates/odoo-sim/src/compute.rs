@@ -577,6 +577,16 @@ pub fn after_change(db: &mut Database, model: &str, ids: &[i64], env: Option<&En
                 if let ([single], Some(code)) = (variants.as_slice(), code) {
                     db.set("product.product", *single, "default_code", code);
                 }
+                // A variant's write_date is computed from its template's (Odoo 18's
+                // product.product._compute_write_date): writing a template moves them all.
+                if let Some(written) = db
+                    .get(model, *id)
+                    .and_then(|t| t.get("write_date").cloned())
+                {
+                    for variant in variants {
+                        db.set("product.product", variant, "write_date", written.clone());
+                    }
+                }
             }
         }
         _ => {}

@@ -34,7 +34,7 @@ pub mod datasets;
 mod domain;
 mod error;
 mod orm;
-mod png;
+pub mod png;
 mod registry;
 mod rules;
 mod server;

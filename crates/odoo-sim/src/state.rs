@@ -97,6 +97,9 @@ pub struct Database {
     pub(crate) database_uuid: String,
     /// Advances on every write, so `write_date` grows even within one second.
     clock_tick: u64,
+    /// Seconds added to the real clock for `create_date` and `write_date`: a test makes data
+    /// "yesterday" by setting it back.
+    clock_offset: i64,
     /// Optional modules installed (the backup addon): their models exist only once installed.
     installed_modules: BTreeSet<&'static str>,
 }
@@ -121,6 +124,7 @@ impl Database {
             api_keys: HashMap::new(),
             database_uuid: String::new(),
             clock_tick: 0,
+            clock_offset: 0,
             installed_modules: BTreeSet::new(),
         }
     }
@@ -491,7 +495,13 @@ impl Database {
     /// "YYYY-MM-DD HH:MM:SS" now, in UTC, as Odoo stores datetimes.
     pub(crate) fn now(&mut self) -> String {
         self.clock_tick += 1;
-        crate::clock::utc_now_text()
+        crate::clock::utc_now_text_shifted(self.clock_offset)
+    }
+
+    /// Dates the writes that follow `seconds` away from now (negative: in the past), as a
+    /// server whose data was written earlier.
+    pub fn set_clock_offset(&mut self, seconds: i64) {
+        self.clock_offset = seconds;
     }
 }
 
