@@ -32,6 +32,7 @@ use odoo_client::{ClientConfig, Credential, Protocol, Secret};
 use serde::Deserialize;
 
 use crate::export::BackupOptions;
+use crate::incremental::IncrementalOptions;
 use crate::protection::{ArchiveKeys, EncryptionSection, KeyFileError, SigningSection};
 
 /// The configuration file, as far as this crate reads it.
@@ -96,6 +97,11 @@ pub struct BackupSection {
     pub compression_level: Option<i64>,
     /// Default output directory of `backup`.
     pub out_dir: Option<PathBuf>,
+    /// Days after which an incremental backup reads the whole tenant again (default 7).
+    pub full_read_days: Option<i64>,
+    /// Minutes before the previous backup's start from which records count as maybe written
+    /// since (clock skew, long transactions; default 60).
+    pub write_date_margin_minutes: Option<i64>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -254,7 +260,24 @@ fn resolve(
             .compression_level
             .unwrap_or(defaults.compression_level),
         keys,
+        incremental: IncrementalOptions {
+            previous: None,
+            full_read_every: section
+                .full_read_days
+                .map_or(defaults.incremental.full_read_every, chrono::Duration::days),
+            margin: section
+                .write_date_margin_minutes
+                .map_or(defaults.incremental.margin, chrono::Duration::minutes),
+        },
     };
+    if backup.incremental.full_read_every < chrono::Duration::zero()
+        || backup.incremental.margin < chrono::Duration::zero()
+    {
+        return Err(ConfigError::Invalid {
+            setting: "[backup] full_read_days / write_date_margin_minutes",
+            reason: "must not be negative (0 days: every backup reads the whole tenant)".into(),
+        });
+    }
     if !(0..=9).contains(&backup.compression_level) {
         return Err(ConfigError::Invalid {
             setting: "[backup] compression_level",

@@ -207,6 +207,9 @@ pub(crate) struct ModelPlan {
     /// Translatable fields among `fields`, read again in every other active language.
     pub translated_fields: Vec<String>,
     pub relations: Vec<Relation>,
+    /// Whether Odoo stamps its records' writes (`write_date`): only then can an incremental
+    /// read copy them from a previous archive.
+    pub has_write_date: bool,
 }
 
 /// The outcome of discovery.
@@ -550,6 +553,7 @@ fn plan_model(model: &str, rule: Rule, fields: &Fields) -> ModelPlan {
         binary_fields: Vec::new(),
         translated_fields: Vec::new(),
         relations: Vec::new(),
+        has_write_date: fields.contains_key("write_date"),
     };
     for (name, info) in fields {
         if name == "id" || !exported_field(model, name, info) {

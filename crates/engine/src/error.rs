@@ -43,6 +43,17 @@ pub enum BackupError {
         #[source]
         source: WriteError,
     },
+    /// A file the incremental read copies from the previous archive is damaged: it was sound
+    /// when the backup began, so the store's disk is failing or the file was changed meanwhile.
+    #[error(
+        "tenant {tenant}: the previous archive {archive} turned out damaged while copying from it ({source}); check the store's disk, then back up again (a full read follows)"
+    )]
+    PreviousArchive {
+        tenant: String,
+        archive: std::path::PathBuf,
+        #[source]
+        source: ArchiveError,
+    },
 }
 
 /// Why writing an archive failed.

@@ -7,9 +7,10 @@
 //! records at a time, so a page of large images never sits in memory at once. Translatable
 //! fields are read in Odoo's source language, and each page again in every other active language.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::{SubsecRound, Utc};
@@ -19,12 +20,19 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::archive::format::{
-    FORMAT_NAME, FORMAT_VERSION, Languages, Metadata, ModuleInfo, OdooInfo, SOURCE_LANGUAGE,
-    SkippedAttachment, SkippedModel, TRANSLATIONS_KEY, TenantInfo, UnresolvedReference,
+    FORMAT_NAME, FORMAT_VERSION, FileReference, Languages, Metadata, ModuleInfo, OdooInfo,
+    SOURCE_LANGUAGE, SkippedAttachment, SkippedModel, TRANSLATIONS_KEY, TenantInfo,
+    UnresolvedReference,
 };
-use crate::archive::writer::{self, Command, ModelShape, OutsideReferences, WriterSettings};
+use crate::archive::format::{PreviousArchiveInfo, ReadInfo, ReadKind};
+use crate::archive::reader::ReadLimits;
+use crate::archive::writer::{
+    self, BinaryContent, Command, ModelShape, OutsideReferences, WriterSettings,
+};
 use crate::discovery::{self, DEFAULT_OPTIONAL_MODELS, DiscoveryError, ModelPlan, Rule};
-use crate::error::{BackupError, WriteError};
+use crate::error::{ArchiveError, BackupError, WriteError};
+use crate::incremental::previous::PreviousArchive;
+use crate::incremental::{IncrementalOptions, changes};
 use crate::progress::{Progress, ProgressSink};
 use crate::report::BackupReport;
 use crate::tenant::Tenant;
@@ -48,6 +56,8 @@ pub struct BackupOptions {
     pub compression_level: i64,
     /// Who archives are encrypted to and signed by (none by default: in clear, unsigned).
     pub keys: crate::protection::ArchiveKeys,
+    /// Whether to read only what changed since a previous archive.
+    pub incremental: IncrementalOptions,
 }
 
 impl Default for BackupOptions {
@@ -63,6 +73,7 @@ impl Default for BackupOptions {
                 .collect(),
             compression_level: 6,
             keys: crate::protection::ArchiveKeys::default(),
+            incremental: IncrementalOptions::default(),
         }
     }
 }
@@ -120,6 +131,14 @@ pub async fn backup(
         source,
     })?;
     let exporter = Exporter::new(client, request.tenant.clone(), &request.options);
+    // The previous archive is verified while Odoo is asked for the tenant's description.
+    let previous = request.options.incremental.previous.clone().map(|path| {
+        let keys = request.options.keys.clone();
+        tokio::task::spawn_blocking(move || {
+            PreviousArchive::load(&path, &keys, ReadLimits::default())
+                .map_err(|reason| (path, reason))
+        })
+    });
 
     progress.report(Progress::Step("reading the server's description"));
     let odoo = exporter.odoo_info().await?;
@@ -127,6 +146,9 @@ pub async fn backup(
     progress.report(Progress::Step("discovering the tenant's models"));
     let mut plan = exporter.plan(progress).await?;
     let records: u64 = plan.ids.values().map(|ids| ids.len() as u64).sum();
+    let (reuse, mut read) = exporter
+        .choose_reading(previous, &odoo, &languages, created_at, &plan, progress)
+        .await?;
     progress.report(Progress::Planned {
         models: plan.models.len(),
         records,
@@ -142,14 +164,25 @@ pub async fn backup(
     };
     let (sender, handle) =
         writer::spawn(settings, WRITER_QUEUE).map_err(|source| exporter.write_error(source))?;
+    let counts = ReadCounts::default();
     let outcome = exporter
-        .export(&mut plan, &languages, sender.clone(), progress)
+        .export(
+            &mut plan,
+            &reuse,
+            &counts,
+            &languages,
+            sender.clone(),
+            progress,
+        )
         .await;
+    read.records_read = counts.read.load(Ordering::Relaxed);
+    read.records_copied = counts.copied.load(Ordering::Relaxed);
+    read.files_copied = counts.files_copied.load(Ordering::Relaxed);
     let outcome = match outcome {
         Ok(references) => {
             progress.report(Progress::Finishing);
             let metadata = exporter
-                .metadata(created_at, odoo, languages, &plan, references)
+                .metadata(created_at, odoo, languages, &plan, references, read)
                 .await;
             match metadata {
                 Ok((metadata, external_ids)) => sender
@@ -190,6 +223,9 @@ pub async fn backup(
                 unresolved_references: metadata.unresolved_references,
                 skipped_attachments: metadata.skipped_attachments,
                 protection: archive.protection,
+                read: metadata
+                    .read
+                    .expect("every new archive says how it was read"),
             })
         }
         // The writer's own failure explains a closed channel.
@@ -213,6 +249,61 @@ enum Failure {
 impl From<BackupError> for Failure {
     fn from(error: BackupError) -> Self {
         Failure::Backup(error)
+    }
+}
+
+/// How many records and files came from Odoo and from the previous archive.
+#[derive(Default)]
+struct ReadCounts {
+    read: AtomicU64,
+    copied: AtomicU64,
+    files_copied: AtomicU64,
+}
+
+/// What an incremental read of one model takes from the previous archive.
+struct ModelReuse {
+    previous: Arc<PreviousArchive>,
+    /// Ids read from Odoo: written since the previous backup's cutoff. The other ids the
+    /// previous archive holds are copied from it; ids it lacks are read.
+    written: HashSet<i64>,
+    /// Fields `write_date` does not cover: read again for the copied records.
+    blind: Vec<String>,
+    /// The model's links to other records.
+    relations: Vec<writer::Relation>,
+    /// Records the previous archive refers to that are gone since: deleting a record clears
+    /// the links to it in the database (`ON DELETE SET NULL`), and merging partners moves
+    /// them, without a write. A record linked to one of them is read again.
+    gone: Arc<HashMap<String, HashSet<i64>>>,
+}
+
+impl ModelReuse {
+    fn copies(&self, model: &str, id: i64) -> bool {
+        !self.written.contains(&id) && self.previous.contains(model, id)
+    }
+
+    /// Whether a copied record links to a record that is gone.
+    fn links_to_gone(&self, record: &Record) -> bool {
+        let gone = |model: &str, id: i64| self.gone.get(model).is_some_and(|ids| ids.contains(&id));
+        self.relations.iter().any(|relation| {
+            let Some(value) = record.get(&relation.field) else {
+                return false;
+            };
+            match relation.kind {
+                writer::RelationKind::Many2one => {
+                    value::many2one_id(value).is_some_and(|id| gone(&relation.comodel, id))
+                }
+                writer::RelationKind::X2many => value.as_array().is_some_and(|ids| {
+                    ids.iter()
+                        .filter_map(Value::as_i64)
+                        .any(|id| gone(&relation.comodel, id))
+                }),
+                writer::RelationKind::Reference => value
+                    .as_str()
+                    .and_then(|text| text.split_once(','))
+                    .and_then(|(model, id)| Some((model, id.trim().parse::<i64>().ok()?)))
+                    .is_some_and(|(model, id)| gone(model, id)),
+            }
+        })
     }
 }
 
@@ -446,6 +537,288 @@ impl<'a> Exporter<'a> {
         models.retain(|model| plan.ids.contains_key(&model.model));
         plan.models = models;
         Ok(plan)
+    }
+
+    /// Decides between a full and an incremental read, and for an incremental one what each
+    /// model takes from the previous archive. Returns, per planned model, its reuse (`None`:
+    /// read in full) and the archive's `read` entry (counts filled in after the export).
+    async fn choose_reading(
+        &self,
+        previous: Option<tokio::task::JoinHandle<Result<PreviousArchive, (PathBuf, String)>>>,
+        odoo: &OdooInfo,
+        languages: &Languages,
+        created_at: chrono::DateTime<Utc>,
+        plan: &Plan,
+        progress: &dyn ProgressSink,
+    ) -> Result<(Vec<Option<Arc<ModelReuse>>>, ReadInfo), BackupError> {
+        let settings = &self.options.incremental;
+        let defaults_digest = self.defaults_digest().await?;
+        let full = |reason: String| {
+            tracing::info!(tenant = %self.tenant.code, %reason, "reading every record");
+            (
+                Vec::new(),
+                ReadInfo {
+                    kind: ReadKind::Full,
+                    full_read_reason: Some(reason),
+                    previous: None,
+                    full_read_at: created_at,
+                    records_read: 0,
+                    records_copied: 0,
+                    files_copied: 0,
+                    defaults_digest: defaults_digest.clone(),
+                },
+            )
+        };
+        let Some(previous) = previous else {
+            return Ok(full("no previous archive to read from".into()));
+        };
+        let previous = match previous.await {
+            Ok(Ok(previous)) => previous,
+            Ok(Err((path, reason))) => {
+                return Ok(full(format!(
+                    "the previous archive {} cannot be used: {reason}",
+                    file_name(&path)
+                )));
+            }
+            Err(error) => {
+                return Ok(full(format!(
+                    "the previous archive could not be read: {error}"
+                )));
+            }
+        };
+        let name = file_name(&previous.path);
+        if let Some(reason) =
+            previous.unusable_for(self.tenant.company_id, odoo, languages, created_at)
+        {
+            return Ok(full(format!(
+                "the previous archive {name} cannot be used: {reason}"
+            )));
+        }
+        let previous_digest = previous
+            .metadata
+            .read
+            .as_ref()
+            .and_then(|read| read.defaults_digest.clone());
+        if previous_digest != defaults_digest {
+            return Ok(full(format!(
+                "the previous archive {name} cannot be used: the default values (ir.default) changed since"
+            )));
+        }
+        let full_read_at = previous.full_read_at();
+        if created_at - full_read_at >= settings.full_read_every {
+            return Ok(full(format!(
+                "the last full read, on {}, is older than {} days",
+                full_read_at.format("%Y-%m-%d %H:%M UTC"),
+                settings.full_read_every.num_days()
+            )));
+        }
+
+        progress.report(Progress::Step(
+            "finding what changed since the previous backup",
+        ));
+        let previous = Arc::new(previous);
+        let since = changes::cutoff(previous.metadata.created_at, settings.margin);
+        let since_text = value::datetime(&since);
+        let gone = Arc::new(self.gone_since(&previous, plan).await?);
+        let searches = plan.models.iter().map(|model| {
+            let previous = previous.clone();
+            let since_text = since_text.clone();
+            let gone = gone.clone();
+            async move {
+                let Some(blind) = self.reusable(model, &previous) else {
+                    return Ok(None);
+                };
+                let domain = Domain::leaf("write_date", ">=", since_text);
+                let written: HashSet<i64> = self
+                    .ids_where(&model.model, domain)
+                    .await
+                    .map_err(|error| self.unreadable(&model.model, error))?
+                    .into_iter()
+                    .collect();
+                Ok::<_, BackupError>(Some(Arc::new(ModelReuse {
+                    previous,
+                    written,
+                    blind,
+                    relations: model.relations.clone(),
+                    gone,
+                })))
+            }
+        });
+        let reuse: Vec<Option<Arc<ModelReuse>>> = futures::stream::iter(searches)
+            .buffered(self.options.concurrency.max(1))
+            .try_collect()
+            .await?;
+        let read = ReadInfo {
+            kind: ReadKind::Incremental,
+            full_read_reason: None,
+            previous: Some(PreviousArchiveInfo {
+                archive: name,
+                created_at: previous.metadata.created_at,
+            }),
+            full_read_at,
+            records_read: 0,
+            records_copied: 0,
+            files_copied: 0,
+            defaults_digest,
+        };
+        Ok((reuse, read))
+    }
+
+    /// The records the previous archive holds or refers to that are gone now: its records no
+    /// longer in the tenant's ids, and the records outside it it refers to that no longer exist
+    /// (or can no longer be seen from the tenant).
+    async fn gone_since(
+        &self,
+        previous: &PreviousArchive,
+        plan: &Plan,
+    ) -> Result<HashMap<String, HashSet<i64>>, BackupError> {
+        let mut gone: HashMap<String, HashSet<i64>> = HashMap::new();
+        for (model, ids) in plan.ids.iter() {
+            let missing: HashSet<i64> = previous
+                .ids(model)
+                .filter(|id| ids.binary_search(id).is_err())
+                .collect();
+            if !missing.is_empty() {
+                gone.insert(model.clone(), missing);
+            }
+        }
+        let outside: Vec<(&String, &Vec<i64>)> = previous
+            .outside_references()
+            .iter()
+            .filter(|(model, _)| !plan.ids.contains_key(*model))
+            .collect();
+        let found: Vec<(String, Result<Vec<i64>, OdooError>)> = futures::stream::iter(outside)
+            .map(|(model, ids)| async move {
+                let mut existing = Vec::new();
+                for chunk in ids.chunks(CHILD_QUERY_CHUNK) {
+                    let domain = Domain::leaf("id", "in", json!(chunk));
+                    match self.ids_where(model, domain).await {
+                        Ok(ids) => existing.extend(ids),
+                        Err(error) => return (model.clone(), Err(error)),
+                    }
+                }
+                (model.clone(), Ok(existing))
+            })
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        for (model, result) in found {
+            let ids = &previous.outside_references()[&model];
+            let existing: HashSet<i64> = match result {
+                Ok(existing) => existing.into_iter().collect(),
+                // A model the tenant can no longer search: every link to it is read again.
+                Err(error) => {
+                    tracing::info!(%model, %error, "cannot tell which referenced records still exist; reading the links to them again");
+                    HashSet::new()
+                }
+            };
+            let missing: HashSet<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !existing.contains(id))
+                .collect();
+            if !missing.is_empty() {
+                gone.insert(model, missing);
+            }
+        }
+        Ok(gone)
+    }
+
+    /// A digest of every default value's id and `write_date`: it changes when one is set,
+    /// changed or removed. `None` on a server without `ir.default`.
+    async fn defaults_digest(&self) -> Result<Option<String>, BackupError> {
+        use sha2::{Digest, Sha256};
+        let rows = match self
+            .scoped
+            .search_read(
+                "ir.default",
+                &Domain::all(),
+                &["write_date".to_owned()],
+                &SearchOptions::ordered_by("id"),
+            )
+            .await
+        {
+            Err(OdooError::UnknownModel { .. }) => return Ok(None),
+            other => other.map_err(self.odoo_error("read the default values (ir.default)"))?,
+        };
+        let mut digest = Sha256::new();
+        for row in rows {
+            digest.update(row.get("id").map(Value::to_string).unwrap_or_default());
+            digest.update(
+                row.get("write_date")
+                    .map(Value::to_string)
+                    .unwrap_or_default(),
+            );
+            digest.update(b";");
+        }
+        Ok(Some(crate::archive::format::hex(&digest.finalize())))
+    }
+
+    /// Whether a model's records can be copied from the previous archive, and if so the fields
+    /// read again for every record: a model without `write_date`, or whose fields differ from
+    /// the previous archive's records, is read in full.
+    fn reusable(&self, model: &ModelPlan, previous: &PreviousArchive) -> Option<Vec<String>> {
+        if !model.has_write_date
+            || changes::always_read_in_full(&model.model)
+            || !previous.has_model(&model.model)
+        {
+            return None;
+        }
+        if let Some(archived) = previous.fields_of(&model.model) {
+            let mut fields: Vec<String> = model
+                .fields
+                .iter()
+                .chain(model.binary_fields.iter())
+                .cloned()
+                .collect();
+            fields.sort();
+            fields.dedup();
+            let archived: Vec<String> = archived
+                .iter()
+                .filter(|field| field.as_str() != TRANSLATIONS_KEY)
+                .cloned()
+                .collect();
+            if fields != archived {
+                return None;
+            }
+        }
+        let many2many: HashSet<&str> = model
+            .relations
+            .iter()
+            .filter(|relation| relation.kind == writer::RelationKind::X2many)
+            .map(|relation| relation.field.as_str())
+            .collect();
+        Some(
+            model
+                .fields
+                .iter()
+                .filter(|field| {
+                    changes::is_blind_spot(
+                        &model.model,
+                        field,
+                        many2many.contains(field.as_str()),
+                        model.translated_fields.contains(field),
+                    )
+                })
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Every id of `model` that `domain` selects in the tenant's view, walked in pages by id.
+    async fn ids_where(&self, model: &str, domain: Domain) -> Result<Vec<i64>, OdooError> {
+        let mut ids = Vec::new();
+        let mut last = 0_i64;
+        loop {
+            let page_domain = domain.clone().and(Domain::leaf("id", ">", last));
+            let options = SearchOptions::ordered_by("id").limit(ID_PAGE as u64);
+            let page = self.scoped.search(model, &page_domain, &options).await?;
+            let Some(&page_last) = page.last() else {
+                return Ok(ids);
+            };
+            last = page_last;
+            ids.extend(page);
+        }
     }
 
     async fn direct_ids(&self, model: &ModelPlan) -> Result<Vec<i64>, OdooError> {
@@ -732,6 +1105,8 @@ impl<'a> Exporter<'a> {
     async fn export(
         &self,
         plan: &mut Plan,
+        reuse: &[Option<Arc<ModelReuse>>],
+        counts: &ReadCounts,
         languages: &Languages,
         sender: mpsc::Sender<Command>,
         progress: &dyn ProgressSink,
@@ -778,10 +1153,38 @@ impl<'a> Exporter<'a> {
                 let name = plan.models[index].model.clone();
                 let fields = fields_of[index].clone();
                 let translations = translations_of[index].clone();
+                let reuse = reuse.get(index).cloned().flatten();
                 let read = tokio::spawn(async move {
-                    let mut page = read_page(&client, &name, chunk, &fields).await?;
-                    translations.add_to(&name, &mut page).await?;
-                    Ok::<_, OdooError>(page)
+                    let Some(reuse) = reuse else {
+                        let mut page = read_page(&client, &name, chunk, &fields).await?;
+                        translations.add_to(&name, &mut page).await?;
+                        return Ok::<_, OdooError>((page, 0));
+                    };
+                    let (copied, mut written): (Vec<i64>, Vec<i64>) =
+                        chunk.into_iter().partition(|id| reuse.copies(&name, *id));
+                    let mut kept: Vec<Record> = Vec::with_capacity(copied.len());
+                    for id in copied {
+                        match reuse.previous.record(&name, id) {
+                            Some(record) if !reuse.links_to_gone(&record) => kept.push(record),
+                            _ => written.push(id),
+                        }
+                    }
+                    written.sort_unstable();
+                    let mut page = if written.is_empty() {
+                        Vec::new()
+                    } else {
+                        let mut page = read_page(&client, &name, written, &fields).await?;
+                        translations.add_to(&name, &mut page).await?;
+                        page
+                    };
+                    if !reuse.blind.is_empty() && !kept.is_empty() {
+                        read_blind_spots(&client, &name, &mut kept, &reuse.blind, &translations)
+                            .await?;
+                    }
+                    let copied = kept.len() as u64;
+                    page.extend(kept);
+                    page.sort_by_key(|record| record.get("id").and_then(Value::as_i64));
+                    Ok((page, copied))
                 });
                 async move { (index, read.await) }
             })
@@ -823,7 +1226,7 @@ impl<'a> Exporter<'a> {
             }
             let Some((index, joined)) = item else { break };
             let model = &plan.models[index];
-            let mut page = joined
+            let (mut page, copied) = joined
                 .map_err(|error| {
                     self.unreadable(
                         &model.model,
@@ -832,9 +1235,13 @@ impl<'a> Exporter<'a> {
                 })?
                 .map_err(|error| self.unreadable(&model.model, error))?;
             if !model.binary_fields.is_empty() {
-                self.send_binaries(model, &mut page, &sender).await?;
+                let previous = reuse.get(index).cloned().flatten();
+                self.send_binaries(model, &mut page, previous.as_deref(), counts, &sender)
+                    .await?;
             }
             let count = page.len() as u64;
+            counts.copied.fetch_add(copied, Ordering::Relaxed);
+            counts.read.fetch_add(count - copied, Ordering::Relaxed);
             self.send(&sender, Command::Records(page)).await?;
             progress.report(Progress::Records {
                 model: &model.model,
@@ -864,6 +1271,8 @@ impl<'a> Exporter<'a> {
         &self,
         model: &ModelPlan,
         page: &mut [Record],
+        reuse: Option<&ModelReuse>,
+        counts: &ReadCounts,
         sender: &mpsc::Sender<Command>,
     ) -> Result<(), Failure> {
         let attachment_names: HashMap<i64, String> = if model.model == "ir.attachment" {
@@ -883,13 +1292,26 @@ impl<'a> Exporter<'a> {
             HashMap::new()
         };
         let mut to_fetch: Vec<(i64, u64)> = Vec::new();
+        let mut to_copy: Vec<(i64, String, FileReference)> = Vec::new();
         for record in page.iter_mut() {
             let Some(id) = record.get("id").and_then(Value::as_i64) else {
                 continue;
             };
             let mut fetch: Option<u64> = None;
+            // An attachment written since (renamed, moved) whose content has the checksum it
+            // had: its content is copied rather than read again.
+            let same_content = reuse.and_then(|reuse| unchanged_attachment(model, reuse, record));
             for field in &model.binary_fields {
-                match record.remove(field) {
+                let value = record.remove(field);
+                if let Some(reference) = value.as_ref().and_then(FileReference::from_value) {
+                    to_copy.push((id, field.clone(), reference));
+                    continue;
+                }
+                if let (Some(reference), Some(Value::String(_))) = (&same_content, &value) {
+                    to_copy.push((id, field.clone(), reference.clone()));
+                    continue;
+                }
+                match value {
                     Some(Value::String(text)) if size_from_text(&text).is_some() => {
                         *fetch.get_or_insert(0) += size_from_text(&text).unwrap_or(0);
                     }
@@ -901,7 +1323,7 @@ impl<'a> Exporter<'a> {
                                 id,
                                 field: field.clone(),
                                 file_name,
-                                base64,
+                                content: BinaryContent::Base64(base64),
                             })
                             .await
                             .map_err(|_| Failure::WriterGone)?;
@@ -912,6 +1334,10 @@ impl<'a> Exporter<'a> {
             if let Some(size) = fetch {
                 to_fetch.push((id, size));
             }
+        }
+        if let Some(reuse) = reuse {
+            self.copy_binaries(reuse, to_copy, &attachment_names, counts, sender)
+                .await?;
         }
         let batches = binary_batches(
             &to_fetch,
@@ -949,13 +1375,55 @@ impl<'a> Exporter<'a> {
                                 id,
                                 field: field.clone(),
                                 file_name: attachment_names.get(&id).cloned(),
-                                base64,
+                                content: BinaryContent::Base64(base64),
                             })
                             .await
                             .map_err(|_| Failure::WriterGone)?;
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Sends binary contents copied from the previous archive, each checked against its
+    /// checksum there (a damaged file fails the backup rather than being copied).
+    async fn copy_binaries(
+        &self,
+        reuse: &ModelReuse,
+        files: Vec<(i64, String, FileReference)>,
+        attachment_names: &HashMap<i64, String>,
+        counts: &ReadCounts,
+        sender: &mpsc::Sender<Command>,
+    ) -> Result<(), Failure> {
+        for (id, field, reference) in files {
+            let previous = reuse.previous.clone();
+            let entry = reference.file.clone();
+            let bytes = tokio::task::spawn_blocking(move || previous.file(&reference))
+                .await
+                .map_err(|error| ArchiveError::CorruptEntry {
+                    entry: entry.clone(),
+                    reason: error.to_string(),
+                })
+                .and_then(|read| read)
+                .map_err(|source| {
+                    Failure::Backup(BackupError::PreviousArchive {
+                        tenant: self.tenant.code.clone(),
+                        archive: reuse.previous.path.clone(),
+                        source,
+                    })
+                })?;
+            counts.files_copied.fetch_add(1, Ordering::Relaxed);
+            self.send(
+                sender,
+                Command::Binary {
+                    id,
+                    field,
+                    file_name: attachment_names.get(&id).cloned(),
+                    content: BinaryContent::Bytes(bytes),
+                },
+            )
+            .await?;
         }
         Ok(())
     }
@@ -968,6 +1436,7 @@ impl<'a> Exporter<'a> {
         languages: Languages,
         plan: &Plan,
         references: BTreeMap<String, OutsideReferences>,
+        read: ReadInfo,
     ) -> Result<(Metadata, BTreeMap<String, BTreeMap<i64, String>>), Failure> {
         let mut external_ids: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
         let mut unresolved = Vec::new();
@@ -1029,6 +1498,7 @@ impl<'a> Exporter<'a> {
             skipped_attachments: plan.skipped_attachments.clone(),
             entries: BTreeMap::new(),
             languages: Some(languages),
+            read: Some(read),
         };
         Ok((metadata, external_ids))
     }
@@ -1064,6 +1534,101 @@ impl<'a> Exporter<'a> {
     }
 }
 
+/// For an `ir.attachment` record read again, the previous archive's file when the content's
+/// checksum (`checksum`, Odoo's SHA-1 of it) is the one the previous archive's record had.
+fn unchanged_attachment(
+    model: &ModelPlan,
+    reuse: &ModelReuse,
+    record: &Record,
+) -> Option<FileReference> {
+    if model.model != "ir.attachment" {
+        return None;
+    }
+    let id = record.get("id")?.as_i64()?;
+    let checksum = record
+        .get("checksum")?
+        .as_str()
+        .filter(|sum| !sum.is_empty())?;
+    let previous = reuse.previous.record(&model.model, id)?;
+    if previous.get("checksum")?.as_str()? != checksum {
+        return None;
+    }
+    FileReference::from_value(previous.get("datas")?)
+}
+
+/// Reads again, for records copied from the previous archive, the fields `write_date` does not
+/// cover, in the source language and (translatable ones) in every other language. A record
+/// the read no longer finds was deleted since the ids were taken: it is dropped, as a full read
+/// would.
+async fn read_blind_spots(
+    client: &OdooClient,
+    model: &str,
+    records: &mut Vec<Record>,
+    blind: &[String],
+    translations: &Translations,
+) -> Result<(), OdooError> {
+    let ids: Vec<i64> = records
+        .iter()
+        .filter_map(|record| record.get("id")?.as_i64())
+        .collect();
+    let fields: Vec<String> = std::iter::once("id".to_owned())
+        .chain(blind.iter().cloned())
+        .collect();
+    let rows = client.search_read_ids(model, &ids, &fields).await?;
+    let mut by_id: HashMap<i64, Record> = rows
+        .into_iter()
+        .filter_map(|row| Some((row.get("id")?.as_i64()?, row)))
+        .collect();
+    records.retain_mut(|record| {
+        let Some(mut row) = record
+            .get("id")
+            .and_then(Value::as_i64)
+            .and_then(|id| by_id.remove(&id))
+        else {
+            return false;
+        };
+        for field in blind {
+            if let Some(value) = row.remove(field) {
+                record.insert(field.clone(), value);
+            }
+        }
+        true
+    });
+    let translated: Vec<String> = translations
+        .fields
+        .iter()
+        .filter(|field| blind.contains(field))
+        .cloned()
+        .collect();
+    if translated.is_empty() || translations.readers.is_empty() {
+        return Ok(());
+    }
+    for record in records.iter_mut() {
+        forget_translations(record, &translated);
+    }
+    let again = Translations {
+        fields: translated,
+        readers: translations.readers.clone(),
+    };
+    again.add_to(model, records).await
+}
+
+/// Removes `fields` from a record's `__translations__`, and languages left empty.
+fn forget_translations(record: &mut Record, fields: &[String]) {
+    let Some(Value::Object(languages)) = record.get_mut(TRANSLATIONS_KEY) else {
+        return;
+    };
+    for values in languages.values_mut() {
+        if let Value::Object(values) = values {
+            values.retain(|field, _| !fields.contains(field));
+        }
+    }
+    languages.retain(|_, values| values.as_object().is_some_and(|values| !values.is_empty()));
+    if languages.is_empty() {
+        record.remove(TRANSLATIONS_KEY);
+    }
+}
+
 /// One page: the records with these ids that still exist, in id order, many2one values as bare
 /// ids (Odoo then skips computing a display name for every reference).
 async fn read_page(
@@ -1073,6 +1638,13 @@ async fn read_page(
     fields: &[String],
 ) -> Result<Vec<Record>, OdooError> {
     client.search_read_ids(model, &ids, fields).await
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// The codes of the languages active in the database (`en_US`, `fr_FR`…), in code order: the
@@ -1148,7 +1720,13 @@ impl Translations {
                     .entry(TRANSLATIONS_KEY)
                     .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(translations) = translations {
-                    translations.insert(lang.clone(), Value::Object(differing));
+                    match translations
+                        .entry(lang.clone())
+                        .or_insert_with(|| Value::Object(Map::new()))
+                    {
+                        Value::Object(values) => values.extend(differing),
+                        other => *other = Value::Object(differing),
+                    }
                 }
             }
         }

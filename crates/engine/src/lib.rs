@@ -28,6 +28,7 @@ pub mod config;
 mod discovery;
 mod error;
 mod export;
+pub mod incremental;
 pub mod private_files;
 mod progress;
 pub mod protection;
@@ -38,8 +39,9 @@ mod verify;
 pub use archive::format::{
     DATA_ENTRY, ENCRYPTED_SUFFIX, EXTERNAL_IDS_KEY, EntryDigest, ExcludedModel, FORMAT_NAME,
     FORMAT_VERSION, FileReference, Languages, METADATA_ENTRY, Metadata, ModuleInfo, OdooInfo,
-    SIGNATURE_ENTRY, SOURCE_LANGUAGE, SUPPORTED_VERSIONS, SkippedAttachment, SkippedModel,
-    TRANSLATIONS_KEY, TenantInfo, UnresolvedReference, archive_file_name,
+    PreviousArchiveInfo, ReadInfo, ReadKind, SIGNATURE_ENTRY, SOURCE_LANGUAGE, SUPPORTED_VERSIONS,
+    SkippedAttachment, SkippedModel, TRANSLATIONS_KEY, TenantInfo, UnresolvedReference,
+    archive_file_name,
 };
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};

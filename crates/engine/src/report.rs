@@ -37,6 +37,8 @@ pub struct BackupReport {
     pub skipped_attachments: Vec<SkippedAttachment>,
     /// Who the archive is encrypted to and who signed it.
     pub protection: crate::protection::Protection,
+    /// How the records were read: in full, or only what changed since a previous archive.
+    pub read: crate::archive::format::ReadInfo,
 }
 
 impl BackupReport {

@@ -83,6 +83,62 @@ pub struct Metadata {
     /// fields in the backup user's language only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Languages>,
+    /// How the records were read from Odoo: all of them, or only those that changed since a
+    /// previous archive, the others copied from it. Older archives were all read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadInfo>,
+}
+
+/// How a backup read the tenant (see `docs/ARCHIVE_FORMAT.md`). Either way the archive is
+/// complete: an incrementally read archive holds every record, not a difference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadInfo {
+    pub kind: ReadKind,
+    /// Why every record was read (a full read), in a sentence; `None` for an incremental read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_read_reason: Option<String>,
+    /// The archive the unchanged records were copied from (incremental reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousArchiveInfo>,
+    /// When the full read this archive descends from started: the archive's own start for a
+    /// full read. A full read is forced once this is older than the configured period.
+    pub full_read_at: DateTime<Utc>,
+    /// Records read from Odoo.
+    pub records_read: u64,
+    /// Records copied from the previous archive (their fields that `write_date` does not
+    /// cover read again: see `docs/ARCHITECTURE.md`).
+    pub records_copied: u64,
+    /// Binary contents copied from the previous archive instead of being read again.
+    pub files_copied: u64,
+    /// A digest of the default values (`ir.default`) when the backup started: they stand in
+    /// for every company-dependent field a record has no value of its own for, so a change
+    /// of one forces the next backup to read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults_digest: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadKind {
+    Full,
+    Incremental,
+}
+
+impl ReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::Full => "full",
+            ReadKind::Incremental => "incremental",
+        }
+    }
+}
+
+/// The previous archive an incremental read copied from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousArchiveInfo {
+    /// Its file name.
+    pub archive: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The company an archive belongs to.

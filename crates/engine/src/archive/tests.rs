@@ -12,7 +12,9 @@ use zip::write::SimpleFileOptions;
 use zip::{ZipArchive, ZipWriter};
 
 use super::format::{FORMAT_NAME, FORMAT_VERSION, FileReference, Metadata, OdooInfo, TenantInfo};
-use super::writer::{self, Command, ModelShape, Relation, RelationKind, WriterSettings};
+use super::writer::{
+    self, BinaryContent, Command, ModelShape, Relation, RelationKind, WriterSettings,
+};
 use crate::error::{ArchiveError, WriteError};
 use crate::{read_archive, verify};
 
@@ -53,6 +55,7 @@ fn metadata() -> Metadata {
         skipped_attachments: Vec::new(),
         entries: BTreeMap::new(),
         languages: None,
+        read: None,
     }
 }
 
@@ -88,7 +91,7 @@ pub(super) async fn write_sample_with(out_dir: &Path, keys: crate::ArchiveKeys) 
             id: 10,
             field: "image_1920".into(),
             file_name: None,
-            base64: b64(IMAGE),
+            content: BinaryContent::Base64(b64(IMAGE)),
         },
         Command::Records(vec![
             record(json!({"id": 10, "name": "Ball", "uom_id": [1, "Units"], "list_price": 9.5})),
@@ -106,7 +109,7 @@ pub(super) async fn write_sample_with(out_dir: &Path, keys: crate::ArchiveKeys) 
             id: 5,
             field: "datas".into(),
             file_name: Some("../../etc/notes.txt".into()),
-            base64: b64(b"hello"),
+            content: BinaryContent::Base64(b64(b"hello")),
         },
         Command::Records(vec![record(
             json!({"id": 5, "name": "../../etc/notes.txt", "res_model": "product.template", "res_id": 10}),

@@ -76,16 +76,22 @@ pub(crate) struct OutsideReferences {
     pub referenced_by: BTreeSet<String>,
 }
 
+/// A binary field's content: base64 as Odoo sent it, or bytes copied from a previous archive.
+pub(crate) enum BinaryContent {
+    Base64(String),
+    Bytes(Vec<u8>),
+}
+
 pub(crate) enum Command {
     BeginModel(ModelShape),
-    /// One binary field value of a record of the current model, base64 as Odoo sent it. Sent
-    /// before the page that holds the record.
+    /// One binary field value of a record of the current model. Sent before the page that
+    /// holds the record.
     Binary {
         id: i64,
         field: String,
         /// The attachment's name, for `ir.attachment` contents.
         file_name: Option<String>,
-        base64: String,
+        content: BinaryContent,
     },
     Records(Vec<Map<String, Value>>),
     EndModel,
@@ -343,8 +349,8 @@ impl ArchiveWriter {
                 id,
                 field,
                 file_name,
-                base64,
-            } => self.write_binary(id, field, file_name.as_deref(), &base64)?,
+                content,
+            } => self.write_binary(id, field, file_name.as_deref(), content)?,
             Command::Records(records) => {
                 for record in records {
                     self.write_record(record)?;
@@ -388,19 +394,24 @@ impl ArchiveWriter {
         id: i64,
         field: String,
         file_name: Option<&str>,
-        base64: &str,
+        content: BinaryContent,
     ) -> Result<(), WriteError> {
         let model = self
             .current
             .as_ref()
             .map(|current| current.shape.model.clone())
             .unwrap_or_default();
-        let content = decode_base64(base64).map_err(|reason| WriteError::BadBinary {
-            model: model.clone(),
-            id,
-            field: field.clone(),
-            reason,
-        })?;
+        let content = match content {
+            BinaryContent::Bytes(bytes) => bytes,
+            BinaryContent::Base64(base64) => {
+                decode_base64(&base64).map_err(|reason| WriteError::BadBinary {
+                    model: model.clone(),
+                    id,
+                    field: field.clone(),
+                    reason,
+                })?
+            }
+        };
         let entry = format::binary_entry_name(&model, id, &field, file_name, &content);
         let options = self
             .entry_options(!format::is_precompressed(&content))
