@@ -908,3 +908,74 @@ async fn restoring_a_lead_reports_every_value_odoo_changed_through_its_customer(
         unreported.join("\n")
     );
 }
+
+/// A tag given to a partner from the tag's side changes the relation table only: the partner's
+/// write_date stays. The restore must still see it and take it back, as the backup must.
+#[tokio::test]
+async fn a_link_changed_without_a_write_on_the_record_is_set_back() {
+    let _one_at_a_time = SAME_TENANT.lock().await;
+    let world = world().await;
+    let directory = tempfile::tempdir().unwrap();
+    let tag = world
+        .scoped(world.tenant)
+        .create(
+            "res.partner.category",
+            vec![values(
+                json!({"name": "Étiquette de l'essai de restauration"}),
+            )],
+        )
+        .await
+        .expect("create a tag")[0];
+    let partner = ids_of(
+        &world.client,
+        world.tenant,
+        "res.partner",
+        Domain::leaf("company_id", "=", world.tenant),
+    )
+    .await[0];
+    let read_tags = || async {
+        let rows = world
+            .scoped(world.tenant)
+            .read("res.partner", &[partner], &["category_id".to_owned()])
+            .await
+            .expect("read the partner's tags");
+        rows[0]["category_id"].clone()
+    };
+    let before = read_tags().await;
+    let archive = world.backup(world.tenant, directory.path()).await;
+
+    match &world.simulator {
+        Some(simulator) => simulator.with_db(|db| {
+            let mut tags: Vec<i64> = db
+                .get("res.partner", partner)
+                .unwrap()
+                .many2many("category_id");
+            tags.push(tag);
+            db.set_field("res.partner", partner, "category_id", json!(tags));
+        }),
+        None => world
+            .scoped(world.tenant)
+            .write(
+                "res.partner.category",
+                &[tag],
+                values(json!({"partner_ids": [[4, partner]]})),
+            )
+            .await
+            .expect("tag the partner from the tag's side"),
+    }
+    assert_ne!(read_tags().await, before, "the tag was given");
+
+    let plan = plan_restore(&world, &archive).await;
+    let report = restore(&world, &plan).await;
+    assert_eq!(report.outcome, RestoreOutcome::Complete, "{report:#?}");
+    assert_eq!(
+        read_tags().await,
+        before,
+        "the partner's tags are as backed up"
+    );
+    world
+        .scoped(world.tenant)
+        .unlink("res.partner.category", &[tag])
+        .await
+        .expect("remove the tag the test created");
+}

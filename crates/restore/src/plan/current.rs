@@ -1,15 +1,17 @@
 //! Reading the tenant's records as they are now, each where it should be: its own id, or the id
 //! an earlier restore re-created it under.
 //!
-//! A record written before the second the backup started may turn out not written since: it is
-//! read light first (what tells whether it was written and whom it belongs to), and in full
-//! only if it was. The others are read in full at once. These first reads run on a task of
+//! A record written before the backup's cutoff may turn out not written since
+//! (`backup_engine::incremental::changes`, the rule incremental backups follow too): it is read
+//! light first (what tells whether it was written, whom it belongs to, and the fields
+//! `write_date` does not cover), and in full only if it was. The others are read in full at once. These first reads run on a task of
 //! their own while the archive's records are judged, which needs nothing from them: both take
 //! a while with a large tenant. Reads write nothing; a refused archive stops them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use backup_engine::incremental::changes;
+use chrono::{DateTime, Utc};
 use odoo_client::{OdooError, Record, value};
 
 use super::Planner;
@@ -61,8 +63,11 @@ impl Planner {
             if records.records.is_empty() {
                 continue;
             }
-            let may_skip =
-                !self.options.compare_unmodified_records && schema.has_field("write_date");
+            let blind = blind_spots(schema, records);
+            let may_skip = !self.options.compare_unmodified_records
+                && schema.has_field("write_date")
+                && !changes::always_read_in_full(model)
+                && blind.is_some();
             let mut target_of: HashMap<i64, i64> = HashMap::with_capacity(records.records.len());
             let mut light_ids: Vec<i64> = Vec::new();
             let mut full_ids: Vec<i64> = Vec::new();
@@ -75,7 +80,9 @@ impl Planner {
                 let written_before_backup = record
                     .get("write_date")
                     .and_then(value::parse_datetime)
-                    .is_some_and(|date| date < backup_started);
+                    .is_some_and(|date| {
+                        date < changes::cutoff(backup_started, changes::DEFAULT_MARGIN)
+                    });
                 if may_skip && written_before_backup {
                     light_ids.push(target);
                 } else {
@@ -90,6 +97,7 @@ impl Planner {
             let light_fields: Vec<String> = std::iter::once("id".to_owned())
                 .chain(ownership::fields_judged_now(schema, &self.archive_models))
                 .chain(may_skip.then(|| "write_date".to_owned()))
+                .chain(blind.into_iter().flatten())
                 .collect();
             jobs.push(ReadJob {
                 model: model.clone(),
@@ -177,11 +185,17 @@ impl Planner {
         let mut unmodified_by_model: BTreeMap<String, HashSet<i64>> = BTreeMap::new();
         for (model, CurrentModel { target_of, now }) in current.iter() {
             let schema = &schemas[model];
-            if self.options.compare_unmodified_records || !schema.has_field("write_date") {
+            let records = &self.archive.models[model];
+            let Some(blind) = blind_spots(schema, records) else {
+                continue;
+            };
+            if self.options.compare_unmodified_records
+                || !schema.has_field("write_date")
+                || changes::always_read_in_full(model)
+            {
                 continue;
             }
-            let records = &self.archive.models[model];
-            let mut unmodified = self.unmodified(records, target_of, now);
+            let mut unmodified = self.unmodified(records, target_of, now, &blind);
             // Nothing is gone in the common case: then no record needs looking at again.
             let maybe_pointing_to_gone = if any_gone { &records.records[..] } else { &[] };
             for record in maybe_pointing_to_gone {
@@ -263,31 +277,40 @@ impl Planner {
         self.odoo(format!("read the current {model} records"))(error)
     }
 
-    /// Target ids of records not written since the backup: their `write_date` is the archive's,
-    /// and earlier than the second the backup started (`write_date` has whole seconds, so a
-    /// write in that second could carry the same value and is compared instead).
+    /// Target ids of records not written since the backup ([`changes::unchanged_since`]) whose
+    /// fields that `write_date` does not cover are as the archive has them.
     fn unmodified(
         &self,
         records: &ArchiveModel,
         target_of: &HashMap<i64, i64>,
         current: &CurrentRecords,
+        blind: &[String],
     ) -> HashSet<i64> {
         let backup_started = self.backup_started();
         records
             .records
             .iter()
             .filter_map(|record| {
-                let archived = value::parse_datetime(record.get("write_date")?)?;
                 let target = target_of.get(&record_id(record))?;
-                let now = value::parse_datetime(current.rows.get(target)?.get("write_date")?)?;
-                (archived == now && archived < backup_started).then_some(*target)
+                let row = current.rows.get(target)?;
+                let date =
+                    |record: &Record| record.get("write_date").and_then(value::parse_datetime);
+                let unchanged = changes::unchanged_since(
+                    date(record),
+                    date(row),
+                    backup_started,
+                    changes::DEFAULT_MARGIN,
+                ) && blind
+                    .iter()
+                    .all(|field| same_links(record.get(field), row.get(field)));
+                unchanged.then_some(*target)
             })
             .collect()
     }
 
-    /// The second the backup started: `write_date` has whole seconds.
+    /// When the backup started (the rule truncates to whole seconds, as `write_date` has).
     fn backup_started(&self) -> DateTime<Utc> {
-        self.archive.metadata.created_at.trunc_subsecs(0)
+        self.archive.metadata.created_at
     }
 
     /// The fields read to compare and to judge ownership: the archive's fields that are compared
@@ -335,5 +358,44 @@ impl<T> Ahead<T> {
 impl<T> Drop for Ahead<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The archive's fields of a model that `write_date` does not cover, read light and compared
+/// even on records not written since; `None` when the model's records must be compared in
+/// full (translatable fields: their other languages are not read light).
+fn blind_spots(schema: &ModelSchema, records: &ArchiveModel) -> Option<Vec<String>> {
+    let first = records.records.first()?;
+    let mut blind = Vec::new();
+    for name in first.keys() {
+        let Some(field) = schema.field(name) else {
+            continue;
+        };
+        let many2many = field.info.field_type == odoo_client::FieldType::Many2many;
+        if !changes::is_blind_spot(&schema.model, name, many2many, field.info.translate) {
+            continue;
+        }
+        if field.info.translate {
+            return None;
+        }
+        blind.push(name.clone());
+    }
+    Some(blind)
+}
+
+/// Equal values of a field read light: many2many ids in any order.
+fn same_links(archived: Option<&serde_json::Value>, now: Option<&serde_json::Value>) -> bool {
+    let sorted = |value: Option<&serde_json::Value>| -> Option<Vec<i64>> {
+        let mut ids: Vec<i64> = value?
+            .as_array()?
+            .iter()
+            .filter_map(|id| id.as_i64())
+            .collect();
+        ids.sort_unstable();
+        Some(ids)
+    };
+    match (sorted(archived), sorted(now)) {
+        (Some(a), Some(b)) => a == b,
+        _ => archived == now,
     }
 }

@@ -78,7 +78,9 @@ pub async fn simulated_world(size: TenantSize) -> World {
         .await
         .expect("start the simulator");
     let tenants: Vec<i64> = simulator.with_db(|db| {
-        ["Boutique Sport", "Marque Mode", "Café Thé"]
+        // The shops' data was entered two days ago: backups read incrementally copy it.
+        db.set_clock_offset(-2 * 86_400);
+        let tenants = ["Boutique Sport", "Marque Mode", "Café Thé"]
             .into_iter()
             .enumerate()
             .map(|(seed, name)| {
@@ -91,7 +93,9 @@ pub async fn simulated_world(size: TenantSize) -> World {
                 };
                 add_shop_tenant(db, &spec).company_id
             })
-            .collect()
+            .collect();
+        db.set_clock_offset(0);
+        tenants
     });
     // Data entered before the backup, as in life: the backup's second is later than every
     // record's write_date (a restore trusts write_date only for records written earlier).
@@ -195,9 +199,31 @@ impl World {
             .expect("the company is a tenant")
     }
 
-    /// A backup as the sidecar makes it: encrypted and signed.
+    /// A backup as the sidecar makes it: encrypted and signed, and read incrementally from a
+    /// full read of a moment before, so that every round trip restores an archive whose
+    /// unchanged records were copied, not read.
     pub async fn backup(&self, company: i64, directory: &Path) -> PathBuf {
-        self.backup_with(company, directory, backup_options()).await
+        let full_read = tempfile::tempdir().unwrap();
+        let previous = self
+            .backup_with(company, full_read.path(), backup_options())
+            .await;
+        let mut options = backup_options();
+        options.incremental.previous = Some(previous);
+        let path = self.backup_with(company, directory, options).await;
+        let read = backup_engine::ArchiveReader::open(&path, &archive_keys(), Default::default())
+            .expect("open the archive")
+            .metadata()
+            .read
+            .clone()
+            .expect("how the archive was read");
+        assert_eq!(
+            read.kind,
+            backup_engine::ReadKind::Incremental,
+            "{:?}",
+            read.full_read_reason
+        );
+        assert!(read.records_copied > 0, "{read:?}");
+        path
     }
 
     /// A backup in clear and unsigned, for suites that edit archives as an attacker would.
