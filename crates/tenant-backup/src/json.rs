@@ -73,6 +73,7 @@ pub fn backup(report: &BackupReport) -> Value {
         "created_at": format_utc(&report.created_at),
         "warnings": report.warnings(),
         "protection": report.protection,
+        "read": report.read,
     })
 }
 
@@ -120,6 +121,7 @@ pub fn inspected(path: &Path, reader: &backup_engine::ArchiveReader) -> Value {
         "skipped_models": metadata.skipped_models,
         "unresolved_references": metadata.unresolved_references.len(),
         "skipped_attachments": metadata.skipped_attachments.len(),
+        "read": metadata.read,
     })
 }
 

@@ -86,9 +86,21 @@ enum Command {
         /// Pages read at the same time (default 4, or [backup] concurrency).
         #[arg(long)]
         concurrency: Option<usize>,
+        /// Read only what changed since this archive of the tenant, and copy the rest from it
+        /// (a full read when it cannot be used, or when the last full read is older than
+        /// [backup] full_read_days). The new archive is complete either way.
+        #[arg(long, value_name = "ARCHIVE", conflicts_with = "incremental")]
+        since: Option<PathBuf>,
+        /// Like --since, with the tenant's newest archive in the output directory.
+        #[arg(long)]
+        incremental: bool,
         #[command(flatten)]
         output: JsonFlag,
     },
+    /// Compare the records and files of two archives (e.g. an incremental and a full backup
+    /// taken at the same moment): both are verified, then every record is compared field by
+    /// field. Exit 0 only if they hold the same data.
+    Compare { first: PathBuf, second: PathBuf },
     /// Check an archive: structure, format version, every checksum. Exit 0 only if sound.
     Verify {
         archive: PathBuf,
@@ -206,6 +218,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Config(command) => serve::config(&cli.config, command),
         Command::Verify { archive, .. } => verify(archive, &archive_keys(&cli)?),
         Command::Inspect { archive, .. } => inspect(archive, &archive_keys(&cli)?),
+        Command::Compare { first, second } => compare(first, second, &archive_keys(&cli)?),
         Command::Keygen { out, signing } => keygen(out, *signing),
         Command::Restore(args) => {
             let (client, settings) = connect(&cli, None).await?;
@@ -229,6 +242,8 @@ async fn run(cli: Cli) -> Result<()> {
             tenant,
             out,
             concurrency,
+            since,
+            incremental,
             ..
         } => {
             let (client, settings) = connect(&cli, *concurrency).await?;
@@ -238,10 +253,17 @@ async fn run(cli: Cli) -> Result<()> {
             // Checked before the tenant is looked up: no Odoo work for an archive with nowhere to go.
             backup_engine::check_output_dir(&out_dir)?;
             let selector = tenant.parse::<TenantSelector>().expect("infallible");
+            let tenant = backup_engine::resolve_tenant(&client, &selector).await?;
+            let mut options = settings.backup;
+            options.incremental.previous = match (since, incremental) {
+                (Some(previous), _) => Some(previous.clone()),
+                (None, true) => backup_engine::incremental::newest_archive(&out_dir, &tenant.code)?,
+                (None, false) => None,
+            };
             let request = BackupRequest {
-                tenant: backup_engine::resolve_tenant(&client, &selector).await?,
+                tenant,
                 out_dir,
-                options: settings.backup,
+                options,
             };
             let sink = progress::CliProgress::new(std::io::stderr().is_terminal());
             let report = backup_engine::backup(&client, &request, &sink).await;
@@ -266,6 +288,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             say!("size:        {}", human_size(report.size));
             say!("duration:    {:.1} s", report.duration.as_secs_f64());
+            say!("read:        {}", describe_read(&report.read));
             for warning in report.warnings() {
                 eprintln!("warning: {warning}");
             }
@@ -394,6 +417,9 @@ fn inspect(path: &std::path::Path, keys: &backup_engine::ArchiveKeys) -> Result<
         metadata.odoo.database_uuid.as_deref().unwrap_or("?")
     );
     say_protection(reader.signature(), reader.opened_with())?;
+    if let Some(read) = &metadata.read {
+        say!("read:         {}", describe_read(read));
+    }
     say!("records:      {}", metadata.record_count);
     say!("attachments:  {}", metadata.attachment_count);
     say!(
@@ -425,6 +451,59 @@ fn inspect(path: &std::path::Path, keys: &backup_engine::ArchiveKeys) -> Result<
     }
     say!("(checksums not checked: run `tenant-backup verify`)");
     json::print(&json::inspected(path, &reader))
+}
+
+/// How an archive's records were read, in a line.
+fn describe_read(read: &backup_engine::ReadInfo) -> String {
+    match (&read.previous, &read.full_read_reason) {
+        (Some(previous), _) => format!(
+            "incremental, from {} ({} records read, {} copied, {} files copied; last full read {})",
+            previous.archive,
+            read.records_read,
+            read.records_copied,
+            read.files_copied,
+            read.full_read_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        (None, Some(reason)) => format!("full ({reason})"),
+        (None, None) => "full".to_owned(),
+    }
+}
+
+fn compare(
+    first: &std::path::Path,
+    second: &std::path::Path,
+    keys: &backup_engine::ArchiveKeys,
+) -> Result<()> {
+    let differences = backup_engine::incremental::compare_archives(
+        first,
+        second,
+        keys,
+        backup_engine::ReadLimits::default(),
+    )?;
+    if differences.is_empty() {
+        say!(
+            "same data: {} and {} hold the same records and files",
+            first.display(),
+            second.display()
+        );
+        return Ok(());
+    }
+    const SHOWN: usize = 50;
+    for difference in differences.iter().take(SHOWN) {
+        say!("{difference}");
+    }
+    if differences.len() > SHOWN {
+        say!("… and {} more", differences.len() - SHOWN);
+    }
+    let count = match differences.len() {
+        1 => "1 difference".to_owned(),
+        many => format!("{many} differences"),
+    };
+    anyhow::bail!(
+        "{} and {} differ: {count}, listed above",
+        first.display(),
+        second.display()
+    )
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -532,3 +532,100 @@ async fn a_command_that_fails_early_still_prints_a_json_document() {
         "{failure}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incremental_backup_copies_from_the_newest_archive_and_compares_equal_to_a_full_one() {
+    let (simulator, _) = {
+        let simulator = Simulator::start(SimConfig::default()).await.unwrap();
+        // Data entered two days ago: an incremental read copies it.
+        let tenants = simulator.with_db(|db| {
+            db.set_clock_offset(-2 * 86_400);
+            let tenant = add_shop_tenant(
+                db,
+                &TenantSpec {
+                    name: "Marque Mode".into(),
+                    size: TenantSize::Small,
+                    with_images: true,
+                    seed: 3,
+                },
+            );
+            db.set_clock_offset(0);
+            vec![tenant]
+        });
+        (simulator, tenants)
+    };
+    let backup = |out: &Path, incremental: bool| {
+        let mut command = tenant_backup(&simulator);
+        command
+            .args(["backup", "--tenant", "marque-mode", "--out"])
+            .arg(out);
+        if incremental {
+            command.arg("--incremental");
+        }
+        command
+    };
+    let store = tempfile::tempdir().unwrap();
+    let first = run(backup(store.path(), true)).await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("read:        full (no previous archive to read from)"),
+        "{}",
+        text(&first.stdout)
+    );
+    // Archive names carry the second.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let second = run(backup(store.path(), true)).await;
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let summary = text(&second.stdout);
+    assert!(
+        summary.contains("read:        incremental, from backup_marque-mode_"),
+        "{summary}"
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let full = run(backup(elsewhere.path(), false)).await;
+    assert!(full.status.success(), "{}", text(&full.stderr));
+    let mut archives = finished_archives(store.path());
+    archives.sort();
+    let compared = run({
+        let mut command = tenant_backup(&simulator);
+        command
+            .arg("compare")
+            .arg(&archives[1])
+            .arg(&finished_archives(elsewhere.path())[0]);
+        command
+    })
+    .await;
+    assert!(
+        compared.status.success(),
+        "{}{}",
+        text(&compared.stdout),
+        text(&compared.stderr)
+    );
+    assert!(text(&compared.stdout).starts_with("same data:"));
+
+    // Two archives of different moments differ, and the command says where.
+    simulator.with_db(|db| {
+        let partner = db.ids("res.partner").into_iter().max().unwrap();
+        db.set_field("res.partner", partner, "name", serde_json::json!("Renamed"));
+    });
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let later = run(backup(elsewhere.path(), false)).await;
+    assert!(later.status.success(), "{}", text(&later.stderr));
+    let mut fulls = finished_archives(elsewhere.path());
+    fulls.sort();
+    let compared = run({
+        let mut command = tenant_backup(&simulator);
+        command.arg("compare").arg(&fulls[0]).arg(&fulls[1]);
+        command
+    })
+    .await;
+    assert!(!compared.status.success());
+    assert!(
+        text(&compared.stdout).contains("name: ")
+            && text(&compared.stderr).contains("differ: 1 difference, listed above"),
+        "{}{}",
+        text(&compared.stdout),
+        text(&compared.stderr)
+    );
+}
