@@ -2,7 +2,9 @@
     "name": "Tenant Backups",
     "summary": "Per-tenant backup, download and restore of a multi-company Odoo, "
     "driven by the tenant backup service",
-    "version": "18.0.1.0.0",
+    # No series prefix: the same source installs on Odoo 18.0 and 19.0, which each
+    # read "1.0.0" as their own series' 1.0.0 (18.0.1.0.0, 19.0.1.0.0).
+    "version": "1.0.0",
     "category": "Administration",
     "website": "https://github.com/quelyos/quelyos-suite",
     "author": "Quelyos",
