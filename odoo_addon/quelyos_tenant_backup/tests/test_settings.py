@@ -96,3 +96,10 @@ class TestSettings(SidecarCallsMixin, TransactionCase):
         action = self._settings().action_quelyos_backup_test_connection()
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn("cannot be reached", action["params"]["message"])
+
+    def test_settings_open_as_odoos_own_settings_do(self):
+        # Odoo 18 opens its settings inline; Odoo 19 dropped that target.
+        ours = self.env.ref("quelyos_tenant_backup.quelyos_backup_settings_action")
+        odoos = self.env.ref("base_setup.action_general_configuration")
+        self.assertEqual(ours.target, odoos.target)
+        self.assertEqual(ours.res_model, "res.config.settings")
