@@ -145,13 +145,24 @@ class QuelyosBackup(models.Model):
     )
     copies_display = fields.Text(string="Copies", compute="_compute_copies_display")
 
-    _sql_constraints = [
-        (
-            "backup_id_unique",
+    # One row per backup: the sidecar and "Refresh" both create rows by backup_id
+    # and rely on the database to refuse a second one. Odoo 19 declares table
+    # constraints as models.Constraint attributes and ignores _sql_constraints;
+    # Odoo 18 has only _sql_constraints. Both name the constraint
+    # quelyos_backup_backup_id_unique, so a database keeps it across the two.
+    if hasattr(models, "Constraint"):
+        _backup_id_unique = models.Constraint(
             "unique(backup_id)",
             "This backup is already listed: a backup identifier appears only once.",
-        ),
-    ]
+        )
+    else:
+        _sql_constraints = [
+            (
+                "backup_id_unique",
+                "unique(backup_id)",
+                "This backup is already listed: a backup identifier appears only once.",
+            ),
+        ]
 
     def _copies(self):
         """The copies the sidecar reported, as a list of dicts (none when unreadable)."""

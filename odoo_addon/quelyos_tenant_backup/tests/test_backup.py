@@ -143,9 +143,22 @@ class TestBackup(SidecarCallsMixin, TransactionCase):
 
     def test_a_backup_identifier_is_listed_once(self):
         self._backup("b-same")
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError) as caught:
             with self.env.cr.savepoint():
                 self._backup("b-same")
+        # Refused by the module's own constraint, which Odoo 18 and 19 declare differently.
+        self.assertEqual(
+            caught.exception.diag.constraint_name, "quelyos_backup_backup_id_unique"
+        )
+        self.assertEqual(self.Backup.search_count([("backup_id", "=", "b-same")]), 1)
+        # Its message (translated in i18n/) is what Odoo answers a second create with.
+        constraint = self.env.ref(
+            "quelyos_tenant_backup.constraint_quelyos_backup_backup_id_unique"
+        )
+        self.assertEqual(
+            constraint.message,
+            "This backup is already listed: a backup identifier appears only once.",
+        )
 
     def test_download_checks_the_backup_then_opens_the_proxy(self):
         backup = self._backup("b-dl")
