@@ -101,6 +101,11 @@ class QuelyosBackupSidecar(models.AbstractModel):
         return url.strip().rstrip("/"), (token or "").strip(), timeout
 
     @api.model
+    def _request_timeout(self, timeout):
+        """The ``timeout`` for ``requests``: a short connect, then ``timeout`` to read."""
+        return (CONNECT_TIMEOUT, timeout)
+
+    @api.model
     def _headers(self, token):
         headers = {"Accept": "application/json"}
         if token:
@@ -208,7 +213,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
                 url + "/",
                 json=payload,
                 headers=self._headers(token),
-                timeout=(CONNECT_TIMEOUT, timeout),
+                timeout=self._request_timeout(timeout),
             )
         except requests.Timeout as exc:
             _logger.warning("Backup service at %s: %s timed out", url, method)
@@ -277,7 +282,7 @@ class QuelyosBackupSidecar(models.AbstractModel):
                 # The archive is relayed as is: no transfer encoding to undo.
                 headers=dict(self._headers(token), **{"Accept-Encoding": "identity"}),
                 stream=True,
-                timeout=(CONNECT_TIMEOUT, timeout),
+                timeout=self._request_timeout(timeout),
             )
         except requests.RequestException as exc:
             _logger.warning(

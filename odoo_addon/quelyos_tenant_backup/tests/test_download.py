@@ -6,6 +6,7 @@ from odoo.tests.common import JsonRpcException
 
 from .common import (
     FakeSidecar,
+    SidecarOverHttpMixin,
     activate_french,
     closed_port_url,
     point_at,
@@ -22,7 +23,7 @@ def small_zip():
 
 
 @tagged("post_install", "-at_install")
-class TestDownload(HttpCase):
+class TestDownload(SidecarOverHttpMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -3,6 +3,7 @@ from odoo.tests import TransactionCase, tagged
 
 from .common import (
     SidecarCallsMixin,
+    SidecarOverHttpMixin,
     activate_french,
     closed_port_url,
     point_at,
@@ -197,8 +198,8 @@ class TestSchedule(SidecarCallsMixin, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestScheduleUnreachableSidecar(TransactionCase):
-    """No patching: the sidecar URL points at a port nothing listens on."""
+class TestScheduleUnreachableSidecar(SidecarOverHttpMixin, TransactionCase):
+    """No canned answers: the sidecar URL points at a port nothing listens on."""
 
     def test_run_now_says_the_service_cannot_be_reached(self):
         url = closed_port_url()

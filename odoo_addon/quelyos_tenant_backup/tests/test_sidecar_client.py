@@ -2,11 +2,17 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..models.sidecar_client import PARAM_TOKEN, sidecar_error_code
-from .common import FAKE_TOKEN, FakeSidecar, backup_object, point_at
+from .common import (
+    FAKE_TOKEN,
+    FakeSidecar,
+    SidecarOverHttpMixin,
+    backup_object,
+    point_at,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestSidecarClient(TransactionCase):
+class TestSidecarClient(SidecarOverHttpMixin, TransactionCase):
     """The client's transport, against a real (fake) sidecar over HTTP."""
 
     def setUp(self):
