@@ -28,9 +28,9 @@ use crate::replication::Replication;
 use crate::schedules::{LastStatus, ScheduleRecord, ScheduleSource, ScheduleUpdate};
 use crate::store::{BackupStore, LocalArchive, is_valid_backup_id};
 use crate::wire::{
-    AddonHealth, Backup, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind, JobResult,
-    JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreReportView, SkippedSchedule,
-    StartedSchedule, TickResult, Verified,
+    AddonHealth, Backup, BackupRead, BackupStarted, BackupStatus, Health, Job, JobCounts, JobKind,
+    JobResult, JobState, NextRun, NotificationStatus, OdooHealth, Origin, RestoreReportView,
+    SkippedSchedule, StartedSchedule, TickResult, Verified,
 };
 
 /// Backups being downloaded, restored, verified or copied: retention and `backup.delete` leave
@@ -272,6 +272,7 @@ impl Core {
                 models: None,
                 copies: Vec::new(),
                 protection: core.settings.backup.keys.protection(),
+                read: None,
             };
             core.store.save(&backup).await.map_err(store_error)?;
             let job = new_job(&job_id, JobKind::Backup, tenant, Some(backup_id.clone()));
@@ -782,6 +783,7 @@ impl Core {
                         backup.records = report.record_count;
                         backup.attachments = report.attachment_count;
                         backup.models = Some(report.models.clone());
+                        backup.read = Some(BackupRead::from(&report.read));
                         for warning in report.warnings() {
                             tracing::warn!(%job_id, %backup_id, %warning, "backup made with a warning");
                         }
@@ -846,9 +848,35 @@ impl Core {
             } else {
                 JobState::Failed
             },
-            result: Some(JobResult::Backup(listed)),
+            result: Some(JobResult::Backup(Box::new(listed))),
             error: error.as_ref().map(ErrorInfo::from),
             notification,
+        }
+    }
+
+    /// The newest finished backup of the job's tenant whose archive is in the local store.
+    async fn previous_backup(&self, job: &Job) -> Option<(String, LocalArchive)> {
+        let backups = match self.store.list().await {
+            Ok(backups) => backups,
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the backups: this backup reads every record");
+                return None;
+            }
+        };
+        let newest = backups
+            .into_iter()
+            .filter(|backup| {
+                backup.tenant.company_id == job.tenant.company_id
+                    && backup.status == BackupStatus::Done
+                    && Some(&backup.backup_id) != job.backup_id.as_ref()
+            })
+            .max_by_key(|backup| backup.created_at)?;
+        match self.store.local_copy(&newest).await {
+            Ok(archive) => Some((newest.backup_id, archive)),
+            Err(error) => {
+                tracing::info!(backup_id = %newest.backup_id, %error, "the previous backup's archive is not in the local store: this backup reads every record");
+                None
+            }
         }
     }
 
@@ -860,10 +888,20 @@ impl Core {
         create_private_dir(work_dir).await.map_err(|error| {
             ServiceError::internal(format!("cannot create {}: {error}", work_dir.display()))
         })?;
+        // The tenant's newest backup in the store, read only for what changed since (kept
+        // from deletion meanwhile); the engine reads in full when it cannot be used.
+        let previous = self.previous_backup(job).await;
+        let _reading = previous
+            .as_ref()
+            .map(|(backup_id, _)| self.in_use.acquire(backup_id, "being read by a backup"));
+        let mut options = self.settings.backup.clone();
+        options.incremental.previous = previous
+            .as_ref()
+            .map(|(_, archive)| archive.path().to_owned());
         let request = BackupRequest {
             tenant: job.tenant.clone(),
             out_dir: work_dir.to_owned(),
-            options: self.settings.backup.clone(),
+            options,
         };
         let progress = self.progress(&job.job_id);
         self.odoo
@@ -1055,7 +1093,7 @@ impl Core {
         {
             Ok(state) => JobOutcome {
                 state,
-                result: Some(JobResult::Restore(report)),
+                result: Some(JobResult::Restore(Box::new(report))),
                 error: None,
                 notification: None,
             },
@@ -1065,7 +1103,7 @@ impl Core {
                 report
                     .safety_backup_id
                     .is_some()
-                    .then_some(JobResult::Restore(report)),
+                    .then_some(JobResult::Restore(Box::new(report))),
             ),
         }
     }
@@ -1193,6 +1231,7 @@ impl Core {
             models: Some(taken.models.clone()),
             copies: Vec::new(),
             protection: taken.protection.clone(),
+            read: Some(BackupRead::from(&taken.read)),
         };
         match self
             .store

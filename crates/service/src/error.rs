@@ -162,6 +162,7 @@ impl From<BackupError> for ServiceError {
                 classify_odoo(source, message)
             }
             BackupError::Write { .. } => ServiceError::Internal { message },
+            BackupError::PreviousArchive { .. } => ServiceError::ArchiveInvalid { message },
         }
     }
 }

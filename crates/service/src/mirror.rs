@@ -86,9 +86,13 @@ async fn apply(odoo: &Odoo, change: &Change) -> Result<(), ServiceError> {
     match change {
         Change::Upsert(backup) => {
             let backup = backup.clone();
+            let keeps_reads = backup.read.is_some() && odoo.addon_keeps_reads().await?;
             odoo.with_client(|client| async move {
                 let client = client.with_context(Context::company(backup.tenant.company_id));
-                let values = values_of(&backup);
+                let mut values = values_of(&backup);
+                if keeps_reads && let Ok(read) = serde_json::to_string(&backup.read) {
+                    values.insert("read_json".into(), json!(read));
+                }
                 let find = Domain::leaf("backup_id", "=", backup.backup_id.as_str());
                 let existing = client
                     .search(BACKUP_MODEL, &find, &SearchOptions::default())

@@ -24,6 +24,8 @@ pub(crate) struct Odoo {
     tenants: Mutex<Vec<Tenant>>,
     addon: Mutex<Option<(bool, Instant)>>,
     addon_logged: std::sync::atomic::AtomicBool,
+    /// Whether the addon's `quelyos.backup` has `read_json` (added after its first release).
+    read_field: Mutex<Option<(bool, Instant)>>,
 }
 
 impl Odoo {
@@ -34,6 +36,7 @@ impl Odoo {
             tenants: Mutex::new(Vec::new()),
             addon: Mutex::new(None),
             addon_logged: std::sync::atomic::AtomicBool::new(false),
+            read_field: Mutex::new(None),
         }
     }
 
@@ -146,6 +149,34 @@ impl Odoo {
             );
         }
         Ok(installed)
+    }
+
+    /// Whether the installed addon keeps how a backup was read (`quelyos.backup.read_json`): an
+    /// older addon does not, and a value for it would make Odoo refuse the whole write.
+    pub(crate) async fn addon_keeps_reads(&self) -> Result<bool, ServiceError> {
+        if let Some((present, at)) = *self.read_field.lock().expect("read field lock")
+            && at.elapsed() < ADDON_CHECK_TTL
+        {
+            return Ok(present);
+        }
+        let count = self
+            .with_client(|client| async move {
+                client
+                    .search_count(
+                        "ir.model.fields",
+                        &Domain::leaf("model", "=", BACKUP_MODEL).and(Domain::leaf(
+                            "name",
+                            "=",
+                            "read_json",
+                        )),
+                    )
+                    .await
+                    .map_err(|error| ServiceError::odoo("look for the addon's fields", error))
+            })
+            .await?;
+        let present = count > 0;
+        *self.read_field.lock().expect("read field lock") = Some((present, Instant::now()));
+        Ok(present)
     }
 
     /// The last answer about the addon, without asking.

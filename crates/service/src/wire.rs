@@ -108,6 +108,46 @@ pub struct Backup {
     /// a record is read; the stores keep it apart from the record (`store/copies.rs`).
     #[serde(default)]
     pub copies: Vec<BackupCopy>,
+    /// How the records were read from Odoo; absent for backups made before incremental
+    /// reading, or not made yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<BackupRead>,
+}
+
+/// How a backup read the tenant: in full, or only what changed since a previous backup (the
+/// archive is complete either way).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRead {
+    /// `full` or `incremental`.
+    pub kind: String,
+    /// Why every record was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_read_reason: Option<String>,
+    /// The archive an incremental read copied unchanged records from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_file_name: Option<String>,
+    #[serde(with = "utc")]
+    pub full_read_at: DateTime<Utc>,
+    pub records_read: u64,
+    pub records_copied: u64,
+    pub files_copied: u64,
+}
+
+impl From<&backup_engine::ReadInfo> for BackupRead {
+    fn from(read: &backup_engine::ReadInfo) -> Self {
+        BackupRead {
+            kind: read.kind.as_str().to_owned(),
+            full_read_reason: read.full_read_reason.clone(),
+            previous_file_name: read
+                .previous
+                .as_ref()
+                .map(|previous| previous.archive.clone()),
+            full_read_at: read.full_read_at,
+            records_read: read.records_read,
+            records_copied: read.records_copied,
+            files_copied: read.files_copied,
+        }
+    }
 }
 
 /// One copy of a backup's archive.
@@ -233,10 +273,11 @@ pub struct Job {
 /// What a job leaves once it is over: a backup job its backup, a restore job its report
 /// (serialised as the one or the other, untagged).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Boxed: a job row holds one or the other, and both are large.
 #[serde(untagged)]
 pub enum JobResult {
-    Backup(Backup),
-    Restore(RestoreReportView),
+    Backup(Box<Backup>),
+    Restore(Box<RestoreReportView>),
 }
 
 /// `health`'s answer. Without the token, only `status` and `odoo.reachable` are given: the

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use support::{Harness, Options};
 use tokio::sync::Semaphore;
 
-const BACKUP_FIELDS: [&str; 12] = [
+const BACKUP_FIELDS: [&str; 13] = [
     "backup_id",
     "company_id",
     "file_name",
@@ -34,6 +34,7 @@ const BACKUP_FIELDS: [&str; 12] = [
     "error",
     "job_id",
     "created_at",
+    "read_json",
 ];
 
 async fn odoo(harness: &Harness) -> OdooClient {
@@ -284,6 +285,10 @@ async fn a_manual_backups_states_are_mirrored_into_quelyos_backup() {
     assert_eq!(done["file_name"], json!(reported.file_name));
     assert_eq!(done["error"], json!(false));
     assert!(done["created_at"].as_str().is_some(), "{done:?}");
+    // How the backup read the tenant, as backup.get says it.
+    let read: Value = serde_json::from_str(done["read_json"].as_str().expect("read_json")).unwrap();
+    assert_eq!(read, serde_json::to_value(&reported.read).unwrap());
+    assert_eq!(read["kind"], json!("full"));
     mirrored_as(&odoo, &second.backup_id, "done").await;
 
     // Deleting the backup deletes its mirror.

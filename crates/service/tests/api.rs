@@ -615,3 +615,44 @@ async fn download(
         .await
         .unwrap()
 }
+
+/// The tenant's next backup reads only what changed since its newest one in the store, and
+/// `backup.get` says so; the backup it read from stays in use meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenants_next_backup_reads_only_what_changed_since_the_newest_one() {
+    let harness = Harness::start(Options {
+        // No margin before the previous backup's start: the simulated data was written a
+        // second before it, not hours.
+        adjust: Some(|config| config.backup.incremental.margin = chrono::Duration::zero()),
+        ..Options::default()
+    })
+    .await;
+    let client = &harness.client;
+    let company = harness.company(0);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let first = client
+        .backup_start(TenantParam::Id(company), None)
+        .await
+        .unwrap();
+    assert_eq!(harness.wait(&first.job_id).await.state, JobState::Done);
+    let first = client.backup_get(first.backup_id).await.unwrap();
+    let read = first.read.expect("backup.get says how it was read");
+    assert_eq!(read.kind, "full");
+    assert!(read.full_read_reason.is_some());
+
+    let second = client
+        .backup_start(TenantParam::Id(company), None)
+        .await
+        .unwrap();
+    assert_eq!(harness.wait(&second.job_id).await.state, JobState::Done);
+    let second = client.backup_get(second.backup_id).await.unwrap();
+    let read = second.read.expect("backup.get says how it was read");
+    assert_eq!(read.kind, "incremental", "{read:?}");
+    assert_eq!(
+        read.previous_file_name.as_deref(),
+        Some(first.file_name.as_str())
+    );
+    assert!(read.records_copied > 0, "{read:?}");
+    assert_eq!(read.records_read + read.records_copied, second.records);
+    assert_eq!(second.records, first.records);
+}
