@@ -29,6 +29,11 @@ COPIES_STATUSES = [
     ("pending", "Offsite copy pending"),
     ("failed", "Offsite copy failed"),
 ]
+# How a backup read the company (docs/API.md, "Backup" `read.kind`).
+READ_KINDS = [
+    ("full", "Full"),
+    ("incremental", "Incremental"),
+]
 # A backup job's state (docs/API.md, "Job") as the status of its backup.
 JOB_STATE_TO_STATUS = {
     "queued": "pending",
@@ -144,6 +149,22 @@ class QuelyosBackup(models.Model):
         store=True,
     )
     copies_display = fields.Text(string="Copies", compute="_compute_copies_display")
+    read_json = fields.Text(
+        string="Read (as reported)",
+        readonly=True,
+        help="How the backup read the company's records, as the backup service "
+        "reports it (its API's `read`).",
+    )
+    read_kind = fields.Selection(
+        READ_KINDS,
+        string="Read",
+        compute="_compute_read_kind",
+        store=True,
+        help="A full read reads every record from Odoo; an incremental read reads "
+        "only what changed since the previous backup and copies the rest from it. "
+        "Either way the archive holds the whole company.",
+    )
+    read_display = fields.Text(string="How It Was Read", compute="_compute_read_display")
 
     # One row per backup: the sidecar and "Refresh" both create rows by backup_id
     # and rely on the database to refuse a second one. Odoo 19 declares table
@@ -163,6 +184,46 @@ class QuelyosBackup(models.Model):
                 "This backup is already listed: a backup identifier appears only once.",
             ),
         ]
+
+    def _read(self):
+        """The sidecar's `read` object, as a dict (empty when absent or unreadable)."""
+        self.ensure_one()
+        try:
+            read = json.loads(self.read_json or "{}")
+        except ValueError:
+            return {}
+        return read if isinstance(read, dict) else {}
+
+    @api.depends("read_json")
+    def _compute_read_kind(self):
+        for backup in self:
+            kind = backup._read().get("kind")
+            backup.read_kind = kind if kind in dict(READ_KINDS) else False
+
+    @api.depends("read_json")
+    @api.depends_context("lang")
+    def _compute_read_display(self):
+        _ = self.env._
+        for backup in self:
+            read = backup._read()
+            if read.get("kind") == "incremental":
+                backup.read_display = _(
+                    "Read incrementally from %(previous)s: %(read)s record(s) read, "
+                    "%(copied)s copied, %(files)s file(s) copied. Last full read: "
+                    "%(full)s.",
+                    previous=read.get("previous_file_name") or "?",
+                    read=read.get("records_read", 0),
+                    copied=read.get("records_copied", 0),
+                    files=read.get("files_copied", 0),
+                    full=read.get("full_read_at") or "?",
+                )
+            elif read.get("kind") == "full":
+                backup.read_display = _(
+                    "Every record read (%(reason)s).",
+                    reason=read.get("full_read_reason") or "?",
+                )
+            else:
+                backup.read_display = False
 
     def _copies(self):
         """The copies the sidecar reported, as a list of dicts (none when unreadable)."""
@@ -262,8 +323,10 @@ class QuelyosBackup(models.Model):
         offsite = isinstance(copies, list) and any(
             isinstance(copy, dict) and copy.get("store") != "local" for copy in copies
         )
+        read = data.get("read")
         return {
             "copies_json": json.dumps(copies) if offsite else False,
+            "read_json": json.dumps(read) if isinstance(read, dict) else False,
             "backup_id": data["backup_id"],
             "file_name": data.get("file_name") or False,
             "company_id": company.id or False,

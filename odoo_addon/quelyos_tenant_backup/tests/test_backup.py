@@ -114,6 +114,52 @@ class TestBackup(SidecarCallsMixin, TransactionCase):
         self.Backup.action_refresh_from_sidecar()
         self.assertEqual(copied.copies_status, "stored")
 
+    def test_how_a_backup_read_the_company_is_shown_in_french(self):
+        if not activate_french(self.env):
+            self.skipTest("fr_FR is not available in this database")
+        incremental = {
+            "kind": "incremental",
+            "previous_file_name": "backup_sport_20260129_020000.zip.age",
+            "full_read_at": "2026-01-25T02:00:00Z",
+            "records_read": 120,
+            "records_copied": 49880,
+            "files_copied": 15000,
+        }
+        full = {
+            "kind": "full",
+            "full_read_reason": "no previous archive to read from",
+            "full_read_at": "2026-01-30T02:00:00Z",
+            "records_read": 50000,
+            "records_copied": 0,
+            "files_copied": 0,
+        }
+        self.sidecar_answers["backup.list"] = {
+            "backups": [
+                backup_object("b-incremental", self.tenant.id, read=incremental),
+                backup_object("b-full", self.tenant.id, read=full),
+                backup_object("b-older", self.tenant.id),
+            ]
+        }
+        self.Backup.action_refresh_from_sidecar()
+        french = self.Backup.with_context(lang="fr_FR")
+        read = french.search([("backup_id", "=", "b-incremental")])
+        self.assertEqual(read.read_kind, "incremental")
+        self.assertEqual(
+            read.read_display,
+            "Lecture incrémentale depuis backup_sport_20260129_020000.zip.age : "
+            "120 enregistrement(s) lu(s), 49880 copié(s), 15000 fichier(s) "
+            "copié(s). Dernière lecture complète : 2026-01-25T02:00:00Z.",
+        )
+        read = french.search([("backup_id", "=", "b-full")])
+        self.assertEqual(read.read_kind, "full")
+        self.assertEqual(
+            read.read_display,
+            "Tous les enregistrements ont été lus (no previous archive to read from).",
+        )
+        older = french.search([("backup_id", "=", "b-older")])
+        self.assertFalse(older.read_kind)
+        self.assertFalse(older.read_display)
+
     def test_refresh_follows_unfinished_backups_through_their_job(self):
         running = self._backup("b-run", status="running", job_id="j-run")
         lost = self._backup("b-lost", status="pending", job_id="j-lost")
