@@ -274,11 +274,54 @@ struct ModelReuse {
     /// the links to it in the database (`ON DELETE SET NULL`), and merging partners moves
     /// them, without a write. A record linked to one of them is read again.
     gone: Arc<HashMap<String, HashSet<i64>>>,
+    /// Many2many fields whose changes are found through the other side's `write_date`
+    /// instead of being read again for every record (see [`OtherSides`]).
+    watched: Vec<String>,
+    other_sides: Arc<OtherSides>,
+}
+
+/// A many2many link written from the other side (a category's partners) changes the relation
+/// table only, but moves the other record's `write_date`. For a many2many field whose comodel
+/// keeps `write_date`, the records of that comodel written since the cutoff are listed; a
+/// record that linked to one of them, or links to one now, is read again. A comodel whose
+/// writes cannot be listed leaves its fields blind: read again for every record.
+#[derive(Default)]
+struct OtherSides {
+    /// Comodel → its records written (or created) since the cutoff.
+    written: HashMap<String, HashSet<i64>>,
+}
+
+impl OtherSides {
+    fn written(&self, model: &str, id: i64) -> bool {
+        self.written.get(model).is_some_and(|ids| ids.contains(&id))
+    }
 }
 
 impl ModelReuse {
     fn copies(&self, model: &str, id: i64) -> bool {
         !self.written.contains(&id) && self.previous.contains(model, id)
+    }
+
+    /// Whether a record the previous archive holds must be read again all the same: it links to
+    /// a record that is gone, or through a watched many2many to one written since.
+    fn must_read_again(&self, record: &Record) -> bool {
+        self.links_to_gone(record) || self.links_to_other_side_written(record)
+    }
+
+    fn links_to_other_side_written(&self, record: &Record) -> bool {
+        self.relations
+            .iter()
+            .filter(|relation| self.watched.contains(&relation.field))
+            .any(|relation| {
+                record
+                    .get(&relation.field)
+                    .and_then(Value::as_array)
+                    .is_some_and(|ids| {
+                        ids.iter()
+                            .filter_map(Value::as_i64)
+                            .any(|id| self.other_sides.written(&relation.comodel, id))
+                    })
+            })
     }
 
     /// Whether a copied record links to a record that is gone.
@@ -620,27 +663,61 @@ impl<'a> Exporter<'a> {
         let since = changes::cutoff(previous.metadata.created_at, settings.margin);
         let since_text = value::datetime(&since);
         let gone = Arc::new(self.gone_since(&previous, plan).await?);
-        let searches = plan.models.iter().map(|model| {
+        let blind: Vec<Option<Vec<String>>> = plan
+            .models
+            .iter()
+            .map(|model| self.reusable(model, &previous))
+            .collect();
+        let other_sides = Arc::new(self.other_sides_written(plan, &blind, &since_text).await?);
+        let searches = plan.models.iter().zip(blind).map(|(model, blind)| {
             let previous = previous.clone();
             let since_text = since_text.clone();
             let gone = gone.clone();
+            let other_sides = other_sides.clone();
             async move {
-                let Some(blind) = self.reusable(model, &previous) else {
+                let Some(mut blind) = blind else {
                     return Ok(None);
                 };
                 let domain = Domain::leaf("write_date", ">=", since_text);
-                let written: HashSet<i64> = self
+                let mut written: HashSet<i64> = self
                     .ids_where(&model.model, domain)
                     .await
                     .map_err(|error| self.unreadable(&model.model, error))?
                     .into_iter()
                     .collect();
+                // Many2many fields whose other side keeps `write_date` are no longer blind:
+                // the records linking now to a record written on that side are read again
+                // (those that linked to one before are found in the previous archive).
+                let mut watched = Vec::new();
+                for relation in &model.relations {
+                    let Some(touched) = other_sides.written.get(&relation.comodel) else {
+                        continue;
+                    };
+                    if relation.kind != writer::RelationKind::X2many
+                        || !blind.contains(&relation.field)
+                    {
+                        continue;
+                    }
+                    let touched: Vec<i64> = touched.iter().copied().collect();
+                    for chunk in touched.chunks(CHILD_QUERY_CHUNK) {
+                        let domain = Domain::leaf(&relation.field, "in", json!(chunk));
+                        written.extend(
+                            self.ids_where(&model.model, domain)
+                                .await
+                                .map_err(|error| self.unreadable(&model.model, error))?,
+                        );
+                    }
+                    blind.retain(|field| field != &relation.field);
+                    watched.push(relation.field.clone());
+                }
                 Ok::<_, BackupError>(Some(Arc::new(ModelReuse {
                     previous,
                     written,
                     blind,
                     relations: model.relations.clone(),
                     gone,
+                    watched,
+                    other_sides,
                 })))
             }
         });
@@ -662,6 +739,62 @@ impl<'a> Exporter<'a> {
             defaults_digest,
         };
         Ok((reuse, read))
+    }
+
+    /// For the comodels of the blind many2many fields of `blind` (per planned model), the records
+    /// written since `since`; a comodel that has no `write_date`, is always read in full, or
+    /// cannot be searched is left out, and its fields stay blind.
+    async fn other_sides_written(
+        &self,
+        plan: &Plan,
+        blind: &[Option<Vec<String>>],
+        since: &Value,
+    ) -> Result<OtherSides, BackupError> {
+        let planned: HashMap<&str, &ModelPlan> = plan
+            .models
+            .iter()
+            .map(|model| (model.model.as_str(), model))
+            .collect();
+        let mut comodels: BTreeSet<&str> = BTreeSet::new();
+        for (model, blind) in plan.models.iter().zip(blind) {
+            let Some(blind) = blind else { continue };
+            for relation in &model.relations {
+                if relation.kind == writer::RelationKind::X2many
+                    && blind.contains(&relation.field)
+                    && !changes::always_read_in_full(&relation.comodel)
+                    && planned
+                        .get(relation.comodel.as_str())
+                        .is_none_or(|comodel| comodel.has_write_date)
+                {
+                    comodels.insert(&relation.comodel);
+                }
+            }
+        }
+        let found: Vec<(&str, Result<Vec<i64>, OdooError>)> = futures::stream::iter(comodels)
+            .map(|comodel| async move {
+                let domain = Domain::leaf("write_date", ">=", since.clone());
+                (comodel, self.ids_where(comodel, domain).await)
+            })
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut other_sides = OtherSides::default();
+        for (comodel, result) in found {
+            match result {
+                Ok(ids) => {
+                    other_sides
+                        .written
+                        .insert(comodel.to_owned(), ids.into_iter().collect());
+                }
+                // Outside the tenant's models: it may have no `write_date`, or not be
+                // searchable from the tenant; the links to it are read again for every record.
+                Err(error) if !planned.contains_key(comodel) => {
+                    tracing::info!(%comodel, %error, "cannot list the records written on the other side; reading the links to it again");
+                }
+                Err(error) => return Err(self.unreadable(comodel, error)),
+            }
+        }
+        Ok(other_sides)
     }
 
     /// The records the previous archive holds or refers to that are gone now: its records no
@@ -1165,7 +1298,7 @@ impl<'a> Exporter<'a> {
                     let mut kept: Vec<Record> = Vec::with_capacity(copied.len());
                     for id in copied {
                         match reuse.previous.record(&name, id) {
-                            Some(record) if !reuse.links_to_gone(&record) => kept.push(record),
+                            Some(record) if !reuse.must_read_again(&record) => kept.push(record),
                             _ => written.push(id),
                         }
                     }

@@ -278,6 +278,8 @@ async fn after_a_day_of_changes_an_incremental_read_holds_what_a_full_read_holds
                 "category_id",
                 json!([other_tag]),
             );
+            // Written from the tag's side: the tag's write_date moves, not the partner's.
+            db.touch("res.partner.category", other_tag);
             db.set_translation(
                 "product.template",
                 templates[2],

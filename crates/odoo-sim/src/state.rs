@@ -262,6 +262,17 @@ impl Database {
         compute::after_change(self, model.name(), &[id], None);
     }
 
+    /// Stamps a record's `write_date` with now, as Odoo's ORM does on any write to it: for a
+    /// change [`Database::set_field`] makes elsewhere on its behalf (a link written from this
+    /// record's side of a many2many).
+    pub fn touch(&mut self, model: &str, id: i64) {
+        let model = Registry::get()
+            .model(model)
+            .unwrap_or_else(|| panic!("touch: unknown model {model}"));
+        let now = self.now();
+        self.set(model.name(), id, "write_date", Value::String(now));
+    }
+
     /// Activates a language (`fr_FR`, `de_DE`), as installing it in Odoo does: calls may then
     /// name it in their context, and translatable fields keep a value in it.
     ///

@@ -43,7 +43,8 @@ pub const BLIND_SPOTS: &[(&str, &str, &str)] = &[
         "*",
         "many2many",
         "a link written from the other side (a category's partners), or removed with the other \
-         record, changes the relation table only",
+         record, changes the relation table only (a backup finds the former through the other \
+         side's write_date, the latter through the records gone since)",
     ),
     (
         "*",
