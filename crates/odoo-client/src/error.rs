@@ -131,8 +131,9 @@ impl OdooError {
                 OdooError::UnknownModel { call, message }
             }
             // The web session's call_kw answers an unknown model with a bare 404 NotFound that
-            // names neither model nor method; an unknown method is an AttributeError naming it.
-            "NotFound" | "AttributeError" if message.contains(&format!("'{}'", call.method)) => {
+            // names neither model nor method; an unknown method is an AttributeError naming it
+            // (a 404 over JSON-2).
+            "NotFound" | "AttributeError" if names_method(&message, &call) => {
                 OdooError::UnknownMethod { call, message }
             }
             "NotFound" => OdooError::UnknownModel { call, message },
@@ -176,7 +177,14 @@ impl OdooError {
 fn mentions_missing_model(message: &str, call: &CallSite) -> bool {
     message.contains(&call.model)
         && (message.contains("doesn't exist") || message.contains("does not exist"))
-        && !message.contains(&format!("'{}'", call.method))
+        && !names_method(message, call)
+}
+
+/// Whether an error names the called method: "The method 'x' does not exist on the model
+/// 'res.partner'" (Odoo 16-18) or "The method 'res.partner.x' does not exist" (Odoo 19).
+fn names_method(message: &str, call: &CallSite) -> bool {
+    message.contains(&format!("'{}'", call.method))
+        || message.contains(&format!("'{}.{}'", call.model, call.method))
 }
 
 #[cfg(test)]
@@ -205,6 +213,19 @@ mod tests {
             "404 Not Found: The requested URL was not found on the server.".into(),
         );
         assert!(matches!(error, OdooError::UnknownModel { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn classifies_odoo_19_unknown_method_over_every_protocol() {
+        let call = || CallSite::new("res.partner", "no_such_method");
+        let message = "The method 'res.partner.no_such_method' does not exist";
+        for name in ["builtins.AttributeError", "werkzeug.exceptions.NotFound"] {
+            let error = OdooError::from_server(call(), name, message.into());
+            assert!(
+                matches!(error, OdooError::UnknownMethod { .. }),
+                "{name}: {error:?}"
+            );
+        }
     }
 
     #[test]

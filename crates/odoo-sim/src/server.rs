@@ -49,13 +49,26 @@ impl Shared {
             .lock()
             .expect("stats lock")
             .record(&request.method);
-        if orm::is_write_method(&request.method) {
+        let outcome = if orm::is_write_method(&request.method) {
             let mut db = self.db.write().expect("database lock");
             orm::execute_write(&mut db, uid, request)
         } else {
             let db = self.db.read().expect("database lock");
             orm::execute_read(&db, uid, request)
-        }
+        };
+        // Odoo 19 names an unknown method with its model: "The method 'res.partner.x' does
+        // not exist" (18: "The method 'x' does not exist on the model 'res.partner'").
+        outcome.map_err(|mut exception| {
+            if self.config.version == OdooVersion::V19
+                && exception.name == "builtins.AttributeError"
+            {
+                exception.message = format!(
+                    "The method '{}.{}' does not exist",
+                    request.model, request.method
+                );
+            }
+            exception
+        })
     }
 
     /// Whether this call's answer is withheld: once, for the call armed by
