@@ -23,7 +23,7 @@ struct Tenant {
 }
 
 /// The Odoo the tests run against: a simulator with three shop tenants, or the real Odoo named
-/// by `ODOO_URL` (`ODOO_DB`, `ODOO_LOGIN`, `ODOO_PASSWORD`) and up to three of its companies
+/// by `ODOO_URL` (`ODOO_DB`, `ODOO_LOGIN`, `ODOO_PASSWORD` or `ODOO_API_KEY`) and up to three of its companies
 /// that hold partners. Only reads are made on a real Odoo.
 struct World {
     /// Keeps the simulator serving while the test runs.
@@ -31,8 +31,18 @@ struct World {
     url: String,
     database: String,
     login: String,
-    password: String,
+    credential: Credential,
     tenants: Vec<Tenant>,
+}
+
+/// The live Odoo's password, or its API key (Odoo 19's JSON-2 takes only a key).
+fn live_credential() -> Credential {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match (var("ODOO_PASSWORD"), var("ODOO_API_KEY")) {
+        (Some(password), _) => Credential::Password(Secret::new(password)),
+        (None, Some(key)) => Credential::ApiKey(Secret::new(key)),
+        (None, None) => panic!("ODOO_URL is set: set ODOO_PASSWORD or ODOO_API_KEY too"),
+    }
 }
 
 async fn world() -> World {
@@ -43,7 +53,7 @@ async fn world() -> World {
             url,
             database: var("ODOO_DB").expect("ODOO_DB"),
             login: var("ODOO_LOGIN").expect("ODOO_LOGIN"),
-            password: var("ODOO_PASSWORD").expect("ODOO_PASSWORD"),
+            credential: live_credential(),
             tenants: Vec::new(),
         };
         let client = world.client().await;
@@ -102,7 +112,7 @@ async fn world() -> World {
         url: simulator.url(),
         database: config.database.clone(),
         login: config.login.clone(),
-        password: config.password.clone(),
+        credential: Credential::Password(Secret::new(config.password.clone())),
         _simulator: Some(simulator),
         tenants: tenants
             .into_iter()
@@ -120,7 +130,7 @@ impl World {
             url.parse().unwrap(),
             self.database.clone(),
             self.login.clone(),
-            Credential::Password(Secret::new(self.password.clone())),
+            self.credential.clone(),
         )
     }
 
