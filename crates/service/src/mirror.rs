@@ -90,7 +90,8 @@ async fn apply(odoo: &Odoo, change: &Change) -> Result<(), ServiceError> {
             odoo.with_client(|client| async move {
                 let client = client.with_context(Context::company(backup.tenant.company_id));
                 let mut values = values_of(&backup);
-                if keeps_reads && let Ok(read) = serde_json::to_string(&backup.read) {
+                if keeps_reads {
+                    let read = serde_json::to_string(&backup.read).expect("a read serializes");
                     values.insert("read_json".into(), json!(read));
                 }
                 let find = Domain::leaf("backup_id", "=", backup.backup_id.as_str());
