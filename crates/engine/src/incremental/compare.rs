@@ -126,6 +126,15 @@ fn id_set(value: &Value) -> Option<BTreeSet<i64>> {
     value.as_array()?.iter().map(Value::as_i64).collect()
 }
 
+fn shown(value: Option<&Value>) -> String {
+    let text = value.map_or_else(|| "(absent)".to_owned(), Value::to_string);
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,14 +146,5 @@ mod tests {
         assert!(same_value(Some(&a), Some(&b)));
         assert!(!same_value(Some(&a), Some(&json!([20, 14]))));
         assert!(!same_value(Some(&json!("ab")), Some(&json!("ba"))));
-    }
-}
-
-fn shown(value: Option<&Value>) -> String {
-    let text = value.map_or_else(|| "(absent)".to_owned(), Value::to_string);
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
     }
 }
