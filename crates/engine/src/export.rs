@@ -134,8 +134,9 @@ pub async fn backup(
     // The previous archive is verified while Odoo is asked for the tenant's description.
     let previous = request.options.incremental.previous.clone().map(|path| {
         let keys = request.options.keys.clone();
+        let spool_dir = request.out_dir.clone();
         tokio::task::spawn_blocking(move || {
-            PreviousArchive::load(&path, &keys, ReadLimits::default())
+            PreviousArchive::load(&path, &keys, ReadLimits::default(), &spool_dir)
                 .map_err(|reason| (path, reason))
         })
     });

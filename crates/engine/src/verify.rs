@@ -66,6 +66,28 @@ pub fn verify_with_records(
     path: &Path,
     keys: &ArchiveKeys,
     limits: ReadLimits,
+    visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
+) -> Result<(VerifiedArchive, ExternalIds), ArchiveError> {
+    verify_visiting(path, keys, limits, IN_MEMORY_DATA, visit)
+}
+
+/// [`verify_with_records`] that always parses `data.json` as it streams: records may be
+/// visited before damage further on is found, for a visitor that drops everything on an
+/// error (and must not hold `data.json` whole in memory).
+pub(crate) fn verify_with_records_streamed(
+    path: &Path,
+    keys: &ArchiveKeys,
+    limits: ReadLimits,
+    visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
+) -> Result<(VerifiedArchive, ExternalIds), ArchiveError> {
+    verify_visiting(path, keys, limits, 0, visit)
+}
+
+fn verify_visiting(
+    path: &Path,
+    keys: &ArchiveKeys,
+    limits: ReadLimits,
+    in_memory_limit: u64,
     mut visit: impl FnMut(&str, Map<String, Value>) -> Result<(), ArchiveError>,
 ) -> Result<(VerifiedArchive, ExternalIds), ArchiveError> {
     let mut reader = ArchiveReader::open(path, keys, limits)?;
@@ -123,7 +145,7 @@ pub fn verify_with_records(
     };
     let mut data = Hashing::new(reader.open_entry(DATA_ENTRY)?);
     let mut in_memory = Vec::new();
-    let streamed = if data_expected.size <= IN_MEMORY_DATA {
+    let streamed = if data_expected.size <= in_memory_limit {
         in_memory.reserve_exact(data_expected.size as usize);
         // One byte more than listed tells the size is wrong; a read error is kept by `data`.
         let _ = (&mut data)

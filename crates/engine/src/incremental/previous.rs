@@ -3,11 +3,12 @@
 //! makes it unusable is a sentence, and the backup reads everything instead.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::archive::format::{FORMAT_VERSION, FileReference, Languages, Metadata, OdooInfo};
@@ -15,18 +16,28 @@ use crate::archive::reader::{ArchiveReader, ReadLimits};
 use crate::error::ArchiveError;
 use crate::protection::{ArchiveKeys, SignatureCheck};
 
-/// A sound previous archive, its records kept as JSON text (a fraction of their parsed size).
+/// A sound previous archive. Its records wait as JSON text in an unnamed file of the backup's
+/// directory (gone with the backup, crash or not): memory holds only where each one is, so a
+/// tenant of a million records costs tens of megabytes, not gigabytes.
 pub(crate) struct PreviousArchive {
     pub path: PathBuf,
     pub metadata: Metadata,
-    /// Model → id → the record as `data.json` holds it.
-    records: HashMap<String, HashMap<i64, Box<RawValue>>>,
+    /// Model → id → where the record is in `spool`.
+    records: HashMap<String, HashMap<i64, Span>>,
+    spool: std::fs::File,
     /// Fields of each model's records (from its first record).
     fields: HashMap<String, Vec<String>>,
     /// Records referred to but not in the archive, by model (external ids and unresolved).
     outside: HashMap<String, Vec<i64>>,
     /// For copying binary contents; reads are blocking.
     reader: Mutex<ArchiveReader>,
+}
+
+/// Where a record's JSON text is in the spool file.
+#[derive(Clone, Copy)]
+struct Span {
+    offset: u64,
+    len: u64,
 }
 
 impl std::fmt::Debug for PreviousArchive {
@@ -39,33 +50,61 @@ impl std::fmt::Debug for PreviousArchive {
 }
 
 impl PreviousArchive {
-    /// Verifies `path` in full and keeps its records. A trusted key's signature that does not
-    /// match fails; so does an unsigned archive when this sidecar trusts signing keys (an
-    /// archive anyone could have put in the store must not feed the next one).
-    pub fn load(path: &Path, keys: &ArchiveKeys, limits: ReadLimits) -> Result<Self, String> {
-        let mut records: HashMap<String, HashMap<i64, Box<RawValue>>> = HashMap::new();
+    /// Verifies `path` in full and keeps its records, spooled in `spool_dir`. A trusted key's
+    /// signature that does not match fails; so does an unsigned archive when this sidecar
+    /// trusts signing keys (an archive anyone could have put in the store must not feed the
+    /// next one).
+    pub fn load(
+        path: &Path,
+        keys: &ArchiveKeys,
+        limits: ReadLimits,
+        spool_dir: &Path,
+    ) -> Result<Self, String> {
+        let spool = tempfile::tempfile_in(spool_dir).map_err(|error| {
+            format!(
+                "cannot make a spool file in {}: {error}",
+                spool_dir.display()
+            )
+        })?;
+        let mut writer = std::io::BufWriter::with_capacity(256 * 1024, &spool);
+        let mut offset = 0_u64;
+        let mut records: HashMap<String, HashMap<i64, Span>> = HashMap::new();
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+        let spool_error = |error: std::io::Error| ArchiveError::Io {
+            path: spool_dir.to_owned(),
+            source: error,
+        };
+        // Streamed: data.json is never held whole; a damaged archive fails the load anyway.
         let (verified, external_ids) =
-            crate::verify::verify_with_records(path, keys, limits, |model, record| {
+            crate::verify::verify_with_records_streamed(path, keys, limits, |model, record| {
                 let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
                 if !fields.contains_key(model) {
                     let mut names: Vec<String> = record.keys().cloned().collect();
                     names.sort();
                     fields.insert(model.to_owned(), names);
                 }
-                let text = serde_json::value::to_raw_value(&record).map_err(|error| {
-                    ArchiveError::CorruptEntry {
+                let text =
+                    serde_json::to_vec(&record).map_err(|error| ArchiveError::CorruptEntry {
                         entry: crate::archive::format::DATA_ENTRY.into(),
                         reason: error.to_string(),
-                    }
-                })?;
+                    })?;
+                writer.write_all(&text).map_err(spool_error)?;
+                let span = Span {
+                    offset,
+                    len: text.len() as u64,
+                };
+                offset += span.len;
                 records
                     .entry(model.to_owned())
                     .or_default()
-                    .insert(id, text);
+                    .insert(id, span);
                 Ok(())
             })
             .map_err(|error| error.to_string())?;
+        writer
+            .flush()
+            .map_err(|error| format!("cannot write its records to a spool file: {error}"))?;
+        drop(writer);
         match &verified.signature {
             SignatureCheck::Trusted { .. } => {}
             _ if keys.trusted_key_ids().is_empty() => {}
@@ -91,6 +130,7 @@ impl PreviousArchive {
             path: path.to_owned(),
             metadata: verified.metadata,
             records,
+            spool,
             fields,
             outside,
             reader: Mutex::new(reader),
@@ -150,10 +190,23 @@ impl PreviousArchive {
         self.metadata.models.contains_key(model)
     }
 
-    /// The record `model`/`id` as the archive holds it.
+    /// The record `model`/`id` as the archive holds it. `None` when it has none, or when the
+    /// spool cannot give it back (said in the log): the record is then read from Odoo.
     pub fn record(&self, model: &str, id: i64) -> Option<Map<String, Value>> {
-        let text = self.records.get(model)?.get(&id)?;
-        serde_json::from_str(text.get()).ok()
+        let span = *self.records.get(model)?.get(&id)?;
+        let mut text = vec![0; span.len as usize];
+        let read = self
+            .spool
+            .read_exact_at(&mut text, span.offset)
+            .map_err(|error| error.to_string())
+            .and_then(|()| serde_json::from_slice(&text).map_err(|error| error.to_string()));
+        match read {
+            Ok(record) => Some(record),
+            Err(error) => {
+                tracing::warn!(%model, id, %error, "a spooled record of the previous archive cannot be read back: reading it from Odoo");
+                None
+            }
+        }
     }
 
     /// The ids of `model` in the archive.
