@@ -289,9 +289,16 @@ async fn after_a_day_of_changes_an_incremental_read_holds_what_a_full_read_holds
         .await;
     // Changes Odoo makes without moving the partner's or the template's write_date: a tag
     // deleted (its links go with it, in SQL), a tag given from the tag's side, a translation
-    // loaded by SQL.
+    // loaded by SQL, two quants merged by SQL.
+    let quants = world.some("stock.quant", 2).await;
     match &world.simulator {
         Some(simulator) => simulator.with_db(|db| {
+            let merged: f64 = quants
+                .iter()
+                .map(|quant| db.get("stock.quant", *quant).unwrap().number("quantity"))
+                .sum();
+            db.set_field("stock.quant", quants[0], "quantity", json!(merged));
+            db.remove_raw("stock.quant", quants[1]);
             db.remove_raw("res.partner.category", tag);
             db.set_field("res.partner", tagged, "category_id", json!([]));
             db.set_field(
