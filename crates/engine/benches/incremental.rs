@@ -28,9 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use backup_engine::incremental::{IncrementalOptions, compare_archives};
-use backup_engine::{
-    ArchiveKeys, BackupOptions, BackupRequest, NoProgress, ReadLimits, TenantSelector,
-};
+use backup_engine::{ArchiveKeys, BackupOptions, BackupRequest, ReadLimits, TenantSelector};
 use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
 use serde_json::{Map, Value, json};
 
@@ -129,6 +127,22 @@ async fn parent() {
         if let Some(calls) = &measured.calls {
             println!("  Odoo calls: {calls}");
         }
+        let steps: Vec<String> = measured.report["phases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|phase| {
+                format!(
+                    "{} {:.2} s{}",
+                    phase["step"].as_str().unwrap_or_default(),
+                    phase["wall"].as_f64().unwrap_or_default(),
+                    phase["odoo_cpu"]
+                        .as_f64()
+                        .map_or_else(String::new, |cpu| format!(" (Odoo {cpu:.2})"))
+                )
+            })
+            .collect();
+        println!("  by step: {}", steps.join(", "));
     }
     println!(
         "{:<40} {:>9}",
@@ -304,9 +318,11 @@ async fn child(tenant: String, out_dir: PathBuf, previous: Option<PathBuf>) {
             ..BackupOptions::default()
         },
     };
-    let report = backup_engine::backup(&client, &request, &NoProgress)
+    let phases = Phases::new();
+    let report = backup_engine::backup(&client, &request, &phases)
         .await
         .expect("backup");
+    phases.mark("archive closed");
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let vm_hwm_kb: u64 = status
         .lines()
@@ -321,8 +337,65 @@ async fn child(tenant: String, out_dir: PathBuf, previous: Option<PathBuf>) {
             "files": report.file_count,
             "vm_hwm_kb": vm_hwm_kb,
             "read": report.read,
+            "phases": phases.spent(),
         })
     );
+}
+
+/// Odoo's CPU time (from `ODOO_PID`) and wall time between the backup's steps.
+struct Phases {
+    odoo_pid: Option<u32>,
+    started: Instant,
+    marks: std::sync::Mutex<Vec<(String, f64, Option<f64>)>>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        let odoo_pid = std::env::var("ODOO_PID")
+            .ok()
+            .and_then(|pid| pid.parse().ok());
+        Phases {
+            odoo_pid,
+            started: Instant::now(),
+            marks: std::sync::Mutex::new(vec![("start".into(), 0.0, odoo_pid.map(cpu_seconds))]),
+        }
+    }
+
+    fn mark(&self, label: &str) {
+        let cpu = self.odoo_pid.map(cpu_seconds);
+        self.marks.lock().unwrap().push((
+            label.to_owned(),
+            self.started.elapsed().as_secs_f64(),
+            cpu,
+        ));
+    }
+
+    /// Each step: what it was, its wall seconds and Odoo CPU seconds.
+    fn spent(&self) -> Vec<Value> {
+        let marks = self.marks.lock().unwrap();
+        marks
+            .windows(2)
+            .map(|pair| {
+                let ((label, wall, cpu), (_, next_wall, next_cpu)) = (&pair[0], &pair[1]);
+                json!({
+                    "step": label,
+                    "wall": next_wall - wall,
+                    "odoo_cpu": cpu.zip(*next_cpu).map(|(a, b)| b - a),
+                })
+            })
+            .collect()
+    }
+}
+
+impl backup_engine::ProgressSink for Phases {
+    fn report(&self, progress: backup_engine::Progress<'_>) {
+        match progress {
+            backup_engine::Progress::Step(step) => self.mark(step),
+            backup_engine::Progress::Planned { .. } => self.mark("reading records"),
+            backup_engine::Progress::Finishing => self.mark("closing the archive"),
+            _ => {}
+        }
+    }
 }
 
 fn config_from_env() -> ClientConfig {
@@ -441,6 +514,8 @@ async fn simulated_target() -> Target {
         ("ODOO_DB".to_owned(), sim.database.clone()),
         ("ODOO_LOGIN".to_owned(), sim.login.clone()),
         ("ODOO_PASSWORD".to_owned(), sim.password.clone()),
+        // The simulator's CPU time is this process's.
+        ("ODOO_PID".to_owned(), std::process::id().to_string()),
     ];
     Target {
         label: format!(
