@@ -439,5 +439,8 @@ async fn a_previous_archive_that_cannot_be_trusted_or_is_too_old_means_a_full_re
         reason.contains("damaged.zip cannot be used"),
         "the reason names the archive: {reason}"
     );
-    assert_eq!(after_damage.record_count, first.record_count);
+    // Every record read from Odoo (on a real Odoo the other test of this file may be adding
+    // records to the tenant meanwhile: the counts of two backups need not match).
+    assert_eq!(after_damage.read.records_read, after_damage.record_count);
+    assert_eq!(after_damage.read.records_copied, 0);
 }
