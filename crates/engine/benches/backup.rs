@@ -27,6 +27,9 @@ use backup_engine::{BackupOptions, BackupRequest, Progress, ProgressSink, Tenant
 use odoo_client::{ClientConfig, Credential, Domain, OdooClient, SearchOptions, Secret};
 use serde_json::{Value, json};
 
+mod common;
+use common::{config_from_env, odoo_env, verdict, vm_hwm_kb};
+
 const CHILD_FLAG: &str = "--backup-child";
 
 fn main() {
@@ -327,10 +330,6 @@ async fn protection(target: &Target, out: &Path, keys: &[(String, String)]) {
     );
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "met" } else { "MISSED" }
-}
-
 async fn child(tenant: String, out_dir: PathBuf) {
     let config = config_from_env();
     let client = OdooClient::connect(config).await.expect("connect");
@@ -357,12 +356,7 @@ async fn child(tenant: String, out_dir: PathBuf) {
     let report = backup_engine::backup(&client, &request, &phases)
         .await
         .expect("backup");
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let vm_hwm_kb: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0);
+    let vm_hwm_kb = vm_hwm_kb();
     println!(
         "{}",
         json!({
@@ -409,24 +403,6 @@ impl ProgressSink for Phases {
     }
 }
 
-fn config_from_env() -> ClientConfig {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    let credential = match (var("ODOO_PASSWORD"), var("ODOO_API_KEY")) {
-        (Some(password), _) => Credential::Password(Secret::new(password)),
-        (None, Some(key)) => Credential::ApiKey(Secret::new(key)),
-        (None, None) => panic!("set ODOO_PASSWORD or ODOO_API_KEY"),
-    };
-    ClientConfig::new(
-        var("ODOO_URL")
-            .expect("ODOO_URL")
-            .parse()
-            .expect("ODOO_URL is a URL"),
-        var("ODOO_DB").expect("ODOO_DB"),
-        var("ODOO_LOGIN").expect("ODOO_LOGIN"),
-        credential,
-    )
-}
-
 async fn live_target(url: String) -> Target {
     let config = config_from_env();
     let client = OdooClient::connect(config.clone())
@@ -436,16 +412,7 @@ async fn live_target(url: String) -> Target {
         Some(tenant) => tenant,
         None => largest_tenant(&client).await,
     };
-    let env = [
-        "ODOO_URL",
-        "ODOO_DB",
-        "ODOO_LOGIN",
-        "ODOO_PASSWORD",
-        "ODOO_API_KEY",
-    ]
-    .iter()
-    .filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?)))
-    .collect();
+    let env = odoo_env();
     Target {
         label: format!(
             "Odoo {} at {url}, tenant {tenant}",

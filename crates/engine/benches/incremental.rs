@@ -32,6 +32,9 @@ use backup_engine::{ArchiveKeys, BackupOptions, BackupRequest, ReadLimits, Tenan
 use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchOptions, Secret};
 use serde_json::{Map, Value, json};
 
+mod common;
+use common::{config_from_env, odoo_env, verdict, vm_hwm_kb};
+
 const CHILD_FLAG: &str = "--backup-child";
 const DAY: i64 = 86_400;
 
@@ -187,10 +190,6 @@ fn compare(full: &Path, incremental: &Path) -> Vec<backup_engine::incremental::A
     .expect("both archives verify")
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "met" } else { "MISSED" }
-}
-
 /// A backup in a child process, incremental from `previous` when given.
 async fn run_child(target: &Target, out_dir: &Path, previous: Option<&Path>) -> Measured {
     std::fs::create_dir_all(out_dir).unwrap();
@@ -323,12 +322,7 @@ async fn child(tenant: String, out_dir: PathBuf, previous: Option<PathBuf>) {
         .await
         .expect("backup");
     phases.mark("archive closed");
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let vm_hwm_kb: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0);
+    let vm_hwm_kb = vm_hwm_kb();
     println!(
         "{}",
         json!({
@@ -398,24 +392,6 @@ impl backup_engine::ProgressSink for Phases {
     }
 }
 
-fn config_from_env() -> ClientConfig {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    let credential = match (var("ODOO_PASSWORD"), var("ODOO_API_KEY")) {
-        (Some(password), _) => Credential::Password(Secret::new(password)),
-        (None, Some(key)) => Credential::ApiKey(Secret::new(key)),
-        (None, None) => panic!("set ODOO_PASSWORD or ODOO_API_KEY"),
-    };
-    ClientConfig::new(
-        var("ODOO_URL")
-            .expect("ODOO_URL")
-            .parse()
-            .expect("ODOO_URL is a URL"),
-        var("ODOO_DB").expect("ODOO_DB"),
-        var("ODOO_LOGIN").expect("ODOO_LOGIN"),
-        credential,
-    )
-}
-
 async fn live_target(url: String) -> Target {
     let config = config_from_env();
     let client = OdooClient::connect(config.clone())
@@ -432,16 +408,7 @@ async fn live_target(url: String) -> Target {
         }
         None => largest_tenant(&client, tenants).await,
     };
-    let env = [
-        "ODOO_URL",
-        "ODOO_DB",
-        "ODOO_LOGIN",
-        "ODOO_PASSWORD",
-        "ODOO_API_KEY",
-    ]
-    .iter()
-    .filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?)))
-    .collect();
+    let env = odoo_env();
     Target {
         label: format!(
             "Odoo {} at {url}, tenant {}",
