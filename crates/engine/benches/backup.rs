@@ -28,7 +28,7 @@ use odoo_client::{ClientConfig, Credential, Domain, OdooClient, SearchOptions, S
 use serde_json::{Value, json};
 
 mod common;
-use common::{config_from_env, odoo_env, verdict, vm_hwm_kb};
+use common::{config_from_env, odoo_env, simulator_calls, verdict, vm_hwm_kb};
 
 const CHILD_FLAG: &str = "--backup-child";
 
@@ -91,15 +91,7 @@ async fn parent() {
         .await
         .expect("run the backup child");
     let backup_seconds = started.elapsed().as_secs_f64();
-    let calls = target._simulator.as_ref().map(|simulator| {
-        let stats = simulator.stats();
-        let detail: Vec<String> = stats
-            .per_method
-            .iter()
-            .map(|(method, count)| format!("{method} {count}"))
-            .collect();
-        format!("{} ({})", stats.total, detail.join(", "))
-    });
+    let calls = target._simulator.as_ref().map(simulator_calls);
     assert!(
         output.status.success(),
         "backup child failed: {}",

@@ -33,7 +33,7 @@ use odoo_client::{ClientConfig, Context, Credential, Domain, OdooClient, SearchO
 use serde_json::{Map, Value, json};
 
 mod common;
-use common::{config_from_env, odoo_env, verdict, vm_hwm_kb};
+use common::{config_from_env, odoo_env, simulator_calls, verdict, vm_hwm_kb};
 
 const CHILD_FLAG: &str = "--backup-child";
 const DAY: i64 = 86_400;
@@ -216,15 +216,7 @@ async fn run_child(target: &Target, out_dir: &Path, previous: Option<&Path>) -> 
         .odoo_pid
         .zip(cpu_before)
         .map(|(pid, before)| cpu_seconds(pid) - before);
-    let calls = target._simulator.as_ref().map(|simulator| {
-        let stats = simulator.stats();
-        let detail: Vec<String> = stats
-            .per_method
-            .iter()
-            .map(|(method, count)| format!("{method} {count}"))
-            .collect();
-        format!("{} ({})", stats.total, detail.join(", "))
-    });
+    let calls = target._simulator.as_ref().map(simulator_calls);
     assert!(
         output.status.success(),
         "backup child failed: {}",

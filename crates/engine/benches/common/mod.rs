@@ -49,6 +49,17 @@ pub fn vm_hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// The calls the simulator answered since its stats were reset: the total, then per method.
+pub fn simulator_calls(simulator: &odoo_sim::Simulator) -> String {
+    let stats = simulator.stats();
+    let detail: Vec<String> = stats
+        .per_method
+        .iter()
+        .map(|(method, count)| format!("{method} {count}"))
+        .collect();
+    format!("{} ({})", stats.total, detail.join(", "))
+}
+
 pub fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
