@@ -669,59 +669,81 @@ impl<'a> Exporter<'a> {
             .iter()
             .map(|model| self.reusable(model, &previous))
             .collect();
-        let other_sides = Arc::new(self.other_sides_written(plan, &blind, &since_text).await?);
-        let searches = plan.models.iter().zip(blind).map(|(model, blind)| {
-            let previous = previous.clone();
+        // The records written since, once per model that copies from the previous archive;
+        // the other sides of many2many fields reuse them.
+        let written_searches = plan.models.iter().zip(&blind).map(|(model, blind)| {
             let since_text = since_text.clone();
-            let gone = gone.clone();
-            let other_sides = other_sides.clone();
             async move {
-                let Some(mut blind) = blind else {
+                if blind.is_none() {
                     return Ok(None);
-                };
+                }
                 let domain = Domain::leaf("write_date", ">=", since_text);
-                let mut written: HashSet<i64> = self
+                let written: HashSet<i64> = self
                     .ids_where(&model.model, domain)
                     .await
                     .map_err(|error| self.unreadable(&model.model, error))?
                     .into_iter()
                     .collect();
-                // Many2many fields whose other side keeps `write_date` are no longer blind:
-                // the records linking now to a record written on that side are read again
-                // (those that linked to one before are found in the previous archive).
-                let mut watched = Vec::new();
-                for relation in &model.relations {
-                    let Some(touched) = other_sides.written.get(&relation.comodel) else {
-                        continue;
-                    };
-                    if relation.kind != writer::RelationKind::X2many
-                        || !blind.contains(&relation.field)
-                    {
-                        continue;
-                    }
-                    let touched: Vec<i64> = touched.iter().copied().collect();
-                    for chunk in touched.chunks(CHILD_QUERY_CHUNK) {
-                        let domain = Domain::leaf(&relation.field, "in", json!(chunk));
-                        written.extend(
-                            self.ids_where(&model.model, domain)
-                                .await
-                                .map_err(|error| self.unreadable(&model.model, error))?,
-                        );
-                    }
-                    blind.retain(|field| field != &relation.field);
-                    watched.push(relation.field.clone());
-                }
-                Ok::<_, BackupError>(Some(Arc::new(ModelReuse {
-                    previous,
-                    written,
-                    blind,
-                    relations: model.relations.clone(),
-                    gone,
-                    watched,
-                    other_sides,
-                })))
+                Ok::<_, BackupError>(Some(written))
             }
         });
+        let written: Vec<Option<HashSet<i64>>> = futures::stream::iter(written_searches)
+            .buffered(self.options.concurrency.max(1))
+            .try_collect()
+            .await?;
+        let other_sides = Arc::new(
+            self.other_sides_written(plan, &blind, &written, &since_text)
+                .await?,
+        );
+        let searches =
+            plan.models
+                .iter()
+                .zip(blind)
+                .zip(written)
+                .map(|((model, blind), written)| {
+                    let previous = previous.clone();
+                    let gone = gone.clone();
+                    let other_sides = other_sides.clone();
+                    async move {
+                        let (Some(mut blind), Some(mut written)) = (blind, written) else {
+                            return Ok(None);
+                        };
+                        // Many2many fields whose other side keeps `write_date` are no longer blind:
+                        // the records linking now to a record written on that side are read again
+                        // (those that linked to one before are found in the previous archive).
+                        let mut watched = Vec::new();
+                        for relation in &model.relations {
+                            let Some(touched) = other_sides.written.get(&relation.comodel) else {
+                                continue;
+                            };
+                            if relation.kind != writer::RelationKind::X2many
+                                || !blind.contains(&relation.field)
+                            {
+                                continue;
+                            }
+                            let touched: Vec<i64> = touched.iter().copied().collect();
+                            for chunk in touched.chunks(CHILD_QUERY_CHUNK) {
+                                let domain = Domain::leaf(&relation.field, "in", json!(chunk));
+                                written.extend(
+                                    self.ids_where(&model.model, domain)
+                                        .await
+                                        .map_err(|error| self.unreadable(&model.model, error))?,
+                                );
+                            }
+                            blind.retain(|field| field != &relation.field);
+                            watched.push(relation.field.clone());
+                        }
+                        Ok::<_, BackupError>(Some(Arc::new(ModelReuse {
+                            previous,
+                            written,
+                            blind,
+                            relations: model.relations.clone(),
+                            gone,
+                            watched,
+                            other_sides,
+                        })))
+                    }
+                });
         let reuse: Vec<Option<Arc<ModelReuse>>> = futures::stream::iter(searches)
             .buffered(self.options.concurrency.max(1))
             .try_collect()
@@ -743,14 +765,17 @@ impl<'a> Exporter<'a> {
     }
 
     /// For the comodels of the blind many2many fields of `blind` (per planned model), the records
-    /// written since `since`; a comodel that has no `write_date`, is always read in full, or
-    /// cannot be searched is left out, and its fields stay blind.
+    /// written since `since`: taken from `written` for a comodel copied from the previous
+    /// archive, searched otherwise. A comodel that has no `write_date`, is always read in full,
+    /// or cannot be searched is left out, and its fields stay blind.
     async fn other_sides_written(
         &self,
         plan: &Plan,
         blind: &[Option<Vec<String>>],
+        written: &[Option<HashSet<i64>>],
         since: &Value,
     ) -> Result<OtherSides, BackupError> {
+        let mut other_sides = OtherSides::default();
         let planned: HashMap<&str, &ModelPlan> = plan
             .models
             .iter()
@@ -771,6 +796,16 @@ impl<'a> Exporter<'a> {
                 }
             }
         }
+        // A comodel that is itself copied from the previous archive was searched already.
+        for (model, written) in plan.models.iter().zip(written) {
+            if let Some(written) = written
+                && comodels.remove(model.model.as_str())
+            {
+                other_sides
+                    .written
+                    .insert(model.model.clone(), written.clone());
+            }
+        }
         let found: Vec<(&str, Result<Vec<i64>, OdooError>)> = futures::stream::iter(comodels)
             .map(|comodel| async move {
                 let domain = Domain::leaf("write_date", ">=", since.clone());
@@ -779,7 +814,6 @@ impl<'a> Exporter<'a> {
             .buffered(self.options.concurrency.max(1))
             .collect()
             .await;
-        let mut other_sides = OtherSides::default();
         for (comodel, result) in found {
             match result {
                 Ok(ids) => {
