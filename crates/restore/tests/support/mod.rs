@@ -157,7 +157,10 @@ pub async fn world() -> World {
             .skip(2)
             .min_by_key(|(_, partners)| *partners)
             .map(|(id, _)| *id)
-            .expect("the live Odoo needs a third company holding partners for the round trip"),
+            .expect(
+                "the live Odoo needs a third company holding partners for the round trip \
+                 (or RESTORE_TENANT=<company id> to name the one to restore)",
+            ),
     };
     let others = holding_partners
         .iter()
