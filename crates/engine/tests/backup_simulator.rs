@@ -460,10 +460,17 @@ async fn refusing_proxy(upstream: String, model: &'static str) -> SocketAddr {
         let text = String::from_utf8_lossy(&body);
         let calls_model =
             text.contains(&format!("\"{model}\"")) || uri.path().contains(&format!("/{model}/"));
-        if calls_model && !text.contains("fields_get") {
-            let error = json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error",
-                "data": {"name": "odoo.exceptions.AccessError", "message": format!("You are not allowed to access ({model}) records."),
-                         "arguments": [], "context": {}}}});
+        let describes = text.contains("fields_get") || uri.path().ends_with("/fields_get");
+        if calls_model && !describes {
+            let refusal = json!({"name": "odoo.exceptions.AccessError",
+                "message": format!("You are not allowed to access ({model}) records."),
+                "arguments": [], "context": {}});
+            // JSON-2 answers an error with its HTTP status; JSON-RPC inside a 200.
+            if uri.path().starts_with("/json/2/") {
+                return (axum::http::StatusCode::FORBIDDEN, axum::Json(refusal)).into_response();
+            }
+            let error = json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200,
+                "message": "Odoo Server Error", "data": refusal}});
             return axum::Json(error).into_response();
         }
         let mut request = http.request(
