@@ -293,6 +293,11 @@ pub(crate) fn install_module(db: &mut Database, module: &str) {
     record.put("latest_version", json!("18.0.1.0.0"));
     compute::fill_defaults(db, "ir.module.module", &mut record, None);
     db.insert("ir.module.module", record);
+    load_models_of(db, module);
+}
+
+/// The metadata of the models filed under `module` in the registry.
+pub(crate) fn load_models_of(db: &mut Database, module: &str) {
     let registry = Registry::get();
     for name in registry.model_names() {
         if registry.optional_module(name) == Some(module) {

@@ -392,6 +392,13 @@ pub fn add_shop_tenant(db: &mut Database, spec: &TenantSpec) -> TenantInfo {
             );
         }
         orders.push(order);
+        // Odoo 19 ties a confirmed order to its transfers through a reference named after it.
+        if state == "sale" && db.has_model("stock.reference") {
+            db.insert_raw(
+                "stock.reference",
+                json!({"name": format!("{code}/S{:05}", index + 1), "sale_ids": [order]}),
+            );
+        }
     }
 
     // CRM leads: their e-mail and phone are their customer's, as Odoo keeps them in step.

@@ -50,7 +50,8 @@ pub use state::{Database, Record};
 pub enum OdooVersion {
     /// `/jsonrpc` and the web session; no JSON-2, no `/web/version`.
     V18,
-    /// Adds JSON-2 (API keys only) and `GET /web/version`.
+    /// Adds JSON-2 (API keys only), `GET /web/version` and the models Odoo 19 added
+    /// (`stock.reference`).
     V19,
 }
 
@@ -131,6 +132,9 @@ impl Simulator {
     ) -> std::io::Result<Simulator> {
         let mut database = Database::empty();
         base_data::load(&mut database, &config);
+        if config.version == OdooVersion::V19 {
+            database.add_odoo19_models();
+        }
         if config.with_backup_addon {
             database.install_backup_addon();
         }

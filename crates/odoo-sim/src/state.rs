@@ -142,6 +142,14 @@ impl Database {
         }
     }
 
+    /// Makes this an Odoo 19 database: the models Odoo 19 added (`stock.reference`) appear in
+    /// `ir.model`, `ir.model.fields` and `fields_get`. Done once, when a 19 simulator starts.
+    pub(crate) fn add_odoo19_models(&mut self) {
+        if self.installed_modules.insert(Registry::ODOO19) {
+            crate::base_data::load_models_of(self, Registry::ODOO19);
+        }
+    }
+
     /// Whether the backup addon is installed.
     pub fn backup_addon_installed(&self) -> bool {
         self.installed_modules.contains("quelyos_tenant_backup")
@@ -158,8 +166,8 @@ impl Database {
     }
 
     /// Records of `model` that belong to `company_id`, archived ones included: by `company_id`,
-    /// by `company_ids` (`account.account`), by the template's company (`product.product`) or
-    /// by `record_company_id` (`mail.message`).
+    /// by `company_ids` (`account.account`), by the template's company (`product.product`), by
+    /// `record_company_id` (`mail.message`) or by the orders' company (`stock.reference`).
     pub fn count(&self, model: &str, company_id: i64) -> usize {
         let Some(table) = self.tables.get(model) else {
             return 0;
@@ -180,6 +188,12 @@ impl Database {
                 .and_then(|template| self.get("product.template", template))
                 .and_then(|template| template.many2one("company_id"))
                 .into_iter()
+                .collect(),
+            // No company field: the companies of the orders it ties to their transfers.
+            "stock.reference" => record
+                .many2many("sale_ids")
+                .into_iter()
+                .filter_map(|order| self.get("sale.order", order)?.many2one("company_id"))
                 .collect(),
             _ => record.many2one("company_id").into_iter().collect(),
         }

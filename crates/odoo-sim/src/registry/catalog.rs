@@ -9,16 +9,18 @@ use serde::Deserialize;
 
 use super::{FieldDef, FieldKind, ModelDef};
 
-/// Embeds the catalogue file of each named model, as `(model, file text)`.
+/// Embeds the catalogue file of each named model of a version's directory, as
+/// `(model, file text)`.
 macro_rules! catalogue {
-    ($($model:literal),* $(,)?) => {
-        &[$(($model, include_str!(concat!("../../catalog/odoo18/", $model, ".json")))),*]
+    ($version:literal: $($model:literal),* $(,)?) => {
+        &[$(($model, include_str!(concat!("../../catalog/", $version, "/", $model, ".json")))),*]
     };
 }
 
 /// Every simulated model's file. A file in `catalog/odoo18/` that is not named here is not
 /// loaded (a test says so).
 static FILES: &[(&str, &str)] = catalogue![
+    "odoo18":
     "account.account",
     "account.journal",
     "account.move",
@@ -59,6 +61,10 @@ static FILES: &[(&str, &str)] = catalogue![
     "uom.category",
     "uom.uom",
 ];
+
+/// Models Odoo 19 added, captured from a real Odoo 19.0 (`catalog/odoo19/`): a database of
+/// the simulator's 19 mode has them, one of its 18 mode does not (see `odoo19.rs`).
+static FILES_19: &[(&str, &str)] = catalogue!["odoo19": "stock.reference"];
 
 /// A catalogue file, in Odoo's names: the model's `ir.model` columns, then its fields.
 #[derive(Deserialize)]
@@ -111,9 +117,12 @@ enum Digits {
 /// The models of the catalogue, parsed once for the whole process.
 pub(super) fn models() -> &'static [ModelDef] {
     static MODELS: LazyLock<Vec<ModelDef>> = LazyLock::new(|| {
-        FILES
-            .iter()
-            .map(|(model, text)| parse(model, text).unwrap_or_else(|problem| panic!("{problem}")))
+        let files = FILES.iter().map(|file| ("odoo18", file));
+        files
+            .chain(FILES_19.iter().map(|file| ("odoo19", file)))
+            .map(|(version, (model, text))| {
+                parse(version, model, text).unwrap_or_else(|problem| panic!("{problem}"))
+            })
             .collect()
     });
     &MODELS
@@ -121,8 +130,8 @@ pub(super) fn models() -> &'static [ModelDef] {
 
 /// One catalogue file. The files are embedded and checked by the tests, so a problem here is
 /// a broken build, reported with the file's name.
-fn parse(model: &str, text: &str) -> Result<ModelDef, String> {
-    let path = format!("catalog/odoo18/{model}.json");
+fn parse(version: &str, model: &str, text: &str) -> Result<ModelDef, String> {
+    let path = format!("catalog/{version}/{model}.json");
     let captured: CapturedModel =
         serde_json::from_str(text).map_err(|error| format!("{path}: {error}"))?;
     if captured.model != model {
@@ -209,31 +218,37 @@ mod tests {
 
     use super::*;
 
-    fn directory() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/odoo18")
+    /// Each version's directory with the files embedded from it.
+    fn catalogues() -> [(&'static str, &'static [(&'static str, &'static str)]); 2] {
+        [("odoo18", FILES), ("odoo19", FILES_19)]
     }
 
     #[test]
-    fn every_file_of_the_catalogue_directory_is_embedded() {
-        let mut on_disk: Vec<String> = std::fs::read_dir(directory())
-            .expect("catalog/odoo18 is readable")
-            .map(|entry| entry.expect("directory entry").file_name())
-            .map(|name| name.to_string_lossy().into_owned())
-            .collect();
-        on_disk.sort();
-        let mut embedded: Vec<String> = FILES
-            .iter()
-            .map(|(model, _)| format!("{model}.json"))
-            .collect();
-        embedded.sort();
-        assert_eq!(on_disk, embedded);
+    fn every_file_of_the_catalogue_directories_is_embedded() {
+        for (version, files) in catalogues() {
+            let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog").join(version);
+            let mut on_disk: Vec<String> = std::fs::read_dir(directory)
+                .unwrap_or_else(|error| panic!("catalog/{version} is readable: {error}"))
+                .map(|entry| entry.expect("directory entry").file_name())
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect();
+            on_disk.sort();
+            let mut embedded: Vec<String> = files
+                .iter()
+                .map(|(model, _)| format!("{model}.json"))
+                .collect();
+            embedded.sort();
+            assert_eq!(on_disk, embedded, "catalog/{version}");
+        }
     }
 
     #[test]
     fn every_file_parses_and_names_its_model() {
-        for (model, text) in FILES {
-            if let Err(problem) = parse(model, text) {
-                panic!("{problem}");
+        for (version, files) in catalogues() {
+            for (model, text) in files {
+                if let Err(problem) = parse(version, model, text) {
+                    panic!("{problem}");
+                }
             }
         }
     }
@@ -249,7 +264,7 @@ mod tests {
                 "searchable": true, "index": false, "depends": [], "digits": {digits}}}]}}"#
             )
         };
-        let digits = |text: &str| parse("x.y", &file(text)).map(|def| def.fields[0].digits);
+        let digits = |text: &str| parse("odoo18", "x.y", &file(text)).map(|def| def.fields[0].digits);
         assert_eq!(digits("[16, 2]"), Ok(Some(2)));
         assert_eq!(digits("0"), Ok(None));
         assert!(digits("3").is_err());
@@ -259,14 +274,16 @@ mod tests {
     /// in that form diff cleanly against a new capture.
     #[test]
     fn every_file_is_in_the_form_the_capture_tool_writes() {
-        for (model, text) in FILES {
-            let value: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
-            let canonical = serde_json::to_string_pretty(&value).expect("serializable") + "\n";
-            assert!(
-                *text == canonical,
-                "catalog/odoo18/{model}.json is not in the capture tool's form: rewrite it with \
-                 sorted keys and two-space indents"
-            );
+        for (version, files) in catalogues() {
+            for (model, text) in files {
+                let value: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
+                let canonical = serde_json::to_string_pretty(&value).expect("serializable") + "\n";
+                assert!(
+                    *text == canonical,
+                    "catalog/{version}/{model}.json is not in the capture tool's form: rewrite it \
+                     with sorted keys and two-space indents"
+                );
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod addon;
 mod catalog;
+mod odoo19;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -349,6 +350,9 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// What the models only Odoo 19 has are filed under instead of a module.
+    pub const ODOO19: &'static str = odoo19::RELEASE;
+
     /// The registry is immutable and shared by every simulator in the process.
     pub fn get() -> &'static Registry {
         static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
@@ -358,6 +362,9 @@ impl Registry {
             for def in catalog::models() {
                 if addon::MODELS.contains(&def.name) {
                     optional.insert(def.name, addon::MODULE);
+                }
+                if odoo19::MODELS.contains(&def.name) {
+                    optional.insert(def.name, odoo19::RELEASE);
                 }
                 let by_name = def.fields.iter().map(|field| (field.name, field)).collect();
                 models.insert(
@@ -385,7 +392,8 @@ impl Registry {
     }
 
     /// The module a model comes from when a database has it only once that module is installed
-    /// (the backup addon's models); `None` for the models every database has.
+    /// (the backup addon's models, and Odoo 19's under [`Registry::ODOO19`]); `None` for the
+    /// models every database has.
     pub fn optional_module(&self, name: &str) -> Option<&'static str> {
         self.optional.get(name).copied()
     }
