@@ -10,7 +10,9 @@
 //!   one that hang on an exported record: see `export`);
 //! - or it is reached by a one2many of a tenant model and has no company field of its own
 //!   (order lines without a stored company, product variants, tracking values): its records are
-//!   those whose inverse many2one points at an exported record.
+//!   those whose inverse many2one points at an exported record;
+//! - or it is one of the hand-reviewed [`LINKED_MODELS`] (`stock.reference` on Odoo 19): its
+//!   records are those whose many2many fields hold an exported record.
 //!
 //! `res.company` contributes the tenant's own record, `res.partner` adds the company's partner
 //! and its users' partners, and `ir.attachment` has a rule of its own (see `export`).
@@ -143,6 +145,23 @@ pub const DENIED_FIELDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Models with no company field whose records each serve one tenant's documents, and which
+/// point at those documents through many2many fields of their own (no one2many leads to them,
+/// so the child walk below does not find them). Reviewed by hand, with the reason. A record is
+/// backed up with the tenant whose records it links to through any stored many2many to a
+/// model the backup keeps; a restore judges it the tenant's the same way
+/// ([`linked_model`]).
+pub const LINKED_MODELS: &[(&str, &str)] = &[(
+    "stock.reference",
+    "Odoo 19: ties an order to its transfers (the order's name, its moves, its sales and \
+     purchases); created for one company's documents, and a restore needs it to link them again",
+)];
+
+/// Whether `model` is one of [`LINKED_MODELS`].
+pub fn linked_model(model: &str) -> bool {
+    LINKED_MODELS.iter().any(|(name, _)| *name == model)
+}
+
 /// Models whose read failure is reported but does not fail the backup unless configured
 /// otherwise: Odoo 18 refuses `account.analytic.applicability` to an administrator who lacks
 /// the analytic accounting group.
@@ -182,7 +201,8 @@ pub(crate) enum Rule {
     TheCompany,
     /// `res.partner`: `company_id` = tenant, plus the company's partner and its users' partners.
     Partners,
-    /// Reached through one2many fields: the inverse many2one points at an exported record.
+    /// Reached through one2many fields: the inverse many2one points at an exported record; or
+    /// a linked model ([`LINKED_MODELS`]): one of its many2many fields holds an exported record.
     Children(Vec<ChildLink>),
     /// `ir.attachment`: see `export::plan_attachments`.
     Attachments,
@@ -191,7 +211,8 @@ pub(crate) enum Rule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ChildLink {
     pub parent: String,
-    /// The many2one on the child that points at the parent.
+    /// The field of the child that points at the parent: a many2one, or a linked model's
+    /// many2many.
     pub inverse: String,
 }
 
@@ -401,6 +422,49 @@ pub(crate) async fn discover(
     for (model, reason) in refused_links {
         if !child_links.contains_key(&model) {
             excluded.entry(model).or_insert(reason);
+        }
+    }
+
+    // Linked models: children through their own many2many fields.
+    let kept: BTreeSet<String> = plans
+        .iter()
+        .map(|(model, _)| model.clone())
+        .chain(child_links.keys().cloned())
+        .collect();
+    let linked: Vec<String> = LINKED_MODELS
+        .iter()
+        .map(|(model, _)| (*model).to_owned())
+        .filter(|model| models.get(model) == Some(&false) && !kept.contains(model))
+        .filter(|model| !roots_and_company.contains(model))
+        .collect();
+    let fetched = fields_of_models(
+        client,
+        linked.iter().filter(|model| !fields_of.contains_key(*model)).cloned(),
+        optional_models,
+        concurrency,
+        &mut discovery.skipped,
+    )
+    .await?;
+    fields_of.extend(fetched);
+    for model in linked {
+        let Some(fields) = fields_of.get(&model) else {
+            continue;
+        };
+        let links: Vec<ChildLink> = fields
+            .iter()
+            .filter(|(_, info)| info.field_type == FieldType::Many2many && info.store)
+            .filter_map(|(name, info)| {
+                let comodel = info.relation.as_deref()?;
+                kept.contains(comodel).then(|| ChildLink {
+                    parent: comodel.to_owned(),
+                    inverse: name.clone(),
+                })
+            })
+            .collect();
+        if !links.is_empty() {
+            excluded.remove(&model);
+            child_order.push(model.clone());
+            child_links.insert(model, links);
         }
     }
 

@@ -44,7 +44,9 @@ pub use archive::format::{
     archive_file_name,
 };
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
-pub use discovery::{DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, denied_reason};
+pub use discovery::{
+    DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, LINKED_MODELS, denied_reason, linked_model,
+};
 pub use error::{ArchiveError, BackupError, WriteError};
 pub use export::{BackupOptions, BackupRequest, active_languages, backup, check_output_dir};
 pub use progress::{NoProgress, Progress, ProgressSink};

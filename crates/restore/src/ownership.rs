@@ -281,14 +281,13 @@ fn judge(
             let mut inside = Vec::new();
             let mut outside = Vec::new();
             for (field, comodel) in schema.parent_links(archive_models) {
-                let Some(parent) = record.get(field).and_then(many2one_id) else {
-                    continue;
-                };
-                let key = (comodel.to_owned(), parent);
-                if in_set(comodel, parent) {
-                    inside.push(key);
-                } else {
-                    outside.push(key);
+                for parent in linked_ids(record.get(field)) {
+                    let key = (comodel.to_owned(), parent);
+                    if in_set(comodel, parent) {
+                        inside.push(key);
+                    } else {
+                        outside.push(key);
+                    }
                 }
             }
             if !inside.is_empty() {
@@ -301,6 +300,17 @@ fn judge(
                 )
             }
         }
+    }
+}
+
+/// The ids a parent link holds: a many2one's one, or a linked model's many2many list.
+fn linked_ids(value: Option<&Value>) -> Vec<i64> {
+    match value {
+        Some(Value::Array(ids)) if ids.iter().all(Value::is_i64) => {
+            ids.iter().filter_map(Value::as_i64).collect()
+        }
+        Some(value) => many2one_id(value).into_iter().collect(),
+        None => Vec::new(),
     }
 }
 

@@ -200,15 +200,19 @@ impl ModelSchema {
             .filter(|(_, field)| field.is_given_on_create())
     }
 
-    /// The stored many2one fields through which a record of this model can belong to a record
-    /// of `archive_models`: every stored many2one except the audit and company fields.
+    /// The stored fields through which a record of this model can belong to a record of
+    /// `archive_models`: every stored many2one except the audit and company fields, and, for a
+    /// linked model (`backup_engine::LINKED_MODELS`), its stored many2many fields too.
     pub fn parent_links<'a>(
         &'a self,
         archive_models: &'a BTreeSet<String>,
     ) -> impl Iterator<Item = (&'a String, &'a str)> + 'a {
+        let linked = backup_engine::linked_model(&self.model);
         self.fields.iter().filter_map(move |(name, field)| {
             let comodel = field.comodel()?;
-            let candidate = field.info.field_type == FieldType::Many2one
+            let kind = &field.info.field_type;
+            let candidate = (*kind == FieldType::Many2one
+                || (linked && *kind == FieldType::Many2many))
                 && field.info.store
                 && !AUDIT_FIELDS.contains(&name.as_str())
                 && comodel != "res.company"

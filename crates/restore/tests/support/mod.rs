@@ -16,7 +16,7 @@ use odoo_client::{
     SearchOptions, Secret,
 };
 use odoo_sim::datasets::{TenantSize, TenantSpec, add_shop_tenant};
-use odoo_sim::{SimConfig, Simulator};
+use odoo_sim::{OdooVersion, SimConfig, Simulator};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tenant_restore::PlanOptions;
@@ -74,9 +74,18 @@ pub fn plan_options() -> PlanOptions {
 
 /// A simulator with three small shop tenants; the second is restored.
 pub async fn simulated_world(size: TenantSize) -> World {
-    let simulator = Simulator::start(SimConfig::default())
-        .await
-        .expect("start the simulator");
+    simulated_world_on(OdooVersion::V18, size).await
+}
+
+/// [`simulated_world`] on a simulated Odoo of `version`; a 19 one is reached as its
+/// documentation recommends, over JSON-2 with an API key only.
+pub async fn simulated_world_on(version: OdooVersion, size: TenantSize) -> World {
+    let simulator = Simulator::start(SimConfig {
+        version,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start the simulator");
     let tenants: Vec<i64> = simulator.with_db(|db| {
         // The shops' data was entered two days ago: backups read incrementally copy it.
         db.set_clock_offset(-2 * 86_400);
@@ -105,7 +114,10 @@ pub async fn simulated_world(size: TenantSize) -> World {
         simulator.url().parse().unwrap(),
         config.database.clone(),
         config.login.clone(),
-        Credential::Password(Secret::new(config.password.clone())),
+        match version {
+            OdooVersion::V18 => Credential::Password(Secret::new(config.password.clone())),
+            OdooVersion::V19 => Credential::ApiKey(Secret::new(config.api_key.clone())),
+        },
     ))
     .await;
     World {
@@ -120,9 +132,14 @@ pub async fn simulated_world(size: TenantSize) -> World {
 /// `RESTORE_TENANT` (a company id), else the company holding the fewest partners among those
 /// after the first two (which the other live suites use).
 pub async fn world() -> World {
+    world_on(OdooVersion::V18).await
+}
+
+/// [`world`], with a simulated Odoo of `version` when no real one is named.
+pub async fn world_on(version: OdooVersion) -> World {
     let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let Some(url) = var("ODOO_URL") else {
-        return simulated_world(TenantSize::Small).await;
+        return simulated_world_on(version, TenantSize::Small).await;
     };
     let credential = match (var("ODOO_PASSWORD"), var("ODOO_API_KEY")) {
         (Some(password), _) => Credential::Password(Secret::new(password)),
