@@ -338,6 +338,18 @@ async function errorDialog() {
   return (await dialog.count()) ? (await dialog.first().innerText()).replace(/\s+/g, " ").trim() : null;
 }
 
+// Picks an option of a selection field by its label: Odoo 18 draws a <select>, Odoo 19 a menu
+// opened from a toggler.
+async function chooseOption(name, label) {
+  const field = page.locator(`div[name="${name}"]`);
+  if (await field.locator("select").count()) {
+    await field.locator("select").selectOption({ label });
+    return;
+  }
+  await field.locator(".o_select_menu_toggler").first().click();
+  await page.locator(".o_select_menu_item", { hasText: label }).first().click();
+}
+
 async function cellText(row, name) {
   return (await row.locator(`td[name="${name}"]`).innerText()).replace(/\s+/g, " ").trim();
 }
@@ -505,7 +517,7 @@ async function main() {
       const company = page.locator('div[name="company_id"] input');
       await company.fill(tenant.name);
       await page.locator(".o-autocomplete--dropdown-menu .dropdown-item", { hasText: tenant.name }).first().click();
-      await page.locator('div[name="frequency"] select').selectOption({ label: "Quotidien" });
+      await chooseOption("frequency", "Quotidien");
       await page.locator('div[name="hour"] input').fill("2");
       await page.locator('div[name="minute"] input').fill("0");
       await page.locator('div[name="retention_count"] input').fill("7");
@@ -533,7 +545,11 @@ async function main() {
       await page.locator(".o_list_view").waitFor();
       const search = page.locator(".o_searchview_input");
       await search.fill(email);
-      await page.locator(".o_searchview_autocomplete li", { hasText: "Email de notification" }).first().click();
+      // Odoo 18 lists the suggestions as <li>, Odoo 19 as dropdown items.
+      await page
+        .locator(".o_searchview_autocomplete :is(li, .dropdown-item)", { hasText: "Email de notification" })
+        .first()
+        .click();
       await idle();
       scheduleRow = page.locator(".o_data_row", { hasText: tenant.name });
       await poll("the schedule's next run", async () => {
