@@ -62,6 +62,10 @@ pub const DENIED_MODELS: &[(&str, &str)] = &[
     ("bus.bus", "notification bus messages"),
     ("bus.presence", "users' online presence"),
     ("mail.presence", "users' online presence"),
+    (
+        "discuss.channel.rtc.session",
+        "a call in progress: it ends with the call",
+    ),
     ("ir.cron.progress", "progress of scheduled job runs"),
     ("ir.cron.trigger", "pending triggers of scheduled jobs"),
     ("res.users.log", "login log"),
@@ -724,6 +728,7 @@ mod tests {
             "resource.mixin",
             "mail.mail",
             "bus.bus",
+            "discuss.channel.rtc.session",
             "x_custom.report",
         ] {
             assert!(denied_reason(model).is_some(), "{model} not denied");
