@@ -443,7 +443,10 @@ pub(crate) async fn discover(
         .collect();
     let fetched = fields_of_models(
         client,
-        linked.iter().filter(|model| !fields_of.contains_key(*model)).cloned(),
+        linked
+            .iter()
+            .filter(|model| !fields_of.contains_key(*model))
+            .cloned(),
         optional_models,
         concurrency,
         &mut discovery.skipped,

@@ -45,7 +45,8 @@ pub use archive::format::{
 };
 pub use archive::reader::{ArchiveReader, ExternalIds, ReadLimits, ZipBytes, read_archive};
 pub use discovery::{
-    DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, LINKED_MODELS, denied_reason, linked_model,
+    DEFAULT_OPTIONAL_MODELS, DENIED_FIELDS, DENIED_MODELS, LINKED_MODELS, denied_reason,
+    linked_model,
 };
 pub use error::{ArchiveError, BackupError, WriteError};
 pub use export::{BackupOptions, BackupRequest, active_languages, backup, check_output_dir};

@@ -1009,14 +1009,14 @@ async fn on_odoo_19_an_orders_stock_reference_comes_back_with_it() {
     let world = support::world_on(odoo_sim::OdooVersion::V19).await;
     let has_references = world
         .client
-        .search_count(
-            "ir.model",
-            &Domain::leaf("model", "=", "stock.reference"),
-        )
+        .search_count("ir.model", &Domain::leaf("model", "=", "stock.reference"))
         .await
         .expect("look for stock.reference");
     if has_references == 0 {
-        assert!(world.simulator.is_none(), "the simulated 19 has stock.reference");
+        assert!(
+            world.simulator.is_none(),
+            "the simulated 19 has stock.reference"
+        );
         eprintln!("this Odoo has no stock.reference (it came with Odoo 19): nothing to check");
         return;
     }
@@ -1025,13 +1025,19 @@ async fn on_odoo_19_an_orders_stock_reference_comes_back_with_it() {
     let goods = Domain::leaf("sale_ok", "=", true).and(Domain::leaf("type", "=", "consu"));
     let (order, invoice) = confirmed_order_and_posted_invoice_of(&world, goods).await;
     let references = references_of(&world, order).await;
-    assert!(!references.is_empty(), "a confirmed order has a stock reference");
+    assert!(
+        !references.is_empty(),
+        "a confirmed order has a stock reference"
+    );
     let archive_path = world.backup(world.tenant, directory.path()).await;
 
     let archived = archive_records(&archive_path);
     let kept = archived.get("stock.reference").cloned().unwrap_or_default();
     for id in references.keys() {
-        assert!(kept.contains_key(id), "stock.reference {id} is not in the archive");
+        assert!(
+            kept.contains_key(id),
+            "stock.reference {id} is not in the archive"
+        );
     }
     let orders = &archived["sale.order"];
     for (id, reference) in &kept {
@@ -1078,9 +1084,18 @@ async fn on_odoo_19_an_orders_stock_reference_comes_back_with_it() {
     // the invoice's lines too): what matters here is the reference.
     let about_references = |model: &str| model == "stock.reference";
     assert!(
-        !report.refusals.iter().any(|refusal| about_references(&refusal.model))
-            && !report.failures.iter().any(|failure| about_references(&failure.model))
-            && !report.differences.iter().any(|difference| about_references(&difference.model)),
+        !report
+            .refusals
+            .iter()
+            .any(|refusal| about_references(&refusal.model))
+            && !report
+                .failures
+                .iter()
+                .any(|failure| about_references(&failure.model))
+            && !report
+                .differences
+                .iter()
+                .any(|difference| about_references(&difference.model)),
         "{report:#?}"
     );
     let new_order = report.recreated["sale.order"][&order];
@@ -1090,7 +1105,11 @@ async fn on_odoo_19_an_orders_stock_reference_comes_back_with_it() {
         references.values().collect::<Vec<_>>(),
         "the restored order's stock references"
     );
-    let recreated = report.recreated.get("stock.reference").cloned().unwrap_or_default();
+    let recreated = report
+        .recreated
+        .get("stock.reference")
+        .cloned()
+        .unwrap_or_default();
     if world.simulator.is_some() {
         assert_eq!(recreated.len(), references.len(), "{recreated:?}");
     }
@@ -1104,7 +1123,10 @@ async fn on_odoo_19_an_orders_stock_reference_comes_back_with_it() {
         .await
         .expect("delete the quotation");
     client
-        .unlink("account.move", &[report.recreated["account.move"][&invoice]])
+        .unlink(
+            "account.move",
+            &[report.recreated["account.move"][&invoice]],
+        )
         .await
         .expect("delete the draft");
 }

@@ -25,7 +25,9 @@ async fn a_backup_runs_in_the_background_and_is_listed_described_verified_and_do
     assert!(health.odoo.server_version.is_some(), "{health:?}");
     // The simulator is an Odoo 18: no JSON-2, and the password opens a web session, the
     // fastest way. A real Odoo is reached the way the suite is told to, or as detected.
-    let told = std::env::var("ODOO_PROTOCOL").ok().filter(|name| !name.is_empty());
+    let told = std::env::var("ODOO_PROTOCOL")
+        .ok()
+        .filter(|name| !name.is_empty());
     match told {
         Some(protocol) => assert_eq!(health.odoo.protocol, Some(protocol)),
         None if !harness.odoo_under_test.is_live() => {

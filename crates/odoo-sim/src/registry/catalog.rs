@@ -226,7 +226,9 @@ mod tests {
     #[test]
     fn every_file_of_the_catalogue_directories_is_embedded() {
         for (version, files) in catalogues() {
-            let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog").join(version);
+            let directory = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("catalog")
+                .join(version);
             let mut on_disk: Vec<String> = std::fs::read_dir(directory)
                 .unwrap_or_else(|error| panic!("catalog/{version} is readable: {error}"))
                 .map(|entry| entry.expect("directory entry").file_name())
@@ -264,7 +266,8 @@ mod tests {
                 "searchable": true, "index": false, "depends": [], "digits": {digits}}}]}}"#
             )
         };
-        let digits = |text: &str| parse("odoo18", "x.y", &file(text)).map(|def| def.fields[0].digits);
+        let digits =
+            |text: &str| parse("odoo18", "x.y", &file(text)).map(|def| def.fields[0].digits);
         assert_eq!(digits("[16, 2]"), Ok(Some(2)));
         assert_eq!(digits("0"), Ok(None));
         assert!(digits("3").is_err());
