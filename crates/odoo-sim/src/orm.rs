@@ -1380,7 +1380,12 @@ fn write_records(
         journal.remember(db, model.name(), *id);
         for (name, value) in &split.plain {
             match translated_in(env, model, name) {
-                Some(lang) => db.put_translation(model.name(), *id, name, lang, value.clone()),
+                Some(lang) => {
+                    db.put_translation(model.name(), *id, name, lang, value.clone());
+                    if !db.english_active() {
+                        db.set(model.name(), *id, name, value.clone());
+                    }
+                }
                 None => db.set(model.name(), *id, name, value.clone()),
             }
         }

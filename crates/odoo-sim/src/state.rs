@@ -298,6 +298,26 @@ impl Database {
         self.set("res.lang", id, "active", Value::Bool(true));
     }
 
+    /// Deactivates a language, as archiving it in Odoo does. A database created in French has
+    /// English (`en_US`) inactive: calls may still name it, and every write in another language
+    /// then sets the source value too (see [`Database::english_active`]).
+    ///
+    /// Panics on a language the simulator does not know.
+    pub fn deactivate_language(&mut self, code: &str) {
+        let id = self
+            .language_id(code)
+            .unwrap_or_else(|| panic!("deactivate_language: unknown language {code}"));
+        self.set("res.lang", id, "active", Value::Bool(false));
+    }
+
+    /// Whether English is active. When it is not, Odoo keeps a translatable field's source value
+    /// in step with every language written ("if 'en_US' is not active, we always write en_US").
+    pub fn english_active(&self) -> bool {
+        self.language_id("en_US")
+            .and_then(|id| self.get("res.lang", id))
+            .is_some_and(|lang| lang.flag("active"))
+    }
+
     /// Whether calls may name `code` in their context: `en_US`, or an active language.
     pub fn language_active(&self, code: &str) -> bool {
         code == "en_US"

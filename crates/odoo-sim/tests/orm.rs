@@ -1378,3 +1378,65 @@ async fn translatable_fields_keep_a_value_per_active_language() {
         json!("Créé en français")
     );
 }
+
+#[tokio::test]
+async fn without_english_active_every_language_written_sets_the_source_value_too() {
+    let (sim, a, _) = two_tenants().await;
+    let wire = Wire::new(&sim);
+    sim.with_db(|db| {
+        db.activate_language("fr_FR");
+        db.deactivate_language("en_US");
+    });
+    let in_lang = |lang: &str| json!({"allowed_company_ids": [a.company_id], "lang": lang});
+    let name_in = |id: i64, lang: &'static str| {
+        let wire = &wire;
+        let context = in_lang(lang);
+        async move {
+            wire.ok(
+                "product.template",
+                "read",
+                json!([[id]]),
+                json!({"fields": ["name"], "context": context}),
+            )
+            .await[0]["name"]
+                .clone()
+        }
+    };
+    let football = wire
+        .ok(
+            "product.template",
+            "create",
+            json!([{"name": "Football (EN)", "company_id": a.company_id}]),
+            json!({"context": in_lang("en_US")}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    wire.ok(
+        "product.template",
+        "write",
+        json!([[football], {"name": "Ballon (FR)"}]),
+        json!({"context": in_lang("fr_FR")}),
+    )
+    .await;
+    assert_eq!(
+        name_in(football, "en_US").await,
+        json!("Ballon (FR)"),
+        "a database created in French keeps English in step with French, as Odoo does"
+    );
+    wire.ok(
+        "product.template",
+        "write",
+        json!([[football], {"name": "Football (EN)"}]),
+        json!({"context": in_lang("en_US")}),
+    )
+    .await;
+    assert_eq!(
+        (
+            name_in(football, "en_US").await,
+            name_in(football, "fr_FR").await
+        ),
+        (json!("Football (EN)"), json!("Ballon (FR)")),
+        "writing English, even inactive, leaves French alone"
+    );
+}
