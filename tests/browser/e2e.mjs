@@ -195,7 +195,8 @@ async function startSidecar() {
     }
   }
   if (!health) fail(`the backup service did not answer on port ${port}; see ${logPath}`);
-  if (!health.odoo || !health.odoo.reachable) {
+  // Reachable is not enough: a refused login (JSON-2 told with a password only, say) says why.
+  if (!health.odoo || !health.odoo.reachable || health.odoo.error) {
     fail(`the backup service cannot use Odoo: ${JSON.stringify(health.odoo)}`);
   }
   if (!health.addon || health.addon.installed !== true) {
