@@ -1269,6 +1269,18 @@ async fn partner_share_tells_internal_users_partners_from_customers() {
     assert!(shared.as_i64().unwrap() > 0);
 }
 
+/// A product template's name read in `lang` by a call pinned to `company`.
+async fn product_name(wire: &Wire, company: i64, id: i64, lang: &str) -> Value {
+    wire.ok(
+        "product.template",
+        "read",
+        json!([[id]]),
+        json!({"fields": ["name"], "context": {"allowed_company_ids": [company], "lang": lang}}),
+    )
+    .await[0]["name"]
+        .clone()
+}
+
 #[tokio::test]
 async fn translatable_fields_keep_a_value_per_active_language() {
     let (sim, a, _) = two_tenants().await;
@@ -1289,20 +1301,7 @@ async fn translatable_fields_keep_a_value_per_active_language() {
         "a language that is not active is refused, as Odoo does"
     );
     sim.with_db(|db| db.activate_language("fr_FR"));
-    let name_in = |id: i64, lang: &'static str| {
-        let wire = &wire;
-        let context = in_lang(lang);
-        async move {
-            wire.ok(
-                "product.template",
-                "read",
-                json!([[id]]),
-                json!({"fields": ["name"], "context": context}),
-            )
-            .await[0]["name"]
-                .clone()
-        }
-    };
+    let name_in = |id: i64, lang: &'static str| product_name(&wire, a.company_id, id, lang);
 
     let football = wire
         .ok(
@@ -1388,20 +1387,7 @@ async fn without_english_active_every_language_written_sets_the_source_value_too
         db.deactivate_language("en_US");
     });
     let in_lang = |lang: &str| json!({"allowed_company_ids": [a.company_id], "lang": lang});
-    let name_in = |id: i64, lang: &'static str| {
-        let wire = &wire;
-        let context = in_lang(lang);
-        async move {
-            wire.ok(
-                "product.template",
-                "read",
-                json!([[id]]),
-                json!({"fields": ["name"], "context": context}),
-            )
-            .await[0]["name"]
-                .clone()
-        }
-    };
+    let name_in = |id: i64, lang: &'static str| product_name(&wire, a.company_id, id, lang);
     let football = wire
         .ok(
             "product.template",
