@@ -1281,6 +1281,30 @@ async fn product_name(wire: &Wire, company: i64, id: i64, lang: &str) -> Value {
         .clone()
 }
 
+/// Creates a product template named `name` in `lang` for `company`; its id.
+async fn create_product(wire: &Wire, company: i64, name: &str, lang: &str) -> i64 {
+    wire.ok(
+        "product.template",
+        "create",
+        json!([{"name": name, "company_id": company}]),
+        json!({"context": {"allowed_company_ids": [company], "lang": lang}}),
+    )
+    .await
+    .as_i64()
+    .unwrap()
+}
+
+/// Names a product template `name` in `lang`.
+async fn rename_product(wire: &Wire, company: i64, id: i64, name: &str, lang: &str) {
+    wire.ok(
+        "product.template",
+        "write",
+        json!([[id], {"name": name}]),
+        json!({"context": {"allowed_company_ids": [company], "lang": lang}}),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn translatable_fields_keep_a_value_per_active_language() {
     let (sim, a, _) = two_tenants().await;
@@ -1303,41 +1327,20 @@ async fn translatable_fields_keep_a_value_per_active_language() {
     sim.with_db(|db| db.activate_language("fr_FR"));
     let name_in = |id: i64, lang: &'static str| product_name(&wire, a.company_id, id, lang);
 
-    let football = wire
-        .ok(
-            "product.template",
-            "create",
-            json!([{"name": "Football (EN)", "company_id": a.company_id}]),
-            json!({"context": in_lang("en_US")}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let football = create_product(&wire, a.company_id, "Football (EN)", "en_US").await;
     assert_eq!(
         name_in(football, "fr_FR").await,
         json!("Football (EN)"),
         "without a value of its own, French reads the source value"
     );
-    wire.ok(
-        "product.template",
-        "write",
-        json!([[football], {"name": "Ballon (FR)"}]),
-        json!({"context": in_lang("fr_FR")}),
-    )
-    .await;
+    rename_product(&wire, a.company_id, football, "Ballon (FR)", "fr_FR").await;
     assert_eq!(name_in(football, "fr_FR").await, json!("Ballon (FR)"));
     assert_eq!(
         name_in(football, "en_US").await,
         json!("Football (EN)"),
         "writing French leaves English alone"
     );
-    wire.ok(
-        "product.template",
-        "write",
-        json!([[football], {"name": "Soccer ball (EN)"}]),
-        json!({"context": in_lang("en_US")}),
-    )
-    .await;
+    rename_product(&wire, a.company_id, football, "Soccer ball (EN)", "en_US").await;
     assert_eq!(
         name_in(football, "fr_FR").await,
         json!("Ballon (FR)"),
@@ -1357,16 +1360,7 @@ async fn translatable_fields_keep_a_value_per_active_language() {
         "no language in the context is the source language"
     );
 
-    let made_in_french = wire
-        .ok(
-            "product.template",
-            "create",
-            json!([{"name": "Créé en français", "company_id": a.company_id}]),
-            json!({"context": in_lang("fr_FR")}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let made_in_french = create_product(&wire, a.company_id, "Créé en français", "fr_FR").await;
     assert_eq!(
         name_in(made_in_french, "en_US").await,
         json!("Créé en français"),
@@ -1386,37 +1380,15 @@ async fn without_english_active_every_language_written_sets_the_source_value_too
         db.activate_language("fr_FR");
         db.deactivate_language("en_US");
     });
-    let in_lang = |lang: &str| json!({"allowed_company_ids": [a.company_id], "lang": lang});
     let name_in = |id: i64, lang: &'static str| product_name(&wire, a.company_id, id, lang);
-    let football = wire
-        .ok(
-            "product.template",
-            "create",
-            json!([{"name": "Football (EN)", "company_id": a.company_id}]),
-            json!({"context": in_lang("en_US")}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
-    wire.ok(
-        "product.template",
-        "write",
-        json!([[football], {"name": "Ballon (FR)"}]),
-        json!({"context": in_lang("fr_FR")}),
-    )
-    .await;
+    let football = create_product(&wire, a.company_id, "Football (EN)", "en_US").await;
+    rename_product(&wire, a.company_id, football, "Ballon (FR)", "fr_FR").await;
     assert_eq!(
         name_in(football, "en_US").await,
         json!("Ballon (FR)"),
         "a database created in French keeps English in step with French, as Odoo does"
     );
-    wire.ok(
-        "product.template",
-        "write",
-        json!([[football], {"name": "Football (EN)"}]),
-        json!({"context": in_lang("en_US")}),
-    )
-    .await;
+    rename_product(&wire, a.company_id, football, "Football (EN)", "en_US").await;
     assert_eq!(
         (
             name_in(football, "en_US").await,
